@@ -1,0 +1,173 @@
+"""Audio AI Studio: see, hear, understand and make sound with AI, in the browser.
+
+``python app.py`` serves on http://127.0.0.1:7860. ``build_app(settings)`` returns the
+``gr.Blocks`` without launching it (tests, notebooks, other servers). No model is loaded
+at start-up: each loads on first use through ``pipelines.registry``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+import logging  # noqa: E402
+import threading  # noqa: E402
+import traceback  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from pipelines import hub  # noqa: E402
+from pipelines.config import Settings  # noqa: E402
+from pipelines.registry import REGISTRY  # noqa: E402
+from tabs import TAB_MODULES  # noqa: E402
+from tabs.common import TabContext  # noqa: E402
+
+log = logging.getLogger("audio_ai_studio")
+
+TITLE = "Audio AI Studio"
+INTRO = """# Audio AI Studio
+See, hear, understand and make sound with AI, right in your browser: no code needed.
+Pick a tab, **record with your microphone or upload a file** (or click an example), press the
+button, and download what comes out. Everything runs on this server; models that ship with the
+app work with no internet, and bigger ones are used when the model hub is reachable."""
+
+
+def _load_tab_modules() -> list[tuple[str, object | None, str | None]]:
+    """(name, module or None, error) for every tab; a broken tab never stops start-up."""
+    loaded = []
+    for name in TAB_MODULES:
+        if importlib.util.find_spec(f"tabs.{name}") is None:
+            continue  # not written yet
+        try:
+            loaded.append((name, importlib.import_module(f"tabs.{name}"), None))
+        except Exception as exc:  # missing optional dependency, broken install...
+            log.warning("Tab %s unavailable: %s", name, exc)
+            loaded.append((name, None, f"{exc.__class__.__name__}: {exc}"))
+    return loaded
+
+
+def engines_status_markdown() -> str:
+    """Footer: which engines run offline here, and whether the model hub is reachable."""
+    status = hub.hub_status()
+    lines = ["**Engines.** Visualize: librosa + numpy (offline, ready)."]
+    bundled = [s for s in REGISTRY.specs() if s.engine == "bundled"]
+    for spec in bundled:
+        ok, reason = spec.availability(check_hub=False)
+        mark = "ready" if ok else f"unavailable: {reason}"
+        loaded = ", loaded" if REGISTRY.is_loaded(spec.key) else ""
+        lines.append(f"{spec.title} ({spec.task}, offline, {mark}{loaded}).")
+    n_hub = sum(1 for s in REGISTRY.specs() if s.engine == "hub")
+    hub_line = (
+        f"**Model hub:** reachable ({status.reason}); {n_hub} hub models can be used."
+        if status.reachable
+        else f"**Model hub:** not reachable ({status.reason}); the app uses its bundled engines."
+    )
+    return " ".join(lines) + "  \n" + hub_line
+
+
+def build_app(settings: Settings | None = None) -> gr.Blocks:
+    settings = settings or Settings.from_env()
+    hub.set_offline(settings.offline)
+    hub.start_probe()
+    ctx = TabContext(settings)
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(INTRO, elem_id="intro")
+        with gr.Tabs():
+            for name, module, error in _load_tab_modules():
+                title = getattr(module, "TITLE", name.replace("_", " ").title())
+                with gr.Tab(title, id=name):
+                    if module is None:
+                        gr.Markdown(f"**This tab is not available on this server.** {error}")
+                        continue
+                    try:
+                        module.build(ctx)
+                    except Exception as exc:
+                        log.error("Tab %s failed to build:\n%s", name, traceback.format_exc())
+                        gr.Markdown(f"**This tab is not available on this server.** {exc.__class__.__name__}: {exc}")
+        footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")
+        demo.load(engines_status_markdown, None, footer, api_name="status", show_progress="hidden")
+    demo.settings = settings  # type: ignore[attr-defined]
+    return demo
+
+
+def launch(demo: gr.Blocks, settings: Settings, **overrides):
+    """Launch with the settings' host, port, share, auth and upload limit."""
+    kwargs = dict(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=settings.share,
+        auth=settings.auth_pair(),
+        max_file_size=f"{settings.max_upload_mb:g}mb",
+        theme=gr.themes.Soft(),
+        footer_links=["api", "settings"],
+        allowed_paths=[str(settings.output_dir)],
+    )
+    kwargs.update(overrides)
+    demo.queue(default_concurrency_limit=2)
+    result = demo.launch(**kwargs)
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    return result
+
+
+def _warm_up() -> None:
+    """Import the numeric libraries' lazy parts and matplotlib's fonts, so the first user waits less."""
+    try:
+        import numpy as np
+
+        from pipelines.features import compute_features
+        from pipelines.plots import plot_heatmap
+
+        feats = compute_features(np.zeros(4096, dtype=np.float32) + 1e-3, 16000)
+        plot_heatmap(feats.mel_db, 0.25, title="warm-up").canvas.draw()
+    except Exception:  # warm-up is an optimisation only
+        log.debug("warm-up failed", exc_info=True)
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    s = Settings.from_env()
+    p = argparse.ArgumentParser(description="Audio AI Studio web app. Each flag also reads AUDIO_STUDIO_<FLAG>.")
+    p.add_argument("--host", default=s.host, help=f"interface to listen on (default {s.host}; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=s.port, help=f"port (default {s.port})")
+    p.add_argument("--share", action=argparse.BooleanOptionalAction, default=s.share,
+                   help="create a temporary public link (needs internet)")
+    p.add_argument("--auth", default=s.auth, metavar="USER:PASSWORD", help="ask for this login (protects a shared link)")
+    p.add_argument("--max-upload-mb", type=float, default=s.max_upload_mb, help=f"largest upload (default {s.max_upload_mb:g})")
+    p.add_argument("--max-seconds", type=float, default=s.max_seconds,
+                   help=f"longest audio accepted, in seconds (default {s.max_seconds:g})")
+    p.add_argument("--offline", action=argparse.BooleanOptionalAction, default=s.offline,
+                   help="never touch the model hub; use bundled engines only")
+    a = p.parse_args(argv)
+    s.host, s.port, s.share, s.auth = a.host, a.port, a.share, a.auth
+    s.max_upload_mb, s.max_seconds, s.offline = a.max_upload_mb, a.max_seconds, a.offline
+    if s.auth:
+        try:
+            s.auth_pair()
+        except ValueError as exc:
+            p.error(str(exc))
+    return s
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = parse_args(argv)
+    demo = build_app(settings)
+    launch(demo, settings, prevent_thread_lock=True)
+    print(f"Audio AI Studio is running at {demo.local_url}", flush=True)
+    if settings.share:
+        if getattr(demo, "share_url", None):
+            print(f"Public share link (temporary): {demo.share_url}", flush=True)
+        else:
+            print("Could not create a public share link (is this machine offline?). "
+                  f"The app is served locally only, at {demo.local_url}", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""The one audio entry point: whatever a user sends becomes an ``AudioInput``.
+
+Every tab calls :func:`load_audio`. It accepts a file path (WAV, FLAC, OGG, MP3 through
+libsndfile; WebM, M4A and anything else through ffmpeg) or the ``(sample_rate, array)``
+tuple that ``gr.Audio(type="numpy")`` produces, validates it once and returns the original
+channels, a mono float32 signal and the sample rate. Problems a user can cause raise
+:class:`AudioError` with a sentence meant for that user; harmless oddities (silence,
+clipping) are returned as warnings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .config import format_seconds
+
+SUPPORTED_FORMATS = "WAV, FLAC, OGG, MP3, WebM, M4A"
+SILENCE_DBFS = -60.0  # peak below this: the recording is silent
+CLIP_LEVEL = 0.999  # |sample| at or above this counts as clipped
+CLIP_WARN_SHARE = 0.001  # warn when more than 0.1 % of samples are clipped
+
+
+class AudioError(ValueError):
+    """Input a user gave that cannot be used; the message is written for that user."""
+
+
+@dataclass
+class AudioInput:
+    channels: np.ndarray  # float32, shape (n_channels, n_samples), original channels
+    sr: int
+    sample_format: str  # e.g. "PCM_16", "FLOAT", "int16", "MPEG_LAYER_III"
+    name: str = "audio"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def mono(self) -> np.ndarray:
+        if self.channels.shape[0] == 1:
+            return self.channels[0]
+        return self.channels.mean(axis=0, dtype=np.float32)
+
+    @property
+    def n_channels(self) -> int:
+        return int(self.channels.shape[0])
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.channels.shape[1])
+
+    @property
+    def duration(self) -> float:
+        return self.n_samples / float(self.sr)
+
+
+def load_audio(
+    source,
+    *,
+    target_sr: int | None = None,
+    min_seconds: float = 0.05,
+    max_seconds: float | None = 1800.0,
+) -> AudioInput:
+    """Load, validate and optionally resample what a user sent.
+
+    ``source`` is a path, a ``(sr, ndarray)`` tuple as ``gr.Audio`` gives, or a dict with a
+    ``path`` (Gradio's FileData). Raises :class:`AudioError` for unusable input.
+    """
+    if source is None or (isinstance(source, str) and not source.strip()):
+        raise AudioError("No audio was given: record with the microphone or upload a file.")
+    if isinstance(source, dict) and source.get("path"):
+        source = source["path"]
+    if isinstance(source, tuple) and len(source) == 2:
+        sr, data = source
+        channels, sample_format = _from_array(np.asarray(data))
+        audio = AudioInput(channels, int(sr), sample_format, name="recording")
+    elif isinstance(source, (str, os.PathLike)):
+        audio = _from_file(Path(source), max_seconds)
+    else:
+        raise AudioError(f"Unsupported audio input of type {type(source).__name__}.")
+
+    _validate(audio, min_seconds, max_seconds)
+    if target_sr and target_sr != audio.sr:
+        audio = resample(audio, target_sr)
+    return audio
+
+
+def resample(audio: AudioInput, target_sr: int) -> AudioInput:
+    """Band-limited resampling with soxr (high quality), channels kept."""
+    import soxr
+
+    out = soxr.resample(audio.channels.T, audio.sr, target_sr, quality="HQ").T
+    return AudioInput(
+        np.ascontiguousarray(out, dtype=np.float32), target_sr, audio.sample_format, audio.name, list(audio.warnings)
+    )
+
+
+# --- arrays -----------------------------------------------------------------------------
+
+
+def _from_array(data: np.ndarray) -> tuple[np.ndarray, str]:
+    """Gradio gives (n_samples,) or (n_samples, n_channels); integers are full-scale PCM."""
+    sample_format = str(data.dtype)
+    if data.size == 0:
+        raise AudioError("The audio has no samples (zero length).")
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2:
+        raise AudioError(f"Audio arrays must be 1-D or 2-D, got shape {data.shape}.")
+    if data.shape[0] < data.shape[1] and data.shape[0] <= 8:
+        data = data.T  # (channels, samples) given: accept it too
+    if data.dtype.kind == "i":
+        scale = float(2 ** (8 * data.dtype.itemsize - 1))
+        floats = data.astype(np.float32) / scale
+    elif data.dtype.kind == "u":
+        half = float(2 ** (8 * data.dtype.itemsize - 1))
+        floats = (data.astype(np.float32) - half) / half
+    elif data.dtype.kind == "f":
+        floats = data.astype(np.float32, copy=False)
+    else:
+        raise AudioError(f"Audio samples of type {data.dtype} are not supported.")
+    return np.ascontiguousarray(floats.T), sample_format
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def _from_file(path: Path, max_seconds: float | None) -> AudioInput:
+    name = path.name
+    if not path.exists():
+        raise AudioError(f"The file '{name}' was not found on the server; upload it again.")
+    if path.stat().st_size == 0:
+        raise AudioError(f"The file '{name}' is empty (0 bytes).")
+    try:
+        info = sf.info(str(path))
+    except Exception:  # libsndfile cannot read it: WebM, M4A, or not audio at all
+        return _from_ffmpeg(path, max_seconds)
+    if info.frames == 0 or info.samplerate <= 0:
+        raise AudioError(f"The file '{name}' holds no audio samples (zero length).")
+    _check_length(info.frames / info.samplerate, max_seconds)
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception:
+        return _from_ffmpeg(path, max_seconds)
+    if data.shape[0] == 0:
+        raise AudioError(f"The file '{name}' holds no audio samples (zero length).")
+    return AudioInput(np.ascontiguousarray(data.T), int(sr), info.subtype or info.format, name)
+
+
+def ffmpeg_executable() -> str | None:
+    """System ffmpeg, else the one the imageio-ffmpeg wheel ships."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:
+        return None
+
+
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_AUDIO_STREAM_RE = re.compile(r"Stream #\S+.*?: Audio: ([^,\n]+)")
+
+
+def _from_ffmpeg(path: Path, max_seconds: float | None) -> AudioInput:
+    name = path.name
+    not_audio = AudioError(
+        f"Could not read '{name}' as audio: it is not an audio file, or it is damaged. "
+        f"Supported formats: {SUPPORTED_FORMATS}."
+    )
+    exe = ffmpeg_executable()
+    if exe is None:
+        raise AudioError(f"'{name}' is not WAV/FLAC/OGG/MP3 and ffmpeg is not installed to decode it.")
+    probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=60)
+    stream = _AUDIO_STREAM_RE.search(probe.stderr)
+    if stream is None:
+        raise not_audio
+    codec = stream.group(1).split(" ")[0].strip()
+    duration = _DURATION_RE.search(probe.stderr)
+    if duration:
+        h, m, s = duration.groups()
+        _check_length(int(h) * 3600 + int(m) * 60 + float(s), max_seconds)
+    with tempfile.TemporaryDirectory(prefix="audio-decode-") as tmp:
+        wav = Path(tmp) / "decoded.wav"
+        run = subprocess.run(
+            [exe, "-v", "error", "-nostdin", "-i", str(path), "-vn", "-acodec", "pcm_f32le", str(wav)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if run.returncode != 0 or not wav.exists():
+            raise not_audio
+        try:
+            data, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+        except Exception as exc:
+            raise not_audio from exc
+    if data.shape[0] == 0:
+        raise AudioError(f"The file '{name}' holds no audio samples (zero length).")
+    return AudioInput(np.ascontiguousarray(data.T), int(sr), codec, name)
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _check_length(seconds: float, max_seconds: float | None) -> None:
+    if max_seconds and seconds > max_seconds + 0.5:
+        raise AudioError(
+            f"The audio is {format_seconds(seconds)} long; the limit is {format_seconds(max_seconds)} "
+            "(the server's --max-seconds setting). Trim it and try again."
+        )
+
+
+def _validate(audio: AudioInput, min_seconds: float, max_seconds: float | None) -> None:
+    if audio.sr <= 0:
+        raise AudioError(f"Invalid sample rate {audio.sr} Hz.")
+    if audio.n_samples == 0:
+        raise AudioError("The audio has no samples (zero length).")
+    finite = np.isfinite(audio.channels)
+    if not finite.all():
+        bad = int(audio.channels.size - np.count_nonzero(finite))
+        raise AudioError(
+            f"The audio contains {bad} NaN or infinite samples out of {audio.channels.size}; "
+            "it is damaged and cannot be analysed."
+        )
+    if audio.duration < min_seconds:
+        raise AudioError(
+            f"The audio is only {audio.duration * 1000:.0f} ms long ({audio.n_samples} samples); "
+            f"at least {min_seconds * 1000:.0f} ms is needed."
+        )
+    _check_length(audio.duration, max_seconds)
+    peak = float(np.max(np.abs(audio.channels)))
+    if peak == 0 or 20 * np.log10(peak) < SILENCE_DBFS:
+        audio.warnings.append(f"The audio is silent (peak below {SILENCE_DBFS:.0f} dBFS); results will be empty.")
+    clipped = float(np.mean(np.abs(audio.channels) >= CLIP_LEVEL))
+    if clipped > CLIP_WARN_SHARE:
+        audio.warnings.append(f"{clipped:.1%} of the samples are clipped at full scale; the recording is distorted.")

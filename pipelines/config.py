@@ -1,0 +1,76 @@
+"""Application settings: one dataclass, filled from the command line or the environment.
+
+Spaces users configure apps through environment variables, so every flag has one
+(``AUDIO_STUDIO_<NAME>``); Gradio's own ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``
+are honoured too because Spaces sets them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "AUDIO_STUDIO_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    auth: str | None = None  # "user:password"
+    max_upload_mb: float = 200.0
+    max_seconds: float = 1800.0  # longest audio accepted by any tab
+    min_seconds: float = 0.05  # shorter than this is not worth analysing
+    offline: bool = False  # never touch the model hub
+    output_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "audio-ai-studio")
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Defaults overridden by environment variables (the CLI then overrides these)."""
+        s = cls()
+        s.host = _env("HOST") or os.environ.get("GRADIO_SERVER_NAME") or s.host
+        s.port = int(_env("PORT") or os.environ.get("GRADIO_SERVER_PORT") or s.port)
+        s.share = _env_bool("SHARE", s.share)
+        s.auth = _env("AUTH") or s.auth
+        s.max_upload_mb = float(_env("MAX_UPLOAD_MB") or s.max_upload_mb)
+        s.max_seconds = float(_env("MAX_SECONDS") or s.max_seconds)
+        s.offline = _env_bool("OFFLINE", s.offline) or os.environ.get("HF_HUB_OFFLINE", "") in {"1", "true", "True"}
+        if _env("OUTPUT_DIR"):
+            s.output_dir = Path(_env("OUTPUT_DIR"))
+        return s
+
+    def auth_pair(self) -> tuple[str, str] | None:
+        if not self.auth:
+            return None
+        user, sep, password = self.auth.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("--auth must look like USER:PASSWORD")
+        return user, password
+
+    def new_output_dir(self, prefix: str) -> Path:
+        """A fresh folder for one request's downloadable results."""
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix + "-", dir=self.output_dir))
+
+
+def format_seconds(seconds: float) -> str:
+    """Human duration: '45.0 s', '12.5 min', '1.5 h'."""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

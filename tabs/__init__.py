@@ -1,0 +1,8 @@
+"""One module per tab: widgets and event wiring only; the work happens in ``pipelines``.
+
+A tab module defines ``TITLE`` and ``build(ctx)``. ``TAB_MODULES`` is the order the tabs
+appear in; a name with no module file yet is skipped, and a tab that fails to import or
+build is replaced by a note saying why (the rest of the app still starts).
+"""
+
+TAB_MODULES = ["visualize", "transcribe", "diarize", "classify", "zero_shot", "speak", "compose"]

@@ -1,0 +1,90 @@
+"""What every tab shares: the app context, the audio input widget, and error reporting."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from pipelines.audio import AudioError, AudioInput, load_audio
+from pipelines.config import Settings
+from pipelines.registry import ModelUnavailable
+
+log = logging.getLogger("audio_ai_studio")
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
+
+
+@dataclass
+class TabContext:
+    settings: Settings
+
+    def load(self, source, **kwargs) -> AudioInput:
+        """The one audio entry point, with the server's limits applied."""
+        kwargs.setdefault("max_seconds", self.settings.max_seconds)
+        kwargs.setdefault("min_seconds", self.settings.min_seconds)
+        return load_audio(source, **kwargs)
+
+    def limits_text(self) -> str:
+        s = self.settings
+        return f"Uploads up to {s.max_upload_mb:g} MB and {s.max_seconds / 60:g} minutes of audio."
+
+
+def audio_input(label: str = "Audio: record or upload", **kwargs) -> gr.Audio:
+    """Microphone or upload, delivered to Python as a file path (keeps the file's format)."""
+    kwargs.setdefault("sources", ["upload", "microphone"])
+    return gr.Audio(label=label, type="filepath", **kwargs)
+
+
+def example_files(*names: str) -> list[str]:
+    return [str(EXAMPLES_DIR / n) for n in names if (EXAMPLES_DIR / n).exists()]
+
+
+def user_errors(fn):
+    """Turn the errors users can cause into readable gr.Error messages, and show warnings.
+
+    Anything unexpected is logged with its traceback and shown as a short message; the
+    server keeps serving either way.
+    """
+
+    if inspect.isgeneratorfunction(fn):  # streaming handlers: errors surface while iterating
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as exc:
+                raise _as_user_error(fn, exc) from exc
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise _as_user_error(fn, exc) from exc
+
+    return wrapper
+
+
+def _as_user_error(fn, exc: Exception) -> gr.Error:
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, (AudioError, ModelUnavailable, ValueError)):
+        return gr.Error(str(exc), title="Cannot do that")
+    if isinstance(exc, MemoryError):
+        return gr.Error("The server ran out of memory for this input; try a shorter clip.")
+    # A bug, not the user's fault: log it, say so briefly, keep serving.
+    log.error("Unexpected error in %s:\n%s", fn.__name__, traceback.format_exc())
+    return gr.Error(f"Something went wrong on the server ({exc.__class__.__name__}: {exc}).")
+
+
+def show_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        gr.Warning(w)

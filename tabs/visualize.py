@@ -1,0 +1,139 @@
+"""Visualize tab: see a sound (seeds 000, 003, 004). Widgets and wiring only."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from pipelines import plots
+from pipelines.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
+from pipelines.visualize import PANELS, export_features, render, write_phase_lesson
+
+from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+
+TITLE = "Visualize"
+
+INTRO = """**See a sound.** Record with the microphone or upload a file (or click an example), then
+read its facts and look at it as a waveform, a spectrum, a spectrogram and the features speech
+and music models use. Change a setting and the figures redraw. Every figure downloads as PNG;
+**Download features** gives every matrix as `.npy` and `.csv`."""
+
+PANEL_LABELS = {
+    "waveform": "Waveform",
+    "spectrum": "Spectrum",
+    "spectrogram": "Spectrogram",
+    "phase": "Phase",
+    "mel": "Mel spectrogram",
+    "mfcc": "MFCC + deltas",
+    "chroma": "Chroma",
+}
+
+PANEL_HELP = """- **Waveform**: loudness over time, each channel.
+- **Spectrum**: which frequencies the whole clip contains (Hann-windowed FFT, log axis).
+- **Spectrogram**: frequencies over time (STFT magnitude in dB); n_fft trades time detail for frequency detail.
+- **Phase**: the STFT's other half. It looks like noise, yet the sound needs it (hear the phase lesson below).
+- **Mel spectrogram**: frequencies warped to how we hear; what Whisper and most audio models take in.
+- **MFCC + deltas**: compact 'timbre' features of classic speech recognition (13 x 3 = 39 dims, seed 004).
+- **Chroma**: energy per musical pitch class (C, C#, ... B): STFT, CQT or CENS."""
+
+EXAMPLES = ["speech_librivox.wav", "a440_sine.wav", "c_major_chord.wav", "stereo_sweeps.wav", "drum_loop.wav"]
+
+
+def _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma) -> SpectralParams:
+    return SpectralParams(
+        n_fft=int(n_fft), hop_length=int(hop), window=window, n_mels=int(n_mels), fmin=float(fmin or 0),
+        fmax=float(fmax) if fmax else None, n_mfcc=int(n_mfcc), cmvn=bool(cmvn), chroma=chroma,
+    )
+
+
+def build(ctx: TabContext) -> None:
+    gr.Markdown(INTRO)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            audio = audio_input()
+            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            gr.Markdown(ctx.limits_text())
+            run = gr.Button("Visualize", variant="primary")
+            with gr.Accordion("Settings (figures redraw when you change one)", open=False):
+                n_fft = gr.Dropdown([256, 512, 1024, 2048, 4096, 8192], value=2048, label="n_fft (frequency detail)")
+                hop = gr.Dropdown([64, 128, 256, 512, 1024, 2048], value=512, label="Hop length (time detail)")
+                window = gr.Dropdown(list(WINDOWS), value="hann", label="Window")
+                freq_scale = gr.Radio(["log", "linear"], value="log", label="Spectrogram frequency axis")
+                n_mels = gr.Slider(16, 256, value=128, step=1, label="Mel bands")
+                with gr.Row():
+                    fmin = gr.Number(0, label="fmin (Hz)", minimum=0)
+                    fmax = gr.Number(0, label="fmax (Hz, 0 = half the sample rate)", minimum=0)
+                n_mfcc = gr.Slider(5, 40, value=13, step=1, label="MFCCs (x3 with deltas)")
+                cmvn = gr.Checkbox(False, label="CMVN (normalise each MFCC over time)")
+                chroma = gr.Radio(list(CHROMA_KINDS), value="stft", label="Chroma")
+                cmap = gr.Dropdown(list(plots.COLORMAPS), value="magma", label="Colour map")
+        with gr.Column(scale=2):
+            facts = gr.Dataframe(headers=["Fact", "Value"], label="Facts", interactive=False, elem_id="facts")
+            with gr.Accordion("What am I looking at?", open=False):
+                gr.Markdown(PANEL_HELP)
+            images = []
+            for name in PANELS:
+                images.append(
+                    gr.Image(label=PANEL_LABELS[name], type="filepath", format="png", buttons=["download", "fullscreen"],
+                             interactive=False, elem_id=f"panel-{name}")
+                )
+            with gr.Group():
+                gr.Markdown("**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
+                            "alone (Griffin-Lim guesses the phase) beside magnitude and true phase (inverse STFT).")
+                lesson_btn = gr.Button("Rebuild and play")
+                with gr.Row():
+                    mag_only = gr.Audio(label="Magnitude only (Griffin-Lim)", type="filepath", interactive=False)
+                    with_phase = gr.Audio(label="Magnitude + phase (inverse STFT)", type="filepath", interactive=False)
+                lesson_info = gr.Markdown(elem_id="phase-info")
+            export_btn = gr.Button("Download features (.npy + .csv + PNG, zip)")
+            export_file = gr.File(label="Features", interactive=False)
+
+    settings = [n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma]
+
+    @user_errors
+    def visualize(source, n_fft=2048, hop=512, window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
+                  cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
+        audio = ctx.load(source)
+        show_warnings(audio.warnings)
+        result = render(audio, ctx.settings.new_output_dir("visualize"),
+                        _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
+                        cmap=cmap, freq_scale=freq_scale)
+        return [result.facts.as_rows()] + [str(result.figures[p]) for p in PANELS]
+
+    def redraw(source, *args):
+        if source is None:  # nothing to redraw yet
+            return [gr.skip()] * (1 + len(PANELS))
+        return visualize(source, *args)
+
+    inputs = [audio, *settings, freq_scale, cmap]
+    gr.on([run.click, audio.upload, audio.stop_recording], visualize, inputs, [facts, *images],
+          api_name="visualize", concurrency_limit=2)
+    gr.on([c.change for c in (n_fft, hop, window, freq_scale, chroma, cmap, cmvn)]
+          + [c.release for c in (n_mels, n_mfcc)] + [c.submit for c in (fmin, fmax)],
+          redraw, inputs, [facts, *images], api_name="visualize_redraw", api_visibility="undocumented",
+          trigger_mode="always_last", concurrency_limit=2)
+
+    @user_errors
+    def phase(source, n_fft=2048, hop=512, window="hann"):
+        audio = ctx.load(source)
+        lesson = phase_lesson(audio.mono, audio.sr, SpectralParams(n_fft=int(n_fft), hop_length=int(hop), window=window))
+        a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
+        info = (f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
+                f"{lesson.griffinlim_error_db:.1f} dB (spectral convergence); the inverse STFT reproduces the "
+                f"waveform to {lesson.istft_error_db:.0f} dB. Same magnitudes, different phase: hear the difference.")
+        return str(a), str(b), info
+
+    lesson_btn.click(phase, [audio, n_fft, hop, window], [mag_only, with_phase, lesson_info],
+                     api_name="phase_lesson", concurrency_limit=2)
+
+    @user_errors
+    def export(source, n_fft=2048, hop=512, window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13, cmvn=False,
+               chroma="stft", freq_scale="log", cmap="magma", progress=gr.Progress()):
+        progress(0.1, desc="Computing features")
+        audio = ctx.load(source)
+        out = ctx.settings.new_output_dir("features")
+        params = _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma)
+        result = render(audio, out, params, cmap=cmap, freq_scale=freq_scale)
+        progress(0.5, desc="Writing .npy and .csv")
+        return str(export_features(result, out, stem=f"features-{audio.name.rsplit('.', 1)[0]}"))
+
+    export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)

@@ -1,0 +1,103 @@
+"""Shared test fixtures: the app served in this process, a gradio_client, and a real browser.
+
+The app is launched once per session on a free port (``prevent_thread_lock=True``) in offline
+mode, exactly as ``python app.py --offline`` would build it. Browser tests drive Debian's
+Chromium with Playwright; its microphone is a fake device fed by a speech WAV.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+DATA = ROOT / "tests" / "data"
+LIBRIVOX = DATA / "librivox"
+EXAMPLES = ROOT / "assets" / "examples"
+ARTIFACTS = ROOT / "test-artifacts"
+SPEECH_WAV = EXAMPLES / "speech_librivox.wav"
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def librivox_clips() -> list[tuple[Path, str]]:
+    """(wav, reference transcript) for the public-domain LibriVox clips."""
+    return [(wav, wav.with_suffix(".txt").read_text().strip()) for wav in sorted(LIBRIVOX.glob("*.wav"))]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """(demo, url) of the whole app, launched once in this process, offline."""
+    import app as app_module
+    from pipelines.config import Settings
+
+    settings = Settings(offline=True, port=free_port(), max_seconds=1800,
+                        output_dir=tmp_path_factory.mktemp("outputs"))
+    demo = app_module.build_app(settings)
+    app_module.launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    yield demo, demo.local_url
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    return app_server[1]
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium with a fake microphone that plays SPEECH_WAV in a loop."""
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.fail("Debian chromium is not installed: run `apt-get install -y chromium` (see .ci/run)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=exe, headless=True,
+            args=CHROMIUM_FLAGS + [f"--use-file-for-fake-audio-capture={SPEECH_WAV}"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
+    context.set_default_timeout(60_000)
+    pg = context.new_page()
+    pg.goto(app_url, wait_until="domcontentloaded")
+    pg.wait_for_selector("#engines-footer", timeout=60_000)
+    yield pg
+    context.close()
