@@ -17,6 +17,7 @@ from .audio import CLIP_LEVEL, AudioInput
 
 WINDOWS = ("hann", "hamming", "blackman", "bartlett", "boxcar")
 CHROMA_KINDS = ("stft", "cqt", "cens")
+TUNING_MAX_SECONDS = 60.0  # tuning is estimated from at most this much audio (it rarely drifts)
 SILENCE_FRAME_DBFS = -50.0  # a 20 ms frame quieter than this counts as silence
 DB_FLOOR = -120.0
 
@@ -149,12 +150,13 @@ class Features:
     sr: int
     params: SpectralParams
     stft_db: np.ndarray  # (1 + n_fft/2, frames), dB re max
-    phase: np.ndarray  # (1 + n_fft/2, frames), radians
+    phase: np.ndarray  # (1 + n_fft/2, frames // phase_step), radians
     mel_db: np.ndarray  # (n_mels, frames), dB re max
     mfcc: np.ndarray  # (3 * n_mfcc, frames): MFCC, delta, delta-delta (CMVN optional)
     chroma: np.ndarray  # (12, frames)
     spectrum_freqs: np.ndarray
     spectrum_db: np.ndarray
+    phase_step: int = 1  # >1: phase kept for every phase_step-th frame only (display)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -208,10 +210,13 @@ def chroma(y: np.ndarray, sr: int, p: SpectralParams, power: np.ndarray | None =
     if p.chroma == "stft":
         if power is None:
             power = np.abs(stft(y, p)) ** 2
-        return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=p.n_fft, hop_length=p.hop_length)
+        frames = max(1, int(TUNING_MAX_SECONDS * sr / p.hop_length))
+        tuning = librosa.estimate_tuning(S=power[:, :frames], sr=sr, n_fft=p.n_fft)
+        return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=p.n_fft, hop_length=p.hop_length, tuning=tuning)
+    tuning = librosa.estimate_tuning(y=y[: int(TUNING_MAX_SECONDS * sr)], sr=sr)
     if p.chroma == "cqt":
-        return librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=p.hop_length)
-    return librosa.feature.chroma_cens(y=y, sr=sr, hop_length=p.hop_length)
+        return librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=p.hop_length, tuning=tuning)
+    return librosa.feature.chroma_cens(y=y, sr=sr, hop_length=p.hop_length, tuning=tuning)
 
 
 def _match_frames(m: np.ndarray, n: int) -> np.ndarray:
@@ -223,12 +228,17 @@ def _match_frames(m: np.ndarray, n: int) -> np.ndarray:
     return np.pad(m, ((0, 0), (0, n - m.shape[1])), mode="edge")
 
 
-def compute_features(y: np.ndarray, sr: int, params: SpectralParams | None = None) -> Features:
+def compute_features(
+    y: np.ndarray, sr: int, params: SpectralParams | None = None, phase_columns: int | None = None
+) -> Features:
+    """All matrices at full resolution; the phase too unless ``phase_columns`` caps it (for display:
+    np.angle over every frame of a long recording costs as much as the STFT itself)."""
     p = (params or SpectralParams()).checked(sr)
     y = np.ascontiguousarray(y, dtype=np.float32)
     spec = stft(y, p)
     mag = np.abs(spec)
-    phase = np.angle(spec).astype(np.float32)
+    phase_step = max(1, int(np.ceil(spec.shape[1] / phase_columns))) if phase_columns else 1
+    phase = np.angle(spec[:, ::phase_step]).astype(np.float32)
     del spec
     power = mag**2
     top = float(mag.max()) or 1.0
@@ -239,7 +249,7 @@ def compute_features(y: np.ndarray, sr: int, params: SpectralParams | None = Non
     mfcc = mfcc_with_deltas(mel_db, p.n_mfcc, p.cmvn)
     chroma_m = _match_frames(chroma(y, sr, p, power=power), stft_db.shape[1]).astype(np.float32)
     freqs, spec_db = spectrum(y, sr)
-    return Features(sr, p, stft_db, phase, mel_db, mfcc, chroma_m, freqs, spec_db)
+    return Features(sr, p, stft_db, phase, mel_db, mfcc, chroma_m, freqs, spec_db, phase_step)
 
 
 @dataclass

@@ -33,15 +33,18 @@ def render(
     *,
     cmap: str = "magma",
     freq_scale: str = "log",
+    full_phase: bool = False,
 ) -> VisualizeResult:
-    """Compute every feature at full resolution and draw every panel as a PNG in out_dir."""
+    """Compute every feature at full resolution and draw every panel as a PNG in out_dir.
+
+    The phase is kept at display resolution unless ``full_phase`` (needed to export it)."""
     if cmap not in plots.COLORMAPS:
         raise ValueError(f"Unknown colour map '{cmap}'; choose one of {', '.join(plots.COLORMAPS)}.")
     if freq_scale not in ("linear", "log"):
         raise ValueError("Frequency axis must be 'linear' or 'log'.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    feats = compute_features(audio.mono, audio.sr, params)
+    feats = compute_features(audio.mono, audio.sr, params, phase_columns=None if full_phase else plots.MAX_COLUMNS)
     p = feats.params
     dur = audio.duration
     figs = {
@@ -80,6 +83,8 @@ def export_features(result: VisualizeResult, out_dir: Path, stem: str = "feature
     """Every feature matrix as .npy and .csv, the facts as JSON and the figures, in one zip."""
     out_dir = Path(out_dir)
     feats = result.features
+    if feats.phase_step != 1:
+        raise ValueError("This result holds the phase at display resolution only; render with full_phase=True.")
     zip_path = out_dir / f"{stem}.zip"
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("facts.json", json.dumps(asdict(result.facts), indent=2))

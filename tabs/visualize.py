@@ -141,7 +141,7 @@ def build(ctx: TabContext) -> None:
         audio = ctx.load(source)
         out = ctx.settings.new_output_dir("features")
         params = _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma)
-        result = render(audio, out, params, cmap=cmap, freq_scale=freq_scale)
+        result = render(audio, out, params, cmap=cmap, freq_scale=freq_scale, full_phase=True)
         progress(0.5, desc="Writing .npy and .csv")
         return str(export_features(result, out, stem=f"features-{audio.name.rsplit('.', 1)[0]}"))
 

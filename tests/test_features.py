@@ -118,6 +118,9 @@ def test_render_long_recording_draws_at_screen_resolution(tmp_path):
     result = render(load_audio((SR, y)), tmp_path)
     assert list(result.figures) == list(PANELS)
     assert result.features.stft_db.shape[1] > 5000  # computed at full resolution
+    assert result.features.phase.shape[1] <= plots.MAX_COLUMNS  # phase only at display resolution
+    with pytest.raises(ValueError, match="full_phase"):
+        export_features(result, tmp_path)
     for path in result.figures.values():
         with Image.open(path) as img:
             assert img.format == "PNG"
@@ -125,7 +128,7 @@ def test_render_long_recording_draws_at_screen_resolution(tmp_path):
 
 
 def test_export_has_npy_and_csv_for_every_matrix(tmp_path):
-    result = render(load_audio((SR, sine())), tmp_path, SpectralParams(n_mels=40))
+    result = render(load_audio((SR, sine())), tmp_path, SpectralParams(n_mels=40), full_phase=True)
     zip_path = export_features(result, tmp_path)
     with zipfile.ZipFile(zip_path) as zf:
         names = set(zf.namelist())

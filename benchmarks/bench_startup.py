@@ -1,0 +1,96 @@
+"""Cold start and idle memory: `python app.py` to the first HTTP 200, and the idle app's RSS,
+against a bare Gradio app (one Markdown) started the same way in the same run.
+
+    python benchmarks/bench_startup.py [--repeats 3]
+
+Bars from the foundation issue: cold start at most 6 s; idle resident memory at most 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE_APP = """
+import os, sys
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+import gradio as gr
+with gr.Blocks() as demo:
+    gr.Markdown("hello")
+demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[1]))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_and_measure(cmd: list[str], port: int, settle_s: float = 3.0) -> tuple[float, float]:
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd} exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+            if time.perf_counter() - t0 > 60:
+                raise RuntimeError("no HTTP 200 within 60 s")
+        ready = time.perf_counter() - t0
+        time.sleep(settle_s)  # idle: after the warm-up thread has finished
+        return ready, rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
+        fh.write(BARE_APP)
+        bare = fh.name
+    results = {"app": [], "bare": []}
+    for _ in range(args.repeats):  # interleaved, so machine load hits both alike
+        p = free_port()
+        results["app"].append(start_and_measure([sys.executable, "app.py", "--offline", "--port", str(p)], p))
+        p = free_port()
+        results["bare"].append(start_and_measure([sys.executable, bare, str(p)], p))
+    os.unlink(bare)
+    app_t = min(r[0] for r in results["app"])
+    bare_t = min(r[0] for r in results["bare"])
+    app_m = min(r[1] for r in results["app"])
+    bare_m = min(r[1] for r in results["bare"])
+    print(f"{'':<28}{'Audio AI Studio':>16}{'bare Gradio':>13}{'ratio':>8}")
+    print(f"{'cold start to HTTP 200 (s)':<28}{app_t:>16.2f}{bare_t:>13.2f}{app_t / bare_t:>8.2f}")
+    print(f"{'idle resident memory (MB)':<28}{app_m:>16.0f}{bare_m:>13.0f}{app_m / bare_m:>8.2f}")
+    print(f"bar: cold start at most 6 s -> {'PASS' if app_t <= 6 else 'FAIL'}")
+    print(f"bar: idle memory at most 400 MB -> {'PASS' if app_m <= 400 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
