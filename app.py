@@ -50,8 +50,8 @@ def _load_tab_modules() -> list[tuple[str, object | None, str | None]]:
     return loaded
 
 
-def engines_status_markdown() -> str:
-    """Footer: which engines run offline here, and whether the model hub is reachable."""
+def engines_status_markdown(settings: Settings | None = None) -> str:
+    """Footer: which engines run offline here, whether the model hub is reachable, the share link."""
     status = hub.hub_status()
     lines = ["**Engines.** Visualize: librosa + numpy (offline, ready)."]
     bundled = [s for s in REGISTRY.specs() if s.engine == "bundled"]
@@ -66,7 +66,12 @@ def engines_status_markdown() -> str:
         if status.reachable
         else f"**Model hub:** not reachable ({status.reason}); the app uses its bundled engines."
     )
-    return " ".join(lines) + "  \n" + hub_line
+    text = " ".join(lines) + "  \n" + hub_line
+    if settings is not None and settings.share:
+        text += "  \n**Public link:** " + (
+            settings.share_url or "could not be created (no connection to Gradio's share server); local only."
+        )
+    return text
 
 
 def build_app(settings: Settings | None = None) -> gr.Blocks:
@@ -89,7 +94,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                         log.error("Tab %s failed to build:\n%s", name, traceback.format_exc())
                         gr.Markdown(f"**This tab is not available on this server.** {exc.__class__.__name__}: {exc}")
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")
-        demo.load(engines_status_markdown, None, footer, api_name="status", show_progress="hidden")
+        demo.load(lambda: engines_status_markdown(settings), None, footer, api_name="status", show_progress="hidden")
     demo.settings = settings  # type: ignore[attr-defined]
     return demo
 
@@ -121,7 +126,8 @@ def _warm_up() -> None:
         from pipelines.features import compute_features
         from pipelines.plots import plot_heatmap
 
-        feats = compute_features(np.zeros(4096, dtype=np.float32) + 1e-3, 16000)
+        t = np.arange(4096, dtype=np.float32) / 16000
+        feats = compute_features(0.1 * np.sin(2 * np.pi * 440 * t), 16000)
         plot_heatmap(feats.mel_db, 0.25, title="warm-up").canvas.draw()
     except Exception:  # warm-up is an optimisation only
         log.debug("warm-up failed", exc_info=True)
@@ -158,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     launch(demo, settings, prevent_thread_lock=True)
     print(f"Audio AI Studio is running at {demo.local_url}", flush=True)
     if settings.share:
-        if getattr(demo, "share_url", None):
+        settings.share_url = getattr(demo, "share_url", None)
+        if settings.share_url:
             print(f"Public share link (temporary): {demo.share_url}", flush=True)
         else:
             print("Could not create a public share link (is this machine offline?). "

@@ -36,6 +36,7 @@ class Settings:
     max_seconds: float = 1800.0  # longest audio accepted by any tab
     min_seconds: float = 0.05  # shorter than this is not worth analysing
     offline: bool = False  # never touch the model hub
+    share_url: str | None = None  # set after launch when --share made a link
     output_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "audio-ai-studio")
 
     @classmethod

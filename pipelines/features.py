@@ -7,6 +7,7 @@ power, so a render costs one transform however many panels it shows.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import librosa
@@ -211,9 +212,13 @@ def chroma(y: np.ndarray, sr: int, p: SpectralParams, power: np.ndarray | None =
         if power is None:
             power = np.abs(stft(y, p)) ** 2
         frames = max(1, int(TUNING_MAX_SECONDS * sr / p.hop_length))
-        tuning = librosa.estimate_tuning(S=power[:, :frames], sr=sr, n_fft=p.n_fft)
+        with warnings.catch_warnings():  # silent input: "empty frequency set", tuning 0 is right
+            warnings.simplefilter("ignore", UserWarning)
+            tuning = librosa.estimate_tuning(S=power[:, :frames], sr=sr, n_fft=p.n_fft)
         return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=p.n_fft, hop_length=p.hop_length, tuning=tuning)
-    tuning = librosa.estimate_tuning(y=y[: int(TUNING_MAX_SECONDS * sr)], sr=sr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tuning = librosa.estimate_tuning(y=y[: int(TUNING_MAX_SECONDS * sr)], sr=sr)
     if p.chroma == "cqt":
         return librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=p.hop_length, tuning=tuning)
     return librosa.feature.chroma_cens(y=y, sr=sr, hop_length=p.hop_length, tuning=tuning)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the app and its test needs into the active environment, then run every test.
-# Browser tests need Debian's chromium (`apt-get install -y chromium`; .ci/run does it).
+# Install everything the tests need (Debian chromium & co., the app, test packages) and run
+# every test: unit, API (gradio_client) and browser (Playwright on Debian chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
-python -m pip install -r requirements-test.txt
-python -m pytest -q -ra --timeout=900 tests "$@"
+bash scripts/system-packages.sh
+bash scripts/setup.sh
+.venv/bin/python -m pip install -q -r requirements-test.txt
+.venv/bin/python -m pytest -q -ra --timeout=900 tests "$@"
