@@ -106,7 +106,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides):
         server_port=settings.port,
         share=settings.share,
         auth=settings.auth_pair(),
-        max_file_size=f"{settings.max_upload_mb:g}mb",
+        max_file_size=int(settings.max_upload_mb * 1024 * 1024),
         theme=gr.themes.Soft(),
         footer_links=["api", "settings"],
         allowed_paths=[str(settings.output_dir)],

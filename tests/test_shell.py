@@ -1,0 +1,78 @@
+"""The app shell: flags and environment, a broken tab, login, upload limit, audio length limit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from gradio_client import Client, handle_file
+
+import app as app_module
+import tabs
+from conftest import EXAMPLES, free_port
+from pipelines.config import Settings
+
+
+def test_flags_and_environment(monkeypatch):
+    monkeypatch.setenv("AUDIO_STUDIO_PORT", "9001")
+    monkeypatch.setenv("AUDIO_STUDIO_OFFLINE", "1")
+    monkeypatch.setenv("AUDIO_STUDIO_MAX_SECONDS", "60")
+    s = app_module.parse_args([])
+    assert (s.port, s.offline, s.max_seconds, s.host) == (9001, True, 60.0, "127.0.0.1")
+    s = app_module.parse_args(["--port", "9002", "--host", "0.0.0.0", "--max-upload-mb", "5", "--no-offline",
+                               "--auth", "ann:secret", "--share"])
+    assert (s.port, s.host, s.max_upload_mb, s.offline, s.share) == (9002, "0.0.0.0", 5.0, False, True)
+    assert s.auth_pair() == ("ann", "secret")
+    with pytest.raises(SystemExit):
+        app_module.parse_args(["--auth", "no-colon"])
+
+
+def test_a_broken_tab_shows_why_and_the_rest_starts(monkeypatch, tmp_path):
+    (tmp_path / "broken_for_test.py").write_text("import package_that_is_not_installed\n")
+    monkeypatch.setattr(tabs, "__path__", [*tabs.__path__, str(tmp_path)])
+    monkeypatch.setattr(app_module, "TAB_MODULES", ["visualize", "broken_for_test"])
+    demo = app_module.build_app(Settings(offline=True))
+    texts = [getattr(b, "value", "") for b in demo.blocks.values() if isinstance(getattr(b, "value", None), str)]
+    assert any("not available" in t and "package_that_is_not_installed" in t for t in texts)
+    assert "visualize" in demo.config["dependencies"][0]["api_name"] or any(
+        d.get("api_name") == "visualize" for d in demo.config["dependencies"])
+
+
+def _launch(settings: Settings):
+    demo = app_module.build_app(settings)
+    app_module.launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    return demo
+
+
+def test_login_protects_the_app(tmp_path):
+    settings = Settings(offline=True, port=free_port(), auth="ann:secret", output_dir=tmp_path)
+    demo = _launch(settings)
+    try:
+        with pytest.raises(Exception):
+            Client(demo.local_url, verbose=False)
+        client = Client(demo.local_url, auth=("ann", "secret"), verbose=False)
+        facts, *_ = client.predict(handle_file(str(EXAMPLES / "a440_sine.wav")), api_name="/visualize")
+        assert facts["data"][0][0] == "Sample rate"
+    finally:
+        demo.close()
+
+
+def test_upload_and_duration_limits(tmp_path):
+    settings = Settings(offline=True, port=free_port(), max_upload_mb=0.1, max_seconds=3, output_dir=tmp_path)
+    demo = _launch(settings)
+    try:
+        client = Client(demo.local_url, verbose=False)
+        big = tmp_path / "big.wav"
+        sf.write(big, np.zeros(200_000, np.float32), 16000, subtype="FLOAT")  # 0.8 MB > 0.1 MB
+        with pytest.raises(Exception, match="(?i)size|large|exceed|limit"):
+            client.predict(handle_file(str(big)), api_name="/visualize")
+        long_small = tmp_path / "long-but-small.wav"
+        sf.write(long_small, np.zeros(1000 * 5, np.float32), 1000, subtype="PCM_U8")  # 5 s in 5 kB
+        with pytest.raises(Exception, match="limit is 3.0 s"):
+            client.predict(handle_file(str(long_small)), api_name="/visualize")
+        ok = tmp_path / "ok.wav"
+        sf.write(ok, 0.5 * np.sin(2 * np.pi * 440 * np.arange(8000) / 8000), 8000, subtype="PCM_16")  # 16 kB
+        facts, *_ = client.predict(handle_file(str(ok)), api_name="/visualize")
+        assert facts["data"][0][1] == "8000 Hz"
+    finally:
+        demo.close()
