@@ -27,7 +27,7 @@ COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "gray_r", "cool
 FREQ_TICKS = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
 
-def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.99) -> tuple[Figure, list]:
+def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.975) -> tuple[Figure, list]:
     # Fixed margins: constrained layout costs ~0.1 s a figure, a third of the render.
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)

@@ -69,3 +69,32 @@ def test_bad_file_shows_readable_error_and_next_request_works(page, artifacts, t
     upload_audio(page, block, EXAMPLES / "a440_sine.wav")
     facts = wait_for_facts(page)
     assert facts["Channels"].startswith("1")
+
+
+def test_ten_minute_recording_renders_without_freezing_the_page(page, artifacts, tmp_path):
+    import time
+
+    import numpy as np
+    import soundfile as sf
+
+    speech, sr = sf.read(EXAMPLES / "speech_librivox.wav", dtype="float32")
+    ten_min = np.tile(speech, int(np.ceil(600 * sr / len(speech))))[: 600 * sr]
+    path = tmp_path / "ten-minutes.wav"
+    sf.write(path, ten_min, sr, subtype="PCM_16")
+    block = audio_block(page, "Audio: record or upload")
+    upload_audio(page, block, path)
+    slowest = 0.0
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        t0 = time.perf_counter()
+        page.evaluate("() => document.querySelectorAll('img').length")  # the page answers while the server works
+        slowest = max(slowest, time.perf_counter() - t0)
+        if page.locator("#panel-mel img").count() and page.locator("#facts [role=row]").count() > 5:
+            break
+        time.sleep(0.5)
+    facts = facts_in_page(page)
+    assert facts["Duration"].startswith("600.0"), facts
+    assert slowest < 2.0, f"page froze for {slowest:.1f} s"
+    width = page.evaluate("() => document.querySelector('#panel-spectrogram img').naturalWidth")
+    assert width <= 1200  # drawn at screen resolution, not one column per STFT frame
+    page.screenshot(path=str(artifacts / "visualize-ten-minutes.png"), full_page=True)
