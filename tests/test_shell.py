@@ -76,3 +76,21 @@ def test_upload_and_duration_limits(tmp_path):
         assert facts["data"][0][1] == "8000 Hz"
     finally:
         demo.close()
+
+
+def test_pipelines_never_import_gradio():
+    """Arrows point one way: app.py -> tabs -> pipelines; pipelines run without Gradio."""
+    import ast
+
+    from conftest import ROOT
+
+    offenders = []
+    for path in sorted((ROOT / "pipelines").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"gradio", "gradio_client", "tabs"}]
+    assert not offenders, offenders
