@@ -40,6 +40,14 @@ def test_upload_shows_facts_and_every_figure(page, artifacts):
     for panel in PANEL_IDS:
         assert "/gradio_api/file=" in image_src(page, f"panel-{panel}")
     page.screenshot(path=str(artifacts / "visualize-upload.png"), full_page=True)
+    # a setting redraws the figures without pressing the button
+    before = image_src(page, "panel-chroma")  # (Gradio names files by content: unchanged figures keep their URL)
+    page.get_by_text("Settings (figures redraw", exact=False).click()
+    page.get_by_role("radio", name="cqt", exact=True).click()
+    page.wait_for_function(
+        "(old) => { const i = document.querySelector('#panel-chroma img'); return i && i.getAttribute('src') !== old; }",
+        arg=before, timeout=90_000,
+    )
 
 
 def test_microphone_recording_gives_non_silent_facts(page, artifacts):
