@@ -226,14 +226,15 @@ def language_names() -> dict[str, str]:
 
 def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float], bool]:
     """Whisper base's language probabilities (keys 'Spoken language: English (en)'), and whether speech was heard."""
+    from faster_whisper.vad import collect_chunks, get_speech_timestamps
+
     model = get_whisper(LANGUAGE_MODEL_KEY)
     y = np.ascontiguousarray(y16k, dtype=np.float32)
-    heard = True
-    try:  # skip leading silence and music: VAD keeps the speech
-        _, _, probs = model.detect_language(audio=y, vad_filter=True)
-    except ValueError:  # VAD found no speech at all
-        heard = False
-        _, _, probs = model.detect_language(audio=y[: int(LANGUAGE_SECONDS * 16000)])
+    speech = get_speech_timestamps(y)  # Silero VAD: judge the language on speech, not silence or music
+    heard = bool(speech)
+    if heard:
+        y = np.concatenate(collect_chunks(y, speech)[0])
+    _, _, probs = model.detect_language(audio=y[: int(LANGUAGE_SECONDS * 16000)])
     names = language_names()
     ranked = sorted(probs, key=lambda p: p[1], reverse=True)[:top_k]
     return {f"{LANGUAGE_PREFIX}{names.get(code, code).title()} ({code})": float(p) for code, p in ranked}, heard

@@ -37,8 +37,10 @@ MAX_LABEL_CHARS = 100
 CLAP_ID = "laion/clap-htsat-unfused"
 ENGINES = ("auto", "offline", "clap")
 EMBEDDER_KEY = "minilm-l6-v2"
-TOP_CLASSES = 5  # AudioSet classes each label draws on
-SIMILARITY_TEMPERATURE = 0.05  # softmax temperature over those classes' cosine similarities
+TOP_CLASSES = 10  # AudioSet classes each label may draw on
+SHOWN_CLASSES = 5
+SIMILARITY_TEMPERATURE = 0.1  # a class 0.1 less similar than the best counts exp(-1) = 37 %
+MIN_RELEVANCE = 0.05
 WEAK_EVIDENCE = 0.1  # below this best label score, say that no label fits
 
 
@@ -119,15 +121,12 @@ class SentenceEmbedder:
                 out.append(self.torch.nn.functional.normalize(mean, dim=1).numpy())
         return np.concatenate(out, axis=0).astype(np.float32)
 
-    def class_embeddings(self, names: tuple[str, ...], template: str = DEFAULT_TEMPLATE) -> np.ndarray:
-        """Embeddings of the AudioSet class names put through the template (as the labels are).
-
-        Computed once per template on first use, then kept in memory and on disk."""
-        key = hashlib.sha1(("\n".join(names) + template + self.name).encode()).hexdigest()[:16]
+    def class_embeddings(self, names: tuple[str, ...]) -> np.ndarray:
+        """Embeddings of the AudioSet class names: computed on first use, then kept in memory and on disk."""
+        key = hashlib.sha1(("\n".join(names) + self.name).encode()).hexdigest()[:16]
         with self._lock:
             if key not in self._class_cache:
-                texts = [template.format(n) for n in names]
-                self._class_cache[key] = _disk_cached(key, lambda: self.encode(texts))
+                self._class_cache[key] = _disk_cached(key, lambda: self.encode(list(names)))
             return self._class_cache[key]
 
 
@@ -163,7 +162,7 @@ EMBEDDER = register(ModelSpec(
 @dataclass
 class LabelSource:
     label: str
-    classes: list[tuple[str, float, float]]  # (AudioSet class, weight, YAMNet score)
+    classes: list[tuple[str, float, float]]  # (AudioSet class, relevance 0-1, YAMNet score)
 
 
 @dataclass
@@ -182,7 +181,7 @@ class ZeroShotResult:
     def sources_markdown(self) -> str:
         if not self.sources:
             return ""
-        lines = ["| label | AudioSet classes it drew on (weight, YAMNet score) |", "|---|---|"]
+        lines = ["| label | AudioSet classes it drew on (relevance, YAMNet score) |", "|---|---|"]
         for s in self.sources:
             parts = ", ".join(f"{name} ({w:.0%}, {sc:.2f})" for name, w, sc in s.classes)
             lines.append(f"| {s.label} | {parts} |")
@@ -199,7 +198,7 @@ def zero_shot(audio: AudioInput, labels=SEED_LABELS, template: str = DEFAULT_TEM
     use_clap = engine == "clap" or (engine == "auto" and ((model_id or "").strip() or hub_status().reachable))
     if use_clap:
         return clap(audio, names, template, (model_id or "").strip() or CLAP_ID)
-    return approximate(audio, names, template)
+    return approximate(audio, names)
 
 
 def clap(audio: AudioInput, labels: list[str], template: str, model_id: str = CLAP_ID) -> ZeroShotResult:
@@ -211,34 +210,53 @@ def clap(audio: AudioInput, labels: list[str], template: str, model_id: str = CL
     return ZeroShotResult(dict(sorted(scores.items(), key=lambda kv: -kv[1])), engine_line(spec), approximate=False)
 
 
-def label_weights(label_emb: np.ndarray, class_emb: np.ndarray, top: int = TOP_CLASSES) -> np.ndarray:
-    """(labels, classes) weights: each label's `top` most similar classes, softmax of similarity; rows sum to 1."""
+_SOUND_OF = re.compile(r"^\s*(this is\s+)?(the\s+|a\s+)?sounds?\s+of\s+(a\s+|an\s+|the\s+)?", re.IGNORECASE)
+
+
+def label_text(label: str) -> str:
+    """What is embedded for a label: 'Sound of a dog' -> 'dog' (the prefix only pulls it toward 'Sound effect')."""
+    return _SOUND_OF.sub("", label).strip() or label
+
+
+def label_relevance(label_emb: np.ndarray, class_emb: np.ndarray, top: int = TOP_CLASSES) -> np.ndarray:
+    """(labels, classes) in [0, 1]: 1 for a label's most similar class, exp(-(gap in similarity)/T) for
+    the next few, 0 elsewhere."""
     sim = label_emb @ class_emb.T
-    weights = np.zeros_like(sim)
+    rel = np.zeros_like(sim)
     idx = np.argsort(sim, axis=1)[:, ::-1][:, :top]
     for r, cols in enumerate(idx):
-        s = sim[r, cols] / SIMILARITY_TEMPERATURE
-        e = np.exp(s - s.max())
-        weights[r, cols] = e / e.sum()
-    return weights
+        rel[r, cols] = np.exp((sim[r, cols] - sim[r, cols[0]]) / SIMILARITY_TEMPERATURE)
+    rel[rel < MIN_RELEVANCE] = 0.0
+    return rel
 
 
-def approximate(audio: AudioInput, labels: list[str], template: str = DEFAULT_TEMPLATE) -> ZeroShotResult:
-    """Offline: YAMNet class scores mapped to the labels through sentence similarity."""
+def relevant_scores(scores: np.ndarray, relevance: np.ndarray) -> np.ndarray:
+    """(..., classes) YAMNet scores -> (..., labels): the best relevance-weighted class score per label.
+
+    A maximum, not a mean: AudioSet is a hierarchy and YAMNet often fires on the parent
+    ('Speech') rather than the child a label names ('Conversation'), or the reverse."""
+    return np.max(scores[..., None, :] * relevance, axis=-1)
+
+
+def approximate(audio: AudioInput, labels: list[str]) -> ZeroShotResult:
+    """Offline: YAMNet class scores mapped to the labels through sentence similarity.
+
+    Labels and class names are embedded as they are: the hypothesis template is a CLAP
+    prompt, and putting both sides through it made every pair look alike."""
     frames = yamnet.frame_scores(resample_mono(audio, yamnet.SAMPLE_RATE))
     embedder: SentenceEmbedder = REGISTRY.get(EMBEDDER_KEY)
-    class_emb = embedder.class_embeddings(frames.labels, template)
-    label_emb = embedder.encode([template.format(x) for x in labels])
-    weights = label_weights(label_emb, class_emb)
-    per_frame = frames.scores @ weights.T  # (T, labels)
+    relevance = label_relevance(embedder.encode([label_text(x) for x in labels]),
+                                embedder.class_embeddings(frames.labels))
+    per_frame = relevant_scores(frames.scores, relevance)  # (T, labels)
     clip = frames.clip_scores()
-    evidence = weights @ clip  # each label's similarity-weighted YAMNet score, in [0, 1]
+    evidence = relevant_scores(clip, relevance)  # (labels,), in [0, 1]
     order = np.argsort(evidence)[::-1]
     sources = []
     for r in order:
-        cols = np.argsort(weights[r])[::-1][:TOP_CLASSES]
-        sources.append(LabelSource(labels[r], [(frames.labels[c], float(weights[r, c]), float(clip[c]))
-                                               for c in cols if weights[r, c] > 0.01]))
+        # the classes that gave the score first, then the most relevant ones
+        key = relevance[r] * clip + 1e-3 * relevance[r]
+        cols = [c for c in np.argsort(key)[::-1][:SHOWN_CLASSES] if relevance[r, c] > 0]
+        sources.append(LabelSource(labels[r], [(frames.labels[c], float(relevance[r, c]), float(clip[c])) for c in cols]))
     notes = []
     if evidence.max() < WEAK_EVIDENCE:
         heard = ", ".join(f"{k} ({v:.2f})" for k, v in frames.top(3).items())

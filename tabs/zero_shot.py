@@ -46,7 +46,7 @@ def build(ctx: TabContext) -> None:
             labels = gr.Textbox(", ".join(SEED_LABELS), label="Candidate labels (comma-separated or one per line)", lines=3,
                                 placeholder=", ".join(SEED_LABELS), elem_id="zs-labels")
             gr.Examples([[x] for x in LABEL_EXAMPLES], inputs=labels, label="Example labels (click one)")
-            template = gr.Textbox(DEFAULT_TEMPLATE, label="Hypothesis template ({} is replaced by each label)",
+            template = gr.Textbox(DEFAULT_TEMPLATE, label="Hypothesis template for CLAP ({} is replaced by each label)",
                                   max_lines=1, elem_id="zs-template")
             engine = gr.Radio(ENGINE_CHOICES, value="auto", label="Engine", elem_id="zs-engine")
             model_id = gr.Textbox("", label="CLAP model id or local folder (blank: laion/clap-htsat-unfused)", max_lines=1,
