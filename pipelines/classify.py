@@ -131,19 +131,36 @@ def _local_spec(path: Path, hf_task: str) -> ModelSpec:
 
 def _hf_loader(model: str, hf_task: str):
     def loader():
-        from transformers import pipeline
+        from transformers import AutoConfig, pipeline
 
+        try:  # the config is small: check the kind of model before fetching any weights
+            config = AutoConfig.from_pretrained(model)
+        except OSError as exc:  # not found, private, no network mid-download
+            raise ValueError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:200]}") from exc
+        if not _supports(config.model_type, hf_task):
+            raise ValueError(f"'{model}' is a {config.model_type} model, not a model for {hf_task}: "
+                             "pick one tagged with that task on the model hub.")
         try:
             pipe = pipeline(hf_task, model=model, device="cpu")
-        except OSError as exc:  # not found, private, no network mid-download
-            raise ValueError(f"Could not load '{model}' from the model hub: {str(exc).splitlines()[0][:300]}") from exc
-        except (ValueError, KeyError, TypeError) as exc:  # not an audio model
-            raise ValueError(f"'{model}' is not a {hf_task} model: {str(exc).splitlines()[0][:300]}") from exc
+        except OSError as exc:
+            raise ValueError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:300]}") from exc
         if getattr(pipe, "feature_extractor", None) is None or not getattr(pipe.feature_extractor, "sampling_rate", None):
-            raise ValueError(f"'{model}' is not a {hf_task} model (it has no audio feature extractor).")
+            raise ValueError(f"'{model}' is not a model for {hf_task} (it has no audio feature extractor).")
         return pipe
 
     return loader
+
+
+def _supports(model_type: str, hf_task: str) -> bool:
+    if hf_task == "zero-shot-audio-classification":
+        return model_type == "clap"  # the only audio-text model that pipeline supports
+    from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
+
+    return model_type in MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
 
 
 def load_hf_pipeline(spec: ModelSpec):
@@ -254,7 +271,7 @@ def plot_timeline(frames: FrameScores, title: str, n: int = 8):
 
     idx = strongest(frames, n)[::-1]  # strongest on top
     fig, (ax,) = new_figure(height_in=max(2.6, 0.32 * len(idx) + 1.2))
-    fig.subplots_adjust(left=0.27)
+    fig.subplots_adjust(left=0.27, right=0.93)
     end = float(frames.starts[-1] + frames.hop_s) if len(frames.starts) else frames.window_s
     image = ax.imshow(frames.scores[:, idx].T, origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1,
                       interpolation="nearest", extent=(0, end, 0, len(idx)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.birdnet import SPEC as BIRDNET_SPEC
 from pipelines.classify import TASKS, ClassifyResult, classify, find_task, plot_timeline, write_frames_csv
 from pipelines.hub import hub_status
 from pipelines.plots import save_png
@@ -18,7 +17,7 @@ INTRO = f"""**What is this sound?** Record or upload a clip (or click an example
 **Classify**. You get the most likely labels for the whole clip and, for sound events and birds,
 a timeline of the strongest classes moment by moment (YAMNet every 0.48 s, BirdNET every 3 s),
 downloadable as CSV. Bundled tasks work with no internet; model-hub tasks need the hub.
-*BirdNET's model licence is {BIRDNET_SPEC.licence.split(",")[0]}: non-commercial use only.*"""
+*Bird species come from BirdNET, whose model licence is CC BY-NC-SA 4.0: non-commercial use only.*"""
 
 EXAMPLES = ["speech_librivox.wav", "drum_loop.wav", "c_major_chord.wav", "a440_sine.wav"]
 
@@ -56,7 +55,7 @@ def build(ctx: TabContext) -> None:
                for t in TASKS]
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
-            audio = audio_input()
+            audio = audio_input(elem_id="classify-audio")
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             task = gr.Dropdown(choices, value="sound-events", label="Task", elem_id="classify-task")

@@ -40,7 +40,7 @@ def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
-            audio = audio_input()
+            audio = audio_input(elem_id="zs-audio")
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Example clips (click one)")
             gr.Markdown(ctx.limits_text())
             labels = gr.Textbox(", ".join(SEED_LABELS), label="Candidate labels (comma-separated or one per line)", lines=3,
