@@ -36,6 +36,7 @@ LANGUAGE_SECONDS = 30.0  # Whisper looks at one 30 s window
 MAX_TOP_K = 20
 LOCAL_DIRS_ENV = "AUDIO_STUDIO_MODEL_DIRS"  # folders local models may be read from (os.pathsep-separated)
 MAX_LOADED_HUB_MODELS = 2
+HF_MAX_SECONDS = 60.0  # transformers pipelines hold the whole clip in memory; most models look at 10-30 s
 _MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
 
 
@@ -182,9 +183,24 @@ def engine_line(spec: ModelSpec) -> str:
     return f"model hub: {spec.hub_id} ({status.reason})"
 
 
-def hf_input(audio: AudioInput, sr: int) -> dict:
-    y = audio.mono if audio.sr == sr else resample(audio, sr).mono
+def hf_input(audio: AudioInput, sr: int, notes: list[str] | None = None) -> dict:
+    """The first HF_MAX_SECONDS of the clip at the model's rate, as transformers pipelines take it."""
+    if audio.duration > HF_MAX_SECONDS:
+        audio = AudioInput(audio.channels[:, : int(HF_MAX_SECONDS * audio.sr)], audio.sr, audio.sample_format, audio.name)
+        if notes is not None:
+            notes.append(f"Hub models hear the first {HF_MAX_SECONDS:g} s of the clip.")
+    y = resample_mono(audio, sr)
     return {"raw": np.ascontiguousarray(y, dtype=np.float32), "sampling_rate": sr}
+
+
+def hub_note() -> str:
+    """One line on whether model-hub engines can be used now (shown in the tabs, refreshed on page load).
+
+    Waits at most 0.2 s: Gradio also calls it while building the app, which must start fast."""
+    status = hub_status(wait=0.2)
+    if status.reachable:
+        return f"**Model hub:** reachable ({status.reason}); hub models download on first use."
+    return f"**Model hub:** not reachable ({status.reason}): hub models are unavailable, bundled engines work."
 
 
 # --- results -------------------------------------------------------------------------------
@@ -223,9 +239,10 @@ def classify(audio: AudioInput, task: str = "sound-events", model_id: str | None
     model = (model_id or "").strip() or t.hub_id
     spec = resolve_model(model or "", "audio-classification")
     pipe = load_hf_pipeline(spec)
-    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate)), top_k=top_k)
+    notes: list[str] = []
+    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate), notes), top_k=top_k)
     labels = {str(d["label"]): float(d["score"]) for d in out}
-    return ClassifyResult(labels, engine_line(spec), t)
+    return ClassifyResult(labels, engine_line(spec), t, notes=notes)
 
 
 def resample_mono(audio: AudioInput, sr: int) -> np.ndarray:
@@ -277,7 +294,7 @@ def plot_timeline(frames: FrameScores, title: str, n: int = 8):
                       interpolation="nearest", extent=(0, end, 0, len(idx)))
     ax.set_yticks(np.arange(len(idx)) + 0.5, [_short(frames.labels[i]) for i in idx])
     ax.set_xlabel(f"time (s); one column per {frames.hop_s:g} s")
-    ax.set_title(title)
+    ax.set_title(title, loc="right", fontsize=10)  # right: the UI puts its own label top-left
     fig.colorbar(image, ax=ax, label="score", pad=0.01, fraction=0.04)
     return fig
 

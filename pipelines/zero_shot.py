@@ -204,10 +204,12 @@ def zero_shot(audio: AudioInput, labels=SEED_LABELS, template: str = DEFAULT_TEM
 def clap(audio: AudioInput, labels: list[str], template: str, model_id: str = CLAP_ID) -> ZeroShotResult:
     spec = resolve_model(model_id, "zero-shot-audio-classification")
     pipe = load_hf_pipeline(spec)
-    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate))["raw"], candidate_labels=labels,
+    notes: list[str] = []
+    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate), notes)["raw"], candidate_labels=labels,
                hypothesis_template=template)
     scores = {str(d["label"]): float(d["score"]) for d in out}
-    return ZeroShotResult(dict(sorted(scores.items(), key=lambda kv: -kv[1])), engine_line(spec), approximate=False)
+    return ZeroShotResult(dict(sorted(scores.items(), key=lambda kv: -kv[1])), engine_line(spec), approximate=False,
+                          notes=notes)
 
 
 _SOUND_OF = re.compile(r"^\s*(this is\s+)?(the\s+|a\s+)?sounds?\s+of\s+(a\s+|an\s+|the\s+)?", re.IGNORECASE)

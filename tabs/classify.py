@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import TASKS, ClassifyResult, classify, find_task, plot_timeline, write_frames_csv
+from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_note, plot_timeline, write_frames_csv
 from pipelines.hub import hub_status
 from pipelines.plots import save_png
 from pipelines.registry import REGISTRY
@@ -60,6 +60,7 @@ def build(ctx: TabContext) -> None:
             gr.Markdown(ctx.limits_text())
             task = gr.Dropdown(choices, value="sound-events", label="Task", elem_id="classify-task")
             info = gr.Markdown(task_info("sound-events")[0], elem_id="classify-task-info")
+            gr.Markdown(hub_note, elem_id="classify-hub")  # a function: evaluated on each page load
             model_id = gr.Textbox("", label="Model id on the hub, or a local model folder", visible=False,
                                   max_lines=1, elem_id="classify-model-id")
             top_k = gr.Slider(1, 20, value=5, step=1, label="How many labels to show")

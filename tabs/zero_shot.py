@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import plot_timeline, write_frames_csv
+from pipelines.classify import hub_note, plot_timeline, write_frames_csv
 from pipelines.plots import save_png
 from pipelines.zero_shot import DEFAULT_TEMPLATE, MAX_LABELS, SEED_LABELS, ZeroShotResult, zero_shot
 
@@ -49,6 +49,7 @@ def build(ctx: TabContext) -> None:
             template = gr.Textbox(DEFAULT_TEMPLATE, label="Hypothesis template for CLAP ({} is replaced by each label)",
                                   max_lines=1, elem_id="zs-template")
             engine = gr.Radio(ENGINE_CHOICES, value="auto", label="Engine", elem_id="zs-engine")
+            gr.Markdown(hub_note, elem_id="zs-hub")  # a function: evaluated on each page load
             model_id = gr.Textbox("", label="CLAP model id or local folder (blank: laion/clap-htsat-unfused)", max_lines=1,
                                   elem_id="zs-model-id")
             run = gr.Button("Score labels", variant="primary", elem_id="zs-run")

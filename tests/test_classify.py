@@ -211,3 +211,22 @@ def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (test)"))
     with pytest.raises(ModelUnavailable, match="needs the model hub: offline mode"):
         classify.classify(as_audio(sine(440, 1.0), SR), "keywords")
+
+
+def test_hub_models_hear_at_most_a_minute_resampled_to_their_rate():
+    notes: list[str] = []
+    long = as_audio(sine(440, classify.HF_MAX_SECONDS + 5, sr=8000), 8000)
+    x = classify.hf_input(long, 16000, notes)
+    assert x["sampling_rate"] == 16000 and len(x["raw"]) == int(classify.HF_MAX_SECONDS * 16000)
+    assert notes and "first 60 s" in notes[0]
+    short = classify.hf_input(as_audio(sine(440, 2.0, sr=8000), 8000), 16000, notes)
+    assert len(short["raw"]) == 32000 and len(notes) == 1
+
+
+def test_hub_note_says_why_hub_models_are_unavailable(monkeypatch):
+    from pipelines import hub
+
+    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (test)"))
+    assert "not reachable (offline mode (test))" in classify.hub_note()
+    monkeypatch.setattr(hub, "_status", hub.HubStatus(True, "huggingface.co reachable"))
+    assert classify.hub_note().startswith("**Model hub:** reachable")

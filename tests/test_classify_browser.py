@@ -50,3 +50,16 @@ def test_zero_shot_with_typed_labels(page, artifacts):
     assert "Drum machine" in summary.inner_text()  # which AudioSet classes the label drew on
     page.locator("#zs-timeline img").wait_for(timeout=60_000)
     page.screenshot(path=str(artifacts / "zero-shot-offline.png"), full_page=True)
+
+
+def test_classify_from_the_microphone(page, artifacts):
+    """Chromium's fake microphone plays LibriVox speech; stopping the recording classifies it."""
+    open_tab(page, "Classify")
+    block = page.locator("#classify-audio")
+    block.get_by_label("Record audio").click()
+    block.locator("button.record-button").click()
+    page.wait_for_timeout(3000)
+    block.locator("button.stop-button").first.click()
+    page.locator("#classify-labels").get_by_text("Speech", exact=True).first.wait_for(timeout=90_000)
+    page.locator("#classify-timeline img").wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts / "classify-microphone.png"), full_page=True)
