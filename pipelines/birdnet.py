@@ -78,13 +78,23 @@ SPEC = register(ModelSpec(
 ))
 
 
-def chunk(y48k: np.ndarray) -> np.ndarray:
-    """(n, 144000): 3 s chunks, the last zero-padded; a tail under 1 s is dropped unless it is all there is."""
-    n_full, rest = divmod(len(y48k), CHUNK_SAMPLES)
-    pieces = [y48k[i * CHUNK_SAMPLES : (i + 1) * CHUNK_SAMPLES] for i in range(n_full)]
+def chunk_starts(n_samples: int) -> list[int]:
+    """Sample offsets of the 3 s chunks; a tail under 1 s is dropped unless it is all there is."""
+    n_full, rest = divmod(n_samples, CHUNK_SAMPLES)
+    starts = [i * CHUNK_SAMPLES for i in range(n_full)]
     if rest and (rest >= MIN_LAST_CHUNK_SECONDS * SAMPLE_RATE or n_full == 0):
-        pieces.append(np.concatenate([y48k[n_full * CHUNK_SAMPLES :], np.zeros(CHUNK_SAMPLES - rest, np.float32)]))
-    return np.stack(pieces).astype(np.float32)
+        starts.append(n_full * CHUNK_SAMPLES)
+    return starts
+
+
+def chunk(y48k: np.ndarray, starts: list[int] | None = None) -> np.ndarray:
+    """(n, 144000): the chunks at ``starts`` (all by default), the last zero-padded."""
+    starts = chunk_starts(len(y48k)) if starts is None else starts
+    out = np.zeros((len(starts), CHUNK_SAMPLES), dtype=np.float32)
+    for row, s in zip(out, starts):
+        piece = y48k[s : s + CHUNK_SAMPLES]
+        row[: len(piece)] = piece
+    return out
 
 
 def flat_sigmoid(x: np.ndarray, sensitivity: float = 1.0) -> np.ndarray:
@@ -92,9 +102,11 @@ def flat_sigmoid(x: np.ndarray, sensitivity: float = 1.0) -> np.ndarray:
 
 
 def frame_scores(y48k: np.ndarray, model: BirdNet | None = None) -> FrameScores:
-    """BirdNET species confidences per 3 s chunk."""
+    """BirdNET species confidences per 3 s chunk (a few chunks in memory at a time: 30 min is 600 chunks)."""
     model = model or REGISTRY.get(MODEL_KEY)
-    chunks = chunk(np.asarray(y48k, dtype=np.float32))
-    scores = flat_sigmoid(model.logits(chunks))
-    starts = np.arange(len(chunks)) * CHUNK_SECONDS
-    return FrameScores(starts, CHUNK_SECONDS, CHUNK_SECONDS, model.labels, scores, pool="max")
+    y48k = np.asarray(y48k, dtype=np.float32)
+    starts = chunk_starts(len(y48k))
+    scores = np.concatenate([flat_sigmoid(model.logits(chunk(y48k, starts[i : i + BATCH])))
+                             for i in range(0, len(starts), BATCH)])
+    times = np.asarray(starts, dtype=np.float64) / SAMPLE_RATE
+    return FrameScores(times, CHUNK_SECONDS, CHUNK_SECONDS, model.labels, scores, pool="max")

@@ -33,6 +33,7 @@ from .yamnet import FrameScores
 LANGUAGE_MODEL_KEY = "whisper-base"
 LANGUAGE_PREFIX = "Spoken language: "
 LANGUAGE_SECONDS = 30.0  # Whisper looks at one 30 s window
+LANGUAGE_SEARCH_SECONDS = 300.0  # look for that much speech in the first 5 minutes only
 MAX_TOP_K = 20
 LOCAL_DIRS_ENV = "AUDIO_STUDIO_MODEL_DIRS"  # folders local models may be read from (os.pathsep-separated)
 MAX_LOADED_HUB_MODELS = 2
@@ -263,7 +264,7 @@ def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float],
     from faster_whisper.vad import collect_chunks, get_speech_timestamps
 
     model = get_whisper(LANGUAGE_MODEL_KEY)
-    y = np.ascontiguousarray(y16k, dtype=np.float32)
+    y = np.ascontiguousarray(y16k[: int(LANGUAGE_SEARCH_SECONDS * 16000)], dtype=np.float32)
     speech = get_speech_timestamps(y)  # Silero VAD: judge the language on speech, not silence or music
     heard = bool(speech)
     if heard:

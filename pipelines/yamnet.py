@@ -117,9 +117,8 @@ def log_mel_spectrogram(y: np.ndarray) -> np.ndarray:
 def log_mel_patches(y: np.ndarray) -> np.ndarray:
     """(patches, 96, 64): the model's input, one patch every 0.48 s (after YAMNet's padding)."""
     log_mel = log_mel_spectrogram(pad_waveform(np.asarray(y, dtype=np.float32)))
-    n = 1 + (len(log_mel) - PATCH_FRAMES) // PATCH_HOP_FRAMES
-    starts = np.arange(n) * PATCH_HOP_FRAMES
-    return np.stack([log_mel[s : s + PATCH_FRAMES] for s in starts])
+    windows = np.lib.stride_tricks.sliding_window_view(log_mel, (PATCH_FRAMES, N_MELS))[::PATCH_HOP_FRAMES, 0]
+    return windows  # a read-only view: patches overlap by half, no copy
 
 
 def quantize_patches(patches: np.ndarray) -> np.ndarray:
