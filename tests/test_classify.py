@@ -230,3 +230,16 @@ def test_hub_note_says_why_hub_models_are_unavailable(monkeypatch):
     assert "not reachable (offline mode (test))" in classify.hub_note()
     monkeypatch.setattr(hub, "_status", hub.HubStatus(True, "huggingface.co reachable"))
     assert classify.hub_note().startswith("**Model hub:** reachable")
+
+
+def test_odd_formats_stereo_96k_8bit_and_silence(tmp_path):
+    import soundfile as sf
+
+    speech = load_audio(EXAMPLES / "speech_librivox.wav", target_sr=96000).mono
+    path = tmp_path / "stereo96k.wav"
+    sf.write(path, np.stack([speech, 0.5 * speech], 1), 96000, subtype="PCM_U8")
+    assert classify.classify(load_audio(path), "sound-events").top_label == "Speech"
+    silent = load_audio((16000, np.zeros(32000, np.int16)))
+    assert silent.warnings  # the entry point says it is silent ...
+    r = classify.classify(silent, "sound-events")
+    assert r.top_label == "Silence"  # ... and YAMNet agrees
