@@ -1,0 +1,98 @@
+"""Classify tab: what is this sound, over the whole clip and moment by moment (seeds 001, 002)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_note, plot_timeline, write_frames_csv
+from pipelines.hub import hub_status
+from pipelines.plots import save_png
+from pipelines.registry import REGISTRY
+
+from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+
+TITLE = "Classify"
+
+INTRO = f"""**What is this sound?** Record or upload a clip (or click an example), pick a task and press
+**Classify**. You get the most likely labels for the whole clip and, for sound events and birds,
+a timeline of the strongest classes moment by moment (YAMNet every 0.48 s, BirdNET every 3 s),
+downloadable as CSV. Bundled tasks work with no internet; model-hub tasks need the hub.
+*Bird species come from BirdNET, whose model licence is CC BY-NC-SA 4.0: non-commercial use only.*"""
+
+EXAMPLES = ["speech_librivox.wav", "drum_loop.wav", "c_major_chord.wav", "a440_sine.wav"]
+
+
+def task_info(task_key: str) -> tuple[str, dict]:
+    """What the chosen task runs on, whether it can run now, and whether the model box applies."""
+    t = find_task(task_key)
+    if t.kind == "hf":
+        status = hub_status(wait=0.5)
+        where = f"`{t.hub_id}`" if t.hub_id else "the model id you type"
+        avail = ("the model hub is reachable: it downloads on first use" if status.reachable
+                 else f"**not available now**: needs the model hub ({status.reason}). A local model folder still works")
+        text = (f"Runs {where} through `transformers.pipeline(\"audio-classification\")`; {avail}. "
+                "You may type another model id (or a local model folder) below.")
+        return text, gr.update(visible=True, placeholder=t.hub_id or "owner/model-name")
+    spec = REGISTRY.spec({"yamnet": "yamnet", "birdnet": "birdnet", "language": "whisper-base"}[t.kind])
+    ok, reason = spec.availability()
+    text = f"Runs offline on **{spec.title}** ({t.about}). Licence: {spec.licence}. " + ("Ready." if ok else f"Unavailable: {reason}.")
+    if spec.note:
+        text += f" **{spec.note}**"
+    return text, gr.update(visible=False)
+
+
+def result_markdown(r: ClassifyResult) -> str:
+    lines = [f"**Engine:** {r.engine}.", f"**Top label:** {r.top_label} ({r.labels.get(r.top_label, 0):.0%})."]
+    lines += [f"*{n}*" for n in r.notes]
+    if r.frames is not None:
+        lines.append(f"Timeline: {len(r.frames.starts)} frames of {r.frames.window_s:g} s every {r.frames.hop_s:g} s.")
+    return "  \n".join(lines)
+
+
+def build(ctx: TabContext) -> None:
+    gr.Markdown(INTRO)
+    choices = [(t.title + (" (offline here: unavailable)" if ctx.settings.offline and t.kind == "hf" else ""), t.key)
+               for t in TASKS]
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            audio = audio_input(elem_id="classify-audio")
+            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            gr.Markdown(ctx.limits_text())
+            task = gr.Dropdown(choices, value="sound-events", label="Task", elem_id="classify-task")
+            info = gr.Markdown(task_info("sound-events")[0], elem_id="classify-task-info")
+            gr.Markdown(hub_note, elem_id="classify-hub")  # a function: evaluated on each page load
+            model_id = gr.Textbox("", label="Model id on the hub, or a local model folder", visible=False,
+                                  max_lines=1, elem_id="classify-model-id")
+            top_k = gr.Slider(1, 20, value=5, step=1, label="How many labels to show")
+            run = gr.Button("Classify", variant="primary", elem_id="classify-run")
+        with gr.Column(scale=2):
+            labels = gr.Label(label="Most likely labels (whole clip)", num_top_classes=20, elem_id="classify-labels")
+            summary = gr.Markdown(elem_id="classify-summary")
+            timeline = gr.Image(label="Strongest classes over time", type="filepath", format="png",
+                                interactive=False, buttons=["download", "fullscreen"], elem_id="classify-timeline")
+            frames_csv = gr.File(label="Frame scores (CSV)", interactive=False, elem_id="classify-csv")
+
+    task.change(task_info, task, [info, model_id], api_name="classify_task_info", api_visibility="undocumented")
+
+    @user_errors
+    def run_classify(source, task="sound-events", model_id=None, top_k=5, progress=gr.Progress()):
+        t = find_task(task)
+        progress(0.05, desc="Loading audio")
+        audio = ctx.load(source)
+        show_warnings(audio.warnings)
+        progress(0.2, desc=f"Running {t.title.split(':')[0].lower()} (the first run loads the model)")
+        result = classify(audio, t.key, model_id=model_id, top_k=top_k)
+        image = csv_path = None
+        if result.frames is not None:
+            progress(0.85, desc="Drawing the timeline")
+            out = ctx.settings.new_output_dir("classify")
+            stem = audio.name.rsplit(".", 1)[0] or "audio"
+            fig = plot_timeline(result.frames, f"{t.title.split(':')[0]}: strongest classes over time")
+            image = str(save_png(fig, out / f"timeline-{stem}.png"))
+            csv_path = str(write_frames_csv(result.frames, out / f"frames-{t.key}-{stem}.csv"))
+        for n in result.notes:
+            gr.Info(n)
+        return result.labels, result_markdown(result), image, csv_path
+
+    gr.on([run.click, audio.upload, audio.stop_recording], run_classify, [audio, task, model_id, top_k],
+          [labels, summary, timeline, frames_csv], api_name="classify", concurrency_limit=2)
