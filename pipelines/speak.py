@@ -267,7 +267,8 @@ class SpeakResult:
     words: list[Cue] | None
     engine_note: str  # which engine answered and why, for users
     synth_seconds: float
-    first_audio_seconds: float  # time until the first sentence's audio was ready
+    first_audio_seconds: float  # time until the first sentence's audio was ready (voice loaded)
+    load_seconds: float = 0.0  # loading the voice on first use
 
     @property
     def duration(self) -> float:
@@ -300,6 +301,11 @@ def speak(text: str, engine: str = "piper", voice_id: str | None = None, options
     if not sentences:
         raise ValueError("The text has no words a voice can read.")
     engine_obj = ENGINES[voice.engine]
+    start = time.perf_counter()
+    if progress:
+        progress(0.0, "Loading the voice")
+    engine_obj.prepare()  # first use loads the model: not part of the synthesis time
+    load_seconds = time.perf_counter() - start
     start = time.perf_counter()
     pieces, cues, words, first_audio = [], [], [], 0.0
     sr, cursor = 0, 0
@@ -335,7 +341,8 @@ def speak(text: str, engine: str = "piper", voice_id: str | None = None, options
         audio = (audio * (OUTPUT_PEAK / peak)).astype(np.float32)
     if progress:
         progress(1.0, "Done")
-    return SpeakResult(audio, sr, text, voice, cues, words or None, note, time.perf_counter() - start, first_audio)
+    return SpeakResult(audio, sr, text, voice, cues, words or None, note, time.perf_counter() - start, first_audio,
+                       load_seconds)
 
 
 def _trim(audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:

@@ -113,6 +113,9 @@ class PiperEngine:
     def availability(self) -> tuple[bool, str]:
         return PIPER_SPEC.availability(check_hub=False)
 
+    def prepare(self) -> None:
+        REGISTRY.get(PIPER_SPEC.key)
+
     def voices(self) -> list[Voice]:
         return [Voice(PIPER_VOICE_ID, "piper", "Joe", "en-US", "English (America)", "male")]
 
@@ -155,6 +158,10 @@ class EspeakEngine:
 
     def availability(self) -> tuple[bool, str]:
         return (True, "ready") if _espeak_binary() else (False, ESPEAK_MISSING)
+
+    def prepare(self) -> None:
+        if _espeak_binary() is None:
+            raise EngineUnavailable(ESPEAK_MISSING)
 
     def voices(self) -> list[Voice]:
         with self._lock:
@@ -252,6 +259,9 @@ class EdgeEngine:
 
     def availability(self, offline: bool = False) -> tuple[bool, str]:
         return self.reachability(offline)
+
+    def prepare(self) -> None:
+        """Nothing to load: the service is reached per sentence."""
 
     def known_voices(self) -> list[Voice]:
         return [_edge_voice({"ShortName": short, "Locale": "-".join(short.split("-")[:2]), "Gender": gender})
