@@ -29,6 +29,7 @@ import numpy as np
 from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
 
 EDGE_HOST = "speech.platform.bing.com"
+EDGE_PORT = 443
 EDGE_PROBE_TIMEOUT_S = 2.5  # TCP connect (DNS included) to the service
 EDGE_PROBE_CACHE_S = 60.0  # re-check reachability at most this often
 EDGE_CONNECT_TIMEOUT_S = 5
@@ -252,7 +253,7 @@ class EdgeEngine:
         with self._lock:
             probe = self._probe
         if probe is None or time.monotonic() - probe.at > EDGE_PROBE_CACHE_S:
-            probe = _probe_host(EDGE_HOST, EDGE_PROBE_TIMEOUT_S)
+            probe = _probe_host(EDGE_HOST, EDGE_PORT, EDGE_PROBE_TIMEOUT_S)
             with self._lock:
                 self._probe = probe
         return probe.reachable, probe.reason
@@ -322,12 +323,12 @@ def importlib_missing(module: str) -> bool:
     return importlib.util.find_spec(module) is None
 
 
-def _probe_host(host: str, timeout: float) -> _Probe:
+def _probe_host(host: str, port: int, timeout: float) -> _Probe:
     result: list[_Probe] = []
 
     def attempt():
         try:
-            with socket.create_connection((host, 443), timeout=timeout):
+            with socket.create_connection((host, port), timeout=timeout):
                 result.append(_Probe(True, f"{host} reachable"))
         except OSError as exc:
             result.append(_Probe(False, f"{host} not reachable ({exc.__class__.__name__})"))
