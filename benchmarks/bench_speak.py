@@ -9,6 +9,7 @@ machine vary. Bars from issue #5: Piper RTF <= 0.2, first audio <= 1 s, WER prin
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,8 @@ def raw_espeak(text: str) -> None:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]
+    print(f"Machine load average (1 min): {load:.1f} on {os.cpu_count()} CPUs (times grow when it exceeds the CPUs)")
     start = time.perf_counter()
     REGISTRY.get(PIPER_SPEC.key)
     print(f"Piper voice load (cold): {time.perf_counter() - start:.2f} s")

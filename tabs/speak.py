@@ -62,6 +62,10 @@ def _voice_choices(engine: str, language: str, gender: str, search: str, offline
                     for v in voices]
 
 
+def _voice_rows(voices) -> list[list[str]]:
+    return [[v.id, v.name, f"{v.language_name} ({v.language})", v.gender, ENGINES[v.engine].title] for v in voices]
+
+
 def build(ctx: TabContext) -> None:
     offline = ctx.settings.offline
     gr.Markdown(INTRO)
@@ -77,7 +81,8 @@ def build(ctx: TabContext) -> None:
                     language = gr.Textbox(label="Language", placeholder="e.g. ko, en-GB, Korean")
                     gender = gr.Radio(["any", "female", "male"], value="any", label="Gender")
                 search = gr.Textbox(label="Search by name or id")
-                voice_table = gr.Dataframe(headers=VOICE_HEADERS, label="Matching voices", interactive=False,
+                voice_table = gr.Dataframe(_voice_rows(find_voices("piper")), headers=VOICE_HEADERS,
+                                           label="Matching voices", interactive=False,
                                            max_height=240, elem_id="speak-voice-table")
             voice = gr.Dropdown(_voice_choices("piper", "", "", "", offline)[1], value=PIPER_VOICE_ID,
                                 label="Voice", allow_custom_value=True, elem_id="speak-voice")
@@ -123,7 +128,7 @@ def build(ctx: TabContext) -> None:
         ids = [v.id for v in voices]
         value = current if current in ids else (DEFAULT_VOICES.get(engine) if DEFAULT_VOICES.get(engine) in ids
                                                  else (ids[0] if ids else None))
-        rows = [[v.id, v.name, f"{v.language_name} ({v.language})", v.gender, ENGINES[v.engine].title] for v in voices]
+        rows = _voice_rows(voices)
         if engine == "edge":
             ok, reason = ENGINES["edge"].reachability(offline)
             if not ok:

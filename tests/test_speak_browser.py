@@ -50,7 +50,7 @@ def test_korean_example_and_a_clear_error_for_empty_text(page, artifacts):
     _open_speak(page)
     page.locator("#speak-button").click()  # nothing typed yet
     page.wait_for_selector("text=There is no text to speak", timeout=30_000)
-    page.get_by_text("안녕하세요. 오늘은 날씨가").first.click()  # the Korean example
+    page.get_by_text("Korean: espeak-ng ko").click()  # the Korean example
     page.wait_for_function("() => document.querySelector('#speak-text textarea').value.startsWith('안녕')")
     page.locator("#speak-button").click()
     _audio_href(page)
