@@ -57,3 +57,16 @@ def test_korean_example_and_a_clear_error_for_empty_text(page, artifacts):
     page.wait_for_selector("#speak-info:has-text('espeak')")
     assert "Korean" in page.locator("#speak-info").inner_text()
     page.screenshot(path=str(artifacts / "speak_korean.png"), full_page=True)
+
+
+def test_online_voices_offline_say_so_and_fall_back(page, artifacts):
+    _open_speak(page)
+    assert "not available here" in page.locator("#speak-online-status").inner_text()
+    page.get_by_label("Edge online voices").check()
+    page.wait_for_selector("text=Online voices are not reachable", timeout=30_000)  # the warning toast
+    page.locator("#speak-text textarea").fill("Hello from an online voice.")
+    page.locator("#speak-button").click()
+    _audio_href(page)
+    page.wait_for_selector("#speak-info:has-text('answered by the bundled')")
+    assert "Piper" in page.locator("#speak-info").inner_text()
+    page.screenshot(path=str(artifacts / "speak_online_fallback.png"), full_page=True)
