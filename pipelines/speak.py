@@ -128,7 +128,7 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sent
     for paragraph in re.split(r"\n\s*\n", text):
         pieces = []
         for line in paragraph.splitlines():
-            pieces += [p.strip() for p in _SENTENCE_END.split(line) if p and p.strip()]
+            pieces += _join_abbreviations([p.strip() for p in _SENTENCE_END.split(line) if p and p.strip()])
         pieces = [q for p in pieces for q in _cut_long(p, max_chars)]
         pieces = [p for p in pieces if any(unicodedata.category(ch)[0] in "LN" for ch in p)]
         out += [Sentence(p) for p in pieces]
@@ -136,6 +136,22 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sent
             out[-1].paragraph_end = True
     if out:
         out[-1].paragraph_end = False
+    return out
+
+
+# "Mr. Smith", "e.g. this", "J. Austen": a period that ends no sentence.
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "fig", "mt", "approx"}
+
+
+def _join_abbreviations(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        if out and out[-1].endswith("."):
+            last = out[-1].split()[-1].rstrip(".").lower()
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha() and last not in "ia"):  # not "I." / "A."
+                out[-1] = f"{out[-1]} {piece}"
+                continue
+        out.append(piece)
     return out
 
 

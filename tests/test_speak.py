@@ -83,6 +83,12 @@ def test_sentences_paragraphs_and_cjk_are_split():
     assert [p.paragraph_end for p in parts] == [False, True, False, False, False, False]
 
 
+def test_abbreviations_and_initials_do_not_end_sentences():
+    parts = sp.split_sentences("Mr. Smith met Dr. Jones and J. Austen, e.g. at noon. Then they left.")
+    assert [p.text for p in parts] == ["Mr. Smith met Dr. Jones and J. Austen, e.g. at noon.", "Then they left."]
+    assert len(sp.split_sentences("So do I. Then we left.")) == 2
+
+
 def test_long_sentences_are_cut_at_commas_then_words():
     long = ", ".join(["word " * 30] * 6) + "."
     parts = sp.split_sentences(long, max_chars=200)
