@@ -1,0 +1,491 @@
+"""Speak: text to speech with sentence splitting, natural pauses, subtitles and a listening check.
+
+``speak(text, voice_id, options)`` checks the text (empty, too long, only symbols, a script
+the voice cannot read), splits it into sentences, renders each with the voice's engine
+(``pipelines.tts_engines``), joins them with pauses and returns a :class:`SpeakResult`
+holding the audio, sentence (and, for edge-tts, word) timings and which engine answered.
+``write_outputs`` writes WAV, MP3, SRT and VTT; ``listening_check`` transcribes the result
+with the bundled Whisper and scores it against the text.
+
+No Gradio here: callable from a notebook, a test or the API.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice, WordTiming
+
+MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
+MAX_SENTENCE_CHARS = 400  # longer "sentences" are cut at commas, then at spaces
+SENTENCE_PAUSE_S = 0.35  # between sentences, at pause factor 1
+PARAGRAPH_PAUSE_S = 0.7  # at a blank line
+EDGE_TRIM_DB = -45.0  # leading/trailing silence below this is trimmed before pauses are added
+EDGE_KEEP_S = 0.03  # silence kept at each end of a sentence after trimming
+OUTPUT_PEAK = 0.89  # -1 dBFS: headroom for the MP3 encoder
+
+SAMPLE_TEXT = (
+    "The weather was warm and the sky was clear. Anna walked to the market to buy fresh bread "
+    "and a basket of apples. On the way home she met an old friend, and they talked about their "
+    "summer plans. In the evening, the family sat in the garden and listened to the birds."
+)
+SAMPLE_TEXT_KO = "안녕하세요. 오늘은 날씨가 정말 좋습니다. 음성 합성 기술을 함께 들어 보세요."
+
+
+# --- text checks ------------------------------------------------------------------------
+
+# Unicode script (first word of a character's name) -> language that writes it (for advice).
+_SCRIPT_LANGUAGE = {
+    "HANGUL": "ko", "HIRAGANA": "ja", "KATAKANA": "ja", "CJK": "cmn", "CYRILLIC": "ru", "ARABIC": "ar",
+    "HEBREW": "he", "GREEK": "el", "DEVANAGARI": "hi", "THAI": "th", "GEORGIAN": "ka", "ARMENIAN": "hy",
+    "BENGALI": "bn", "TAMIL": "ta", "TELUGU": "te", "KANNADA": "kn", "MALAYALAM": "ml", "GUJARATI": "gu",
+    "GURMUKHI": "pa", "SINHALA": "si", "ETHIOPIC": "am", "MYANMAR": "my", "ORIYA": "or", "KHMER": "km", "LAO": "lo",
+}
+_SCRIPT_NAMES = {"HANGUL": "Korean (Hangul)", "HIRAGANA": "Japanese", "KATAKANA": "Japanese", "CJK": "Chinese characters"}
+# Language (primary subtag) -> the scripts its voices read besides Latin.
+_LANGUAGE_SCRIPTS = {
+    "ko": {"HANGUL", "CJK"}, "ja": {"HIRAGANA", "KATAKANA", "CJK"}, "zh": {"CJK"}, "cmn": {"CJK"}, "yue": {"CJK"},
+    "hak": {"CJK"}, "ru": {"CYRILLIC"}, "uk": {"CYRILLIC"}, "bg": {"CYRILLIC"}, "sr": {"CYRILLIC"},
+    "mk": {"CYRILLIC"}, "be": {"CYRILLIC"}, "kk": {"CYRILLIC"}, "ky": {"CYRILLIC"}, "tt": {"CYRILLIC"},
+    "ba": {"CYRILLIC"}, "cv": {"CYRILLIC"}, "mn": {"CYRILLIC"}, "ar": {"ARABIC"}, "fa": {"ARABIC"},
+    "ur": {"ARABIC"}, "ps": {"ARABIC"}, "sd": {"ARABIC"}, "ug": {"ARABIC"}, "he": {"HEBREW"},
+    "el": {"GREEK"}, "grc": {"GREEK"}, "hi": {"DEVANAGARI"}, "mr": {"DEVANAGARI"}, "ne": {"DEVANAGARI"},
+    "sa": {"DEVANAGARI"}, "kok": {"DEVANAGARI"}, "th": {"THAI"}, "ka": {"GEORGIAN"}, "hy": {"ARMENIAN"},
+    "bn": {"BENGALI"}, "as": {"BENGALI"}, "bpy": {"BENGALI"}, "ta": {"TAMIL"}, "te": {"TELUGU"},
+    "kn": {"KANNADA"}, "ml": {"MALAYALAM"}, "gu": {"GUJARATI"}, "pa": {"GURMUKHI"}, "si": {"SINHALA"},
+    "am": {"ETHIOPIC"}, "my": {"MYANMAR"}, "or": {"ORIYA"}, "km": {"KHMER"}, "lo": {"LAO"},
+}
+FOREIGN_SCRIPT_SHARE = 0.3  # more than this share of letters in a script the voice cannot read: refuse
+
+
+def clean_text(text: str | None, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """The text to speak, normalised; ValueError with a user-facing sentence when unusable."""
+    if text is None or not str(text).strip():
+        raise ValueError("There is no text to speak: type or paste some text first.")
+    text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").strip()
+    if len(text) > max_chars:
+        raise ValueError(f"The text is {len(text):,} characters long; the limit is {max_chars:,}. "
+                         "Shorten it or split it into several parts.")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        raise ValueError("The text has no letters or digits (only symbols, punctuation or emoji), so there is "
+                         "nothing a voice can read. Type some words.")
+    return text
+
+
+def _script(ch: str) -> str:
+    try:
+        return unicodedata.name(ch).split()[0]
+    except ValueError:
+        return "UNKNOWN"
+
+
+def check_language(text: str, voice: Voice) -> None:
+    """Refuse text mostly written in a script the voice's language does not use (Latin is always fine)."""
+    letters = [_script(ch) for ch in text if unicodedata.category(ch).startswith("L")]
+    if not letters:
+        return
+    allowed = _LANGUAGE_SCRIPTS.get(voice.primary_language, set()) | {"LATIN"}
+    foreign: dict[str, int] = {}
+    for script in letters:
+        if script not in allowed:
+            foreign[script] = foreign.get(script, 0) + 1
+    if not foreign or sum(foreign.values()) <= FOREIGN_SCRIPT_SHARE * len(letters):
+        return
+    script = max(foreign, key=foreign.get)
+    language = _SCRIPT_LANGUAGE.get(script)
+    advice = ""
+    if language:
+        advice = f" Choose a voice for that language, for example the bundled espeak-ng voice 'espeak:{language}'."
+    raise ValueError(
+        f"The voice {voice.label()} cannot read text written in "
+        f"{_SCRIPT_NAMES.get(script, script.title())} script.{advice}"
+    )
+
+
+# --- sentences --------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])\s*")
+
+
+@dataclass
+class Sentence:
+    text: str
+    paragraph_end: bool = False  # a blank line follows: a longer pause
+
+
+def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sentence]:
+    """Paragraphs at blank lines, sentences at . ! ? (and CJK 。！？), long ones cut at commas."""
+    out: list[Sentence] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        pieces = []
+        for line in paragraph.splitlines():
+            pieces += _join_abbreviations([p.strip() for p in _SENTENCE_END.split(line) if p and p.strip()])
+        pieces = [q for p in pieces for q in _cut_long(p, max_chars)]
+        pieces = [p for p in pieces if any(unicodedata.category(ch)[0] in "LN" for ch in p)]
+        out += [Sentence(p) for p in pieces]
+        if out:
+            out[-1].paragraph_end = True
+    if out:
+        out[-1].paragraph_end = False
+    return out
+
+
+# "Mr. Smith", "e.g. this", "J. Austen": a period that ends no sentence.
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "fig", "mt", "approx"}
+
+
+def _join_abbreviations(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        if out and out[-1].endswith("."):
+            last = out[-1].split()[-1].rstrip(".").lower()
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha() and last not in "ia"):  # not "I." / "A."
+                out[-1] = f"{out[-1]} {piece}"
+                continue
+        out.append(piece)
+    return out
+
+
+def _cut_long(sentence: str, max_chars: int) -> list[str]:
+    if len(sentence) <= max_chars:
+        return [sentence]
+    parts, current = [], ""
+    for piece in re.split(r"(?<=[,;:、，])\s*", sentence):
+        for word in ([piece] if len(piece) <= max_chars else piece.split()):
+            if current and len(current) + len(word) + 1 > max_chars:
+                parts.append(current)
+                current = ""
+            while len(word) > max_chars:  # one enormous "word": cut it
+                parts.append(word[:max_chars])
+                word = word[max_chars:]
+            current = f"{current} {word}".strip()
+    if current:
+        parts.append(current)
+    return parts
+
+
+# --- voices -----------------------------------------------------------------------------
+
+
+def all_voices(offline: bool = False) -> list[Voice]:
+    voices = ENGINES["piper"].voices() + ENGINES["espeak"].voices()
+    return voices + ENGINES["edge"].voices(offline)
+
+
+def find_voices(engine: str | None = None, language: str = "", gender: str = "", query: str = "",
+                offline: bool = False) -> list[Voice]:
+    """Voices filtered by engine, language (prefix of the code or part of its name), gender and free text."""
+    language, query, gender = language.strip().lower(), query.strip().lower(), gender.strip().lower()
+    voices = []
+    engines = [engine] if engine else list(ENGINES)
+    for key in engines:
+        voices += ENGINES[key].voices(offline) if key == "edge" else ENGINES[key].voices()
+    out = []
+    for v in voices:
+        if language and not _language_matches(v, language):
+            continue
+        if gender and gender not in {"any", "all"} and v.gender != gender:
+            continue
+        if query and query not in f"{v.id} {v.label()}".lower():
+            continue
+        out.append(v)
+    return out
+
+
+def _language_matches(voice: Voice, wanted: str) -> bool:
+    """'ko' matches ko and ko-KR (not kok); 'en-gb' matches en-GB; 'korean' matches by name."""
+    code = voice.language.lower().replace("_", "-")
+    wanted = wanted.replace("_", "-")
+    if code == wanted or code.startswith(wanted + "-"):
+        return True
+    return len(wanted) >= 3 and wanted in voice.language_name.lower()
+
+
+DEFAULT_VOICES = {"piper": PIPER_VOICE_ID, "espeak": "espeak:en-us", "edge": "edge:en-US-AriaNeural"}
+
+
+def resolve_voice(engine: str, voice_id: str | None, offline: bool = False) -> Voice:
+    """The Voice for an engine and an id ('' = the engine's default); ValueError if unknown."""
+    engine = (engine or "piper").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"Unknown engine '{engine}'. Choose one of: {', '.join(ENGINES)}.")
+    voice_id = (voice_id or "").strip() or DEFAULT_VOICES[engine]
+    if ":" not in voice_id:
+        voice_id = f"{engine}:{voice_id}"
+    if not voice_id.startswith(engine + ":"):
+        raise ValueError(f"The voice '{voice_id}' belongs to another engine than '{engine}'.")
+    if engine == "edge":
+        ok, _ = ENGINES["edge"].reachability(offline)
+        listed = {v.id: v for v in ENGINES["edge"].voices(offline)}
+        if voice_id in listed:
+            return listed[voice_id]
+        if not ok and re.fullmatch(r"edge:[a-z]{2,3}-[A-Za-z0-9]+-\w+", voice_id):
+            # The service's list cannot be checked now: a well-formed id stands, the fallback answers.
+            short = voice_id.split(":", 1)[1]
+            locale = "-".join(short.split("-")[:2])
+            return Voice(voice_id, "edge", short, locale, locale, "")
+    else:
+        ok, reason = ENGINES[engine].availability()
+        if not ok:
+            raise EngineUnavailable(reason)
+        for v in ENGINES[engine].voices():
+            if v.id == voice_id:
+                return v
+    raise ValueError(f"Unknown voice '{voice_id}' for engine '{engine}'. Search the voice list (API: /voices) "
+                     f"for a valid id, e.g. '{DEFAULT_VOICES[engine]}'.")
+
+
+def fallback_voice(language: str) -> Voice:
+    """The bundled voice closest to a language: Piper for English, espeak-ng otherwise."""
+    primary = language.split("-")[0].lower()
+    if primary == "en" and ENGINES["piper"].availability()[0]:
+        return ENGINES["piper"].voices()[0]
+    for v in ENGINES["espeak"].voices():
+        if v.primary_language == primary or v.language.lower() == language.lower():
+            return v
+    return ENGINES["piper"].voices()[0]
+
+
+# --- synthesis --------------------------------------------------------------------------
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class SpeakOptions:
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    pause: float = 1.0  # multiplies the pauses between sentences
+    fallback: bool = True  # online engine unreachable: answer with a bundled voice instead of failing
+    offline: bool = False
+
+
+@dataclass
+class SpeakResult:
+    audio: np.ndarray
+    sr: int
+    text: str
+    voice: Voice
+    sentences: list[Cue]
+    words: list[Cue] | None
+    engine_note: str  # which engine answered and why, for users
+    synth_seconds: float
+    first_audio_seconds: float  # time until the first sentence's audio was ready (voice loaded)
+    load_seconds: float = 0.0  # loading the voice on first use
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / float(self.sr)
+
+    @property
+    def rtf(self) -> float:
+        return self.synth_seconds / max(self.duration, 1e-9)
+
+
+def speak(text: str, engine: str = "piper", voice_id: str | None = None, options: SpeakOptions | None = None,
+          progress: Callable[[float, str], None] | None = None, max_chars: int = MAX_TEXT_CHARS) -> SpeakResult:
+    """Text -> speech. Raises ValueError for unusable input, EngineUnavailable when no engine can answer."""
+    options = options or SpeakOptions()
+    text = clean_text(text, max_chars)
+    voice = resolve_voice(engine, voice_id, options.offline)
+    note = f"{ENGINES[voice.engine].title}: {voice.label()}"
+    if voice.engine == "edge":
+        ok, reason = ENGINES["edge"].reachability(options.offline)
+        if not ok:
+            if not options.fallback:
+                raise EngineUnavailable(f"The online voices are not reachable: {reason}. "
+                                        "Use a bundled engine (piper or espeak) instead.")
+            wanted = voice
+            voice = fallback_voice(wanted.language)
+            note = (f"Online voices not reachable ({reason}): answered by the bundled "
+                    f"{ENGINES[voice.engine].title} voice {voice.label()} instead of {wanted.id}.")
+    check_language(text, voice)
+    sentences = split_sentences(text)
+    if not sentences:
+        raise ValueError("The text has no words a voice can read.")
+    engine_obj = ENGINES[voice.engine]
+    start = time.perf_counter()
+    if progress:
+        progress(0.0, "Loading the voice")
+    engine_obj.prepare()  # first use loads the model: not part of the synthesis time
+    load_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    pieces, cues, words, first_audio = [], [], [], 0.0
+    sr, cursor = 0, 0
+    for i, sentence in enumerate(sentences):
+        if progress:
+            progress(i / len(sentences), f"Sentence {i + 1} of {len(sentences)}")
+        rendered = engine_obj.synthesize(sentence.text, voice, options.engine)
+        if i == 0:
+            first_audio = time.perf_counter() - start
+        sr = sr or rendered.sr
+        audio, offset = _trim(rendered.audio, rendered.sr)
+        if rendered.sr != sr:  # engines keep one rate per voice; guard anyway
+            import soxr
+
+            audio = soxr.resample(audio, rendered.sr, sr).astype(np.float32)
+        if len(audio) == 0:
+            continue
+        t0 = cursor / sr
+        cues.append(Cue(t0, t0 + len(audio) / sr, sentence.text))
+        if rendered.words:
+            words += [Cue(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text) for w in rendered.words]
+        pieces.append(audio)
+        cursor += len(audio)
+        if i < len(sentences) - 1:
+            gap = (PARAGRAPH_PAUSE_S if sentence.paragraph_end else SENTENCE_PAUSE_S) * max(options.pause, 0.0)
+            pieces.append(np.zeros(int(round(gap * sr)), np.float32))
+            cursor += len(pieces[-1])
+    if not cues:
+        raise ValueError("The voice produced no sound for this text (nothing it can pronounce).")
+    audio = np.concatenate(pieces)
+    peak = float(np.max(np.abs(audio)))
+    if peak > 0:
+        audio = (audio * (OUTPUT_PEAK / peak)).astype(np.float32)
+    if progress:
+        progress(1.0, "Done")
+    return SpeakResult(audio, sr, text, voice, cues, words or None, note, time.perf_counter() - start, first_audio,
+                       load_seconds)
+
+
+def _trim(audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
+    """Cut leading/trailing silence (keeping a little), so the pauses we add are the pauses heard.
+
+    Returns the trimmed audio and the seconds removed at the start (to shift word timings).
+    """
+    audio = np.asarray(audio, np.float32)
+    if audio.size == 0:
+        return audio, 0.0
+    loud = np.flatnonzero(np.abs(audio) > 10 ** (EDGE_TRIM_DB / 20) * max(float(np.max(np.abs(audio))), 1e-9))
+    if loud.size == 0:
+        return np.zeros(0, np.float32), 0.0
+    keep = int(EDGE_KEEP_S * sr)
+    a, b = max(int(loud[0]) - keep, 0), min(int(loud[-1]) + keep + 1, len(audio))
+    out = audio[a:b].copy()
+    fade = min(int(0.005 * sr), len(out) // 2)  # 5 ms fades: no clicks at the cuts
+    if fade:
+        ramp = np.linspace(0, 1, fade, dtype=np.float32)
+        out[:fade] *= ramp
+        out[-fade:] *= ramp[::-1]
+    return out, a / sr
+
+
+# --- subtitles (to move into pipelines/subtitles.py once it exists) -----------------------
+
+
+def _timestamp(seconds: float, sep: str) -> str:
+    ms = int(round(max(seconds, 0.0) * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _to_srt(cues: list[Cue]) -> str:
+    blocks = [f"{i}\n{_timestamp(c.start, ',')} --> {_timestamp(c.end, ',')}\n{c.text.strip()}\n"
+              for i, c in enumerate(cues, 1)]
+    return "\n".join(blocks)
+
+
+def _to_vtt(cues: list[Cue]) -> str:
+    blocks = [f"{_timestamp(c.start, '.')} --> {_timestamp(c.end, '.')}\n{c.text.strip()}\n" for c in cues]
+    return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+@dataclass
+class SpeakFiles:
+    wav: Path
+    mp3: Path | None
+    srt: Path
+    vtt: Path
+    words_srt: Path | None = None
+    words_vtt: Path | None = None
+
+    def all(self) -> list[Path]:
+        return [p for p in (self.wav, self.mp3, self.srt, self.vtt, self.words_srt, self.words_vtt) if p]
+
+
+def write_outputs(result: SpeakResult, out_dir: Path, stem: str = "speech") -> SpeakFiles:
+    import soundfile as sf
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wav = out_dir / f"{stem}.wav"
+    sf.write(str(wav), result.audio, result.sr, subtype="PCM_16")
+    files = SpeakFiles(wav, _to_mp3(wav), out_dir / f"{stem}.srt", out_dir / f"{stem}.vtt")
+    files.srt.write_text(_to_srt(result.sentences), encoding="utf-8")
+    files.vtt.write_text(_to_vtt(result.sentences), encoding="utf-8")
+    if result.words:
+        files.words_srt, files.words_vtt = out_dir / f"{stem}.words.srt", out_dir / f"{stem}.words.vtt"
+        files.words_srt.write_text(_to_srt(result.words), encoding="utf-8")
+        files.words_vtt.write_text(_to_vtt(result.words), encoding="utf-8")
+    return files
+
+
+def _to_mp3(wav: Path) -> Path | None:
+    """MP3 beside the WAV through ffmpeg (None when ffmpeg is missing: the WAV still serves)."""
+    from .audio import ffmpeg_executable
+
+    exe = ffmpeg_executable()
+    if exe is None:
+        return None
+    mp3 = wav.with_suffix(".mp3")
+    run = subprocess.run([exe, "-v", "error", "-nostdin", "-y", "-i", str(wav), "-codec:a", "libmp3lame",
+                          "-q:a", "4", str(mp3)], capture_output=True, timeout=300)
+    return mp3 if run.returncode == 0 and mp3.exists() else None
+
+
+# --- listening check --------------------------------------------------------------------
+
+# Language codes of voices that Whisper names differently.
+_WHISPER_LANGUAGE = {"cmn": "zh", "yue": "yue", "hak": "zh", "nb": "no", "grc": "el"}
+
+
+@dataclass
+class ListeningCheck:
+    transcript: str
+    model: str
+    language: str | None
+    comparison: object  # text_metrics.Comparison
+
+    @property
+    def wer(self) -> float:
+        return self.comparison.wer
+
+
+def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en") -> ListeningCheck:
+    """Transcribe speech with the bundled Whisper and compare it with the text it should say."""
+    import soxr
+
+    from .text_metrics import compare
+    from .whisper_models import get_whisper
+
+    primary = language.split("-")[0].lower()
+    key = "whisper-tiny.en" if primary == "en" else "whisper-base"
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    whisper_language = _WHISPER_LANGUAGE.get(primary, primary)
+    if whisper_language not in _LANGUAGE_CODES:
+        whisper_language = None  # a language Whisper does not know: let it guess
+    audio16 = soxr.resample(np.asarray(audio, np.float32), sr, 16000).astype(np.float32) if sr != 16000 else audio
+    model = get_whisper(key)
+    kwargs = {"language": whisper_language} if key != "whisper-tiny.en" and whisper_language else {}
+    segments, info = model.transcribe(audio16, beam_size=5, condition_on_previous_text=False, **kwargs)
+    transcript = " ".join(s.text.strip() for s in segments).strip()
+    return ListeningCheck(transcript, key, getattr(info, "language", whisper_language), compare(text, transcript))
