@@ -17,7 +17,7 @@ from typing import Any, Callable, Literal
 
 from .hub import hub_status
 
-Engine = Literal["bundled", "hub"]
+Engine = Literal["bundled", "hub", "local"]  # local: a model folder given by the user or a test
 
 
 class ModelUnavailable(RuntimeError):
