@@ -189,13 +189,12 @@ def normalize_loudness(audio: np.ndarray, sr: int, target_lufs: float = TARGET_L
     meter = pyloudnorm.Meter(sr)
     ceiling = 10 ** (ceiling_dbfs / 20)
     out = audio
-    loudness = float("-inf")
     for _ in range(3):  # limiting lowers the loudness a little: measure and go again
         loudness = float(meter.integrated_loudness(out.T.astype(np.float64)))
         if not np.isfinite(loudness) or abs(loudness - target_lufs) < 0.3:
-            break
+            return out, loudness
         out = limit_peaks(out * np.float32(10 ** ((target_lufs - loudness) / 20)), sr, ceiling)
-    return out, loudness
+    return out, float(meter.integrated_loudness(out.T.astype(np.float64)))
 
 
 def limit_peaks(audio: np.ndarray, sr: int, ceiling: float, attack_s: float = 0.005, release_s: float = 0.08) -> np.ndarray:
@@ -240,8 +239,11 @@ def _draw(audio: np.ndarray, sr: int, piece: Piece | None, path: Path, prompt: s
     title = f"Mel spectrogram: \"{prompt[:70]}\""
     fig = plots.plot_heatmap(mel_db, duration, title=title, y_axis="mel", y_values=freqs, vmin=-80, vmax=0,
                              height_in=3.2)
+    ax = fig.axes[0]
+    ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if f <= freqs[-1]]
+    rows = np.interp(librosa.hz_to_mel(ticks), librosa.hz_to_mel(freqs), np.arange(len(freqs)) + 0.5)
+    ax.set_yticks(rows, [f"{f / 1000:g}k" if f >= 1000 else str(f) for f in ticks])
     if piece is not None:
-        ax = fig.axes[0]
         bar_s = 4 * piece.beat_seconds
         for sec in piece.sections:
             x = sec.start_bar * bar_s

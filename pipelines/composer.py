@@ -49,7 +49,7 @@ INSTRUMENT_WORDS: dict[str, tuple[int, int | None]] = {
     "violins": (40, 48), "cello": (42, 48), "harp": (46, 46), "choir": (52, 52), "voices": (52, 52),
     "trumpet": (56, 61), "brass": (61, 61), "horn": (60, 61), "horns": (60, 61), "sax": (65, None),
     "saxophone": (65, None), "flute": (73, None), "clarinet": (71, None), "oboe": (68, None),
-    "synth": (81, 90), "synths": (81, 90), "synthesizer": (81, 90), "pad": (89, 89), "bells": (14, None),
+    "synth": (81, 90), "synths": (81, 90), "synthesizer": (81, 90), "pad": (89, None), "bells": (14, None),
     "marimba": (12, 12), "vibraphone": (11, 11), "accordion": (21, 21), "sitar": (104, None),
     "banjo": (105, 105), "musicbox": (10, 10), "pan flute": (75, None), "steel drums": (114, None),
 }
@@ -80,8 +80,8 @@ class Style:
 
 
 STYLES: dict[str, Style] = {s.name: s for s in (
-    Style("lo-fi", ("lofi", "chillhop", "hiphop", "study", "beats", "jazzy"), (72, 86), "minor", 4, 4, 33,
-          "boombap", "offbeat", "boombap", "medium", sevenths=True, swing=0.6, reverb=0.25),
+    Style("lo-fi", ("lofi", "chillhop", "hiphop", "study", "beats", "jazzy"), (78, 92), "minor", 4, 4, 33,
+          "boombap", "offbeat", "boombap", "medium", sevenths=True, swing=0.58, reverb=0.25),
     Style("pop", ("pop", "synthpop", "dance", "disco", "edm", "electronic", "catchy", "club", "kpop", "k-pop"),
           (112, 126), "major", 81, 90, 38, "four", "pulse8", "eighths", "busy", pad=89, reverb=0.12),
     Style("ballad", ("ballad", "romantic", "love", "emotional", "tender", "sentimental"), (62, 74), "minor", 48, 0,
@@ -90,7 +90,7 @@ STYLES: dict[str, Style] = {s.name: s for s in (
                          "battle", "adventure", "symphonic"), (88, 104), "minor", 60, 48, 43, "epic", "pulse8",
           "halves", "medium", pad=61, reverb=0.3, extra="timpani"),
     Style("ambient", ("ambient", "meditation", "dreamy", "space", "atmospheric", "sleep", "spa", "new-age"),
-          (62, 74), "major", 11, 89, 32, "", "arpeggio", "whole", "slow", pad=89, reverb=0.4),
+          (62, 74), "major", 11, 46, 32, "", "arpeggio", "whole", "slow", pad=89, reverb=0.4),
     Style("rock", ("rock", "punk", "grunge", "metal", "garage", "indie"), (122, 144), "minor", 29, 30, 34, "rock",
           "power", "eighths", "busy", reverb=0.1),
     Style("jazz", ("jazz", "swing", "bebop", "lounge", "smooth", "bossa", "cafe"), (104, 132), "major", 65, 0, 32,
@@ -135,8 +135,8 @@ DRUM_GROOVES = {  # 16 steps a bar: instrument -> "x" (accent), "o" (soft), "." 
     "boombap": {KICK: "x......x..x.....", SNARE: "....x.......x...", CLOSED_HAT: "x.o.x.o.x.o.x.o."},
     "rock": {KICK: "x.....x.x.....o.", SNARE: "....x.......x...", CLOSED_HAT: "x.x.x.x.x.x.x.x."},
     "swing": {RIDE: "x...x..ox...x..o", PEDAL_HAT: "....x.......x...", KICK: "o.......o......."},
-    "epic": {KICK: "x..x..x.x.......", LOW_TOM: "........x..x.x.x", SNARE: "....x.......x...",
-             CRASH: "x..............."},
+    "epic": {KICK: "x.......x.x.....", FLOOR_TOM: "x...x...x...x...", SNARE: "....x.......x...",
+             LOW_TOM: "..............oo"},
     "folk": {KICK: "x.......x.......", SIDE_STICK: "....x.......x...", SHAKER: "x.o.x.o.x.o.x.o."},
     "soft": {KICK: "x.......o.......", SIDE_STICK: "....o.......x...", CLOSED_HAT: "o...o...o...o..."},
 }
@@ -368,6 +368,11 @@ def _structure(total_bars: int) -> list[Section]:
     intro = 0 if total_bars < 5 else (1 if total_bars < 10 else 2)
     ending = 1 if total_bars < 16 else 2
     body = total_bars - intro - ending
+    if body > 4 and body % 4 in (1, 2):  # no 1- or 2-bar stub sections: lengthen intro and ending
+        extra = body % 4
+        ending += 1
+        intro += extra - 1
+        body -= extra
     sections = [Section("intro", 0, intro)] if intro else []
     order = "AABA"
     bar, i = intro, 0
@@ -432,7 +437,7 @@ def _accompaniment(style: Style, chords, sections, rng) -> list[Note]:
         elif kind == "arpeggio":  # broken chord in eighths, up and down
             seq = [v[0] - 12] + v + [v[0] + 12] + v[::-1][1:-1]
             for k in range(8):
-                notes.append(Note(t0 + 0.5 * k, 0.9, seq[k % len(seq)], base - 4 + (8 if k % 4 == 0 else 0)))
+                notes.append(Note(t0 + 0.5 * k, 0.9, seq[k % len(seq)], base - 8 + (14 if k % 2 == 0 else 0)))
         elif kind == "strum":  # down, down-up, up-down-up, a few ms between strings
             for beat, vel in ((0, 0), (1, -6), (1.5, -14), (2.5, -14), (3, -6), (3.5, -14)):
                 notes += [Note(t0 + beat + 0.02 * i, 0.9, p, base + vel) for i, p in enumerate(v)]

@@ -70,7 +70,10 @@ def render_piece(piece: Piece, synth: SoundFontSynth | None = None) -> tuple[np.
     buf = memoryview(bytearray(n_total * 2 * 4))
     with sf.lock:
         s = sf.synth
-        s.soundfonts[sf.sfid].reset()  # silence and default every channel left by the last render
+        # Reset channels; reset() only fades the last render's voices out quickly, so render
+        # that fade into a scratch buffer: every render then starts from silence, bit-identical.
+        s.soundfonts[sf.sfid].reset()
+        s.generate_simple(int(0.05 * sr))
         for part in piece.parts:
             s.program_select(part.channel, sf.sfid, 128 if part.is_drums else 0,
                              0 if part.is_drums else part.program, part.is_drums)
