@@ -39,12 +39,16 @@ EXAMPLES = [
 
 def _engine_dropdown_choices() -> tuple[list[tuple[str, str]], str]:
     """(dropdown choices, status markdown): hub engines are offered only when the hub answers."""
-    choices, lines = [], []
+    choices, ready, missing = [], [], {}
     for e in engine_choices():
         if e.available:
             choices.append((e.label, e.key))
-        lines.append(f"- {'✅' if e.available else '⛔'} **{e.label}**: {e.reason}")
-    return choices, "**Engines here**\n" + "\n".join(lines)
+            ready.append(e.label)
+        else:  # group the engines that are missing for the same reason
+            missing.setdefault(e.reason, []).append(e.label)
+    lines = [f"- **Ready:** {', '.join(ready)}"]
+    lines += [f"- **Not available here:** {', '.join(labels)}. Why: {reason}." for reason, labels in missing.items()]
+    return choices, "**Engines**\n" + "\n".join(lines)
 
 
 def build(ctx: TabContext) -> None:
