@@ -27,11 +27,19 @@ def test_type_prompt_compose_hear_and_download(page, artifacts, tmp_path):
     assert "Folk" in description.inner_text() and "rule-based composer" in description.inner_text()
     page.locator("#compose-picture img").wait_for()
 
-    # hear it: press the player's Play button; its clock advances while the WAV plays
-    page.locator("#compose-audio button[aria-label=Play]").click()
-    page.wait_for_function(
-        "() => { const t = document.querySelector('#compose-audio time#time');"
-        " return t && t.textContent.trim() !== '0:00'; }", timeout=15_000)
+    # hear it: once the player has loaded the WAV (its duration shows), press Play; the clock
+    # advances while it plays. A press that lands before the waveform is ready is pressed again.
+    page.locator("#compose-audio time#duration").get_by_text("0:15").wait_for()
+    clock_moved = ("() => { const t = document.querySelector('#compose-audio time#time');"
+                   " return t && t.textContent.trim() !== '0:00'; }")
+    for attempt in range(3):
+        page.locator("#compose-audio button.play-pause-button").click()
+        try:
+            page.wait_for_function(clock_moved, timeout=10_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     page.locator("#compose-audio button[aria-label=Pause]").click()
 
     with page.expect_download() as dl:
