@@ -104,6 +104,14 @@ def check_request(prompt, seconds, engine: str) -> tuple[str, float]:
     return prompt, seconds
 
 
+def _check_sampling(o: ComposeOptions) -> None:
+    """MusicGen's sampling settings, checked before any model loads."""
+    for name, value, lo, hi in (("Temperature", o.temperature, 0.01, 5.0), ("Top-k", o.top_k, 0, 2048),
+                                ("Top-p", o.top_p, 0.0, 1.0), ("Guidance scale", o.guidance_scale, 1.0, 20.0)):
+        if not (np.isfinite(value) and lo <= value <= hi):
+            raise ValueError(f"{name} must be between {lo:g} and {hi:g} (got {value:g}).")
+
+
 def _resolve_engine(engine: str | None) -> str:
     engine = (engine or COMPOSER).strip()
     if engine == COMPOSER:
@@ -151,6 +159,7 @@ def compose(prompt: str, seconds: float = 15.0, engine: str = COMPOSER, options:
         midi_path = write_midi(piece, out_dir / f"{stem}.mid")
         engine_line = "offline: bundled rule-based composer + FluidR3Mono GM SoundFont (not a neural model)"
     else:
+        _check_sampling(options)
         key = musicgen.model_key(engine)
         title = REGISTRY.spec(key).title
         progress(0.02, f"Loading {title}" if not REGISTRY.is_loaded(key) else f"Starting {title}")

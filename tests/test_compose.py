@@ -166,6 +166,14 @@ def test_bad_requests_say_what_to_change(prompt, seconds, engine, message):
         check_request(prompt, seconds, engine)
 
 
+def tiny_folder_like(tmp_path):
+    """A folder that looks like a saved MusicGen (config only): enough to reach the settings check."""
+    folder = tmp_path / "musicgen-like"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.json").write_text('{"model_type": "musicgen"}')
+    return str(folder)
+
+
 def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch):
     from pipelines import hub
 
@@ -174,6 +182,8 @@ def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "test: no network"))
     with pytest.raises(ModelUnavailable, match="needs the Hugging Face model hub.*bundled composer"):
         compose("calm", 5, "musicgen-small", out_dir=tmp_path)
+    with pytest.raises(ValueError, match="Temperature must be between"):
+        compose("calm", 5, tiny_folder_like(tmp_path), ComposeOptions(temperature=0.0), tmp_path)
     melody = (np.zeros(16000, dtype=np.float32), 16000)
     with pytest.raises(ValueError, match="does not follow a melody"):
         compose("calm", 5, COMPOSER, ComposeOptions(melody=melody), tmp_path)
