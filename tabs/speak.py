@@ -121,7 +121,8 @@ def build(ctx: TabContext) -> None:
 
     # Live character count in the browser (typing, pasting, examples): no server round trip.
     text.change(None, text, counter, js=f"(t) => `${{t.length.toLocaleString()}} / {MAX_TEXT_CHARS:,} characters`"
-               + f" + (t.length > {MAX_TEXT_CHARS} ? ' (too long)' : '')")
+               + f" + (t.length > {MAX_TEXT_CHARS} ? ' (too long)' : '')", api_name="text_counter",
+               api_visibility="private")
 
     def list_voices(engine="piper", language="", gender="any", search="", current=""):
         voices, choices = _voice_choices(engine, language, gender, search, offline)
@@ -144,7 +145,8 @@ def build(ctx: TabContext) -> None:
         owner = (voice or "").split(":", 1)[0]
         return owner if owner in ENGINES and owner != engine else gr.skip()
 
-    voice.change(engine_of_voice, [voice, engine], engine, api_visibility="private", show_progress="hidden")
+    voice.change(engine_of_voice, [voice, engine], engine, api_name="engine_of_voice", api_visibility="private",
+                 show_progress="hidden")
 
     @user_errors
     def do_speak(text, engine="piper", voice="", speed=1.0, pause=1.0, length_scale=1.0, noise_scale=0.667,
