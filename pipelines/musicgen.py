@@ -129,7 +129,7 @@ def model_key(engine: str) -> str:
         REGISTRY.spec(key)
     except ModelUnavailable:
         register(ModelSpec(
-            key=key, task="compose", title=f"MusicGen from local folder {Path(path).name}", engine="bundled",
+            key=key, task="compose", title=f"MusicGen from local folder {Path(path).name}", engine="local",
             licence="as the folder's model", loader=lambda: _load(path), requires=("torch", "transformers"),
             note="a local model folder: no model hub needed",
         ))
