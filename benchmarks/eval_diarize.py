@@ -19,26 +19,11 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.diarize import DiarizeOptions, Turn, diarize, read_rttm  # noqa: E402
+from pipelines.diarize import DiarizeOptions, diarization_error_rate as der, diarize, read_rttm  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "pyannote" / "sample.wav"
 LIBRIVOX = ROOT / "tests" / "data" / "librivox"
 COLLAR = 0.25
-
-
-def annotation(turns: list[Turn]):
-    from pyannote.core import Annotation, Segment
-
-    ann = Annotation()
-    for i, t in enumerate(turns):
-        ann[Segment(t.start, t.end), i] = t.speaker
-    return ann
-
-
-def der(reference: list[Turn], hypothesis: list[Turn], collar: float = COLLAR) -> float:
-    from pyannote.metrics.diarization import DiarizationErrorRate
-
-    return float(DiarizationErrorRate(collar=collar)(annotation(reference), annotation(hypothesis)))
 
 
 def librivox_one_speaker() -> np.ndarray:

@@ -134,8 +134,7 @@ def check_counts(num_speakers: int, min_speakers: int, max_speakers: int) -> tup
         raise ValueError(f"Minimum and maximum speakers must be between 1 and {MAX_SPEAKERS}; got {lo} and {hi}.")
     if lo > hi:
         raise ValueError(f"The minimum number of speakers ({lo}) is larger than the maximum ({hi}).")
-    if num and not lo <= num <= hi and (lo, hi) != (1, MAX_SPEAKERS):
-        # A fixed count wins over the auto range only when the range was left at its default.
+    if num and not lo <= num <= hi:
         raise ValueError(f"{num} speakers contradicts the range {lo} to {hi}: set 0 (auto) or widen the range.")
     return num, lo, hi
 
@@ -461,6 +460,21 @@ def read_rttm(text: str) -> list[Turn]:
     return turns
 
 
+def diarization_error_rate(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25) -> float:
+    """DER with pyannote.metrics (the standard implementation): missed + false alarm + confusion
+    over reference speech, ignoring ``collar`` seconds around each reference boundary."""
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    def annotation(turns: list[Turn]) -> Annotation:
+        ann = Annotation()
+        for i, t in enumerate(turns):
+            ann[Segment(t.start, t.end), i] = t.speaker
+        return ann
+
+    return float(DiarizationErrorRate(collar=collar)(annotation(reference), annotation(hypothesis)))
+
+
 # --- the speaker-attributed transcript --------------------------------------------------
 
 
@@ -633,3 +647,60 @@ def plot_timeline(result: DiarizationResult, names: dict[str, str] | None = None
     if path is not None:
         plots.save_png(fig, path)
     return fig
+
+
+# --- one call for the tab and the API ---------------------------------------------------
+
+
+@dataclass
+class DiarizeOutcome:
+    result: DiarizationResult
+    words: list[Word] | None  # speaker-attributed, when a transcript was asked for
+    files: DiarizeFiles
+    names: dict[str, str]
+    seconds: float  # diarization alone (not the transcript)
+    transcript_engine: str = ""
+
+    @property
+    def utterances(self) -> list[Utterance]:
+        return group_utterances(self.words or [])
+
+
+def render(result: DiarizationResult, words: list[Word] | None, out_dir: Path, stem: str,
+           names: dict[str, str] | None = None) -> tuple[DiarizeFiles, dict[str, str]]:
+    """Write the downloads and the timeline with the speakers' display names."""
+    shown = speaker_names(result.speakers, names)
+    files = write_files(result, out_dir, stem, words, shown)
+    files.timeline = Path(out_dir) / f"{'_'.join(stem.split()) or 'audio'}-timeline.png"
+    plot_timeline(result, shown, files.timeline)
+    return files, shown
+
+
+def run(y: np.ndarray, sr: int, out_dir: Path, *, stem: str = "audio", options: DiarizeOptions | None = None,
+        engine: str = "bundled", hub_token: str | None = None, offline: bool = False, transcribe: bool = True,
+        whisper_key: str = "whisper-tiny.en", names: dict[str, str] | str | None = None,
+        progress: Progress | None = None) -> DiarizeOutcome:
+    """Diarize (bundled or pyannote), optionally transcribe and attribute words, write files."""
+    import time
+
+    report = progress or (lambda f, d: None)
+    o = options or DiarizeOptions()
+    start = time.perf_counter()
+    if engine == "pyannote":
+        report(0.1, "pyannote (model hub)")
+        result = diarize_pyannote(y, sr, o, hub_token, offline=offline)
+    elif engine == "bundled":
+        result = diarize(y, sr, o, progress=lambda f, d: report(0.7 * f if transcribe else f, d))
+    else:
+        raise ValueError(f"Unknown engine '{engine}': choose 'bundled' or 'pyannote'.")
+    seconds = time.perf_counter() - start
+    words, asr = None, ""
+    if transcribe:
+        report(0.72, "Transcribing (Whisper)")
+        words = attribute_words(transcribe_words(y, sr, whisper_key,
+                                                 progress=lambda f, d: report(0.72 + 0.25 * f, d)), result.turns)
+        asr = REGISTRY.spec(whisper_key).title  # registered by transcribe_words' import
+    if isinstance(names, str):
+        names = parse_names(names, result.speakers)
+    files, shown = render(result, words, out_dir, stem, names)
+    return DiarizeOutcome(result, words, files, shown, seconds, asr)
