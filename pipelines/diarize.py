@@ -40,7 +40,7 @@ PYANNOTE_ID = "pyannote/speaker-diarization-community-1"
 FRAME_S = 0.01  # resemblyzer's mel hop: every time grid here is in these frames
 MAX_SPEAKERS = 10
 MIN_SPEECH_S = 1.0  # less speech than this cannot be diarized at all
-EMBED_BATCH = 64  # windows per LSTM call: bounds memory on hours-long input
+EMBED_BATCH = 32  # windows per LSTM call: bounds memory (64 cost +30 MB for no speed)
 
 Progress = Callable[[float, str], None]
 
@@ -173,7 +173,7 @@ def diarize(y: np.ndarray, sr: int = SAMPLE_RATE, options: DiarizeOptions | None
     n_frames = int(np.ceil(duration / FRAME_S))
     frames = vote_frames(starts, labels, int(round(o.window_s / FRAME_S)), regions, n_frames)
     turns = clean_turns(frames_to_turns(frames), o)
-    engine = "bundled: Silero VAD + resemblyzer voice encoder + Ward clustering (offline)"
+    engine = "bundled Silero VAD + resemblyzer voice encoder + Ward clustering"
     return DiarizationResult(_rename_by_appearance(turns), duration, speech_s, engine, how, len(starts))
 
 
@@ -660,6 +660,7 @@ class DiarizeOutcome:
     names: dict[str, str]
     seconds: float  # diarization alone (not the transcript)
     transcript_engine: str = ""
+    loaded_now: bool = False  # the voice encoder was loaded by this call (its time is in seconds)
 
     @property
     def utterances(self) -> list[Utterance]:
@@ -685,6 +686,7 @@ def run(y: np.ndarray, sr: int, out_dir: Path, *, stem: str = "audio", options: 
 
     report = progress or (lambda f, d: None)
     o = options or DiarizeOptions()
+    loaded_before = REGISTRY.is_loaded(ENCODER_KEY)
     start = time.perf_counter()
     if engine == "pyannote":
         report(0.1, "pyannote (model hub)")
@@ -703,4 +705,5 @@ def run(y: np.ndarray, sr: int, out_dir: Path, *, stem: str = "audio", options: 
     if isinstance(names, str):
         names = parse_names(names, result.speakers)
     files, shown = render(result, words, out_dir, stem, names)
-    return DiarizeOutcome(result, words, files, shown, seconds, asr)
+    return DiarizeOutcome(result, words, files, shown, seconds, asr,
+                          loaded_now=engine == "bundled" and not loaded_before)

@@ -127,8 +127,9 @@ def build(ctx: TabContext) -> None:
         r = outcome.result
         n = len(r.speakers)
         info = (f"**{n} speaker{'s' if n != 1 else ''}** · {r.how} · {format_seconds(r.speech_seconds)} of speech in "
-                f"{format_seconds(r.duration)} · diarized in {outcome.seconds:.1f} s\n\n"
-                f"Engine: {'offline: ' if ctx.settings.offline else ''}{r.engine}"
+                f"{format_seconds(r.duration)} · diarized in {outcome.seconds:.1f} s"
+                f"{' (first run: includes loading the models)' if outcome.loaded_now else ''}\n\n"
+                f"Engine: {'offline: ' if ctx.settings.offline and engine != 'pyannote' else ''}{r.engine}"
                 + (f"; transcript: {outcome.transcript_engine}, words joined to turns by overlap"
                    if outcome.words is not None else ""))
         return _outputs(r, outcome.words, outcome.files, outcome.names, _state(outcome, stem), info)
