@@ -29,18 +29,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from eval_diarize import conversation  # noqa: E402  (same folder)
+
 SAMPLE = ROOT / "tests" / "data" / "pyannote" / "sample.wav"
-LIBRIVOX = ROOT / "tests" / "data" / "librivox"
-
-
-def conversation(seconds: float = 180.0) -> np.ndarray:
-    """The two-speaker sample and the LibriVox reader, alternating, up to ``seconds``."""
-    parts = [sf.read(SAMPLE, dtype="float32")[0]] + [sf.read(p, dtype="float32")[0] for p in sorted(LIBRIVOX.glob("*.wav"))]
-    out, i = [], 0
-    while sum(map(len, out)) < seconds * 16000:
-        out.append(parts[i % len(parts)])
-        i += 1
-    return np.concatenate(out)[: int(seconds * 16000)]
 
 
 def best_of(fn, repeats: int = 3) -> tuple[float, float]:
@@ -78,7 +69,7 @@ def memory_child(mode: str) -> None:
     REGISTRY.get(ENCODER_KEY)
     REGISTRY.get("silero-vad")
     if mode == "diarize":
-        diarize(conversation())
+        diarize(conversation(180.0))
     status = Path("/proc/self/status").read_text()
     hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
     print(json.dumps({"peak_mb": int(hwm.split()[1]) / 1024}))
@@ -97,7 +88,7 @@ def main() -> None:
 
     REGISTRY.get(ENCODER_KEY)
     sample = sf.read(SAMPLE, dtype="float32")[0]
-    long = conversation()
+    long = conversation(180.0)
     diarize(sample)  # warm-up
     print(f"threads: {torch.get_num_threads()} (torch), cores seen: {os.cpu_count()}")
     for name, y, opts in (("sample.wav 30 s, auto", sample, DiarizeOptions()),

@@ -26,6 +26,16 @@ LIBRIVOX = ROOT / "tests" / "data" / "librivox"
 COLLAR = 0.25
 
 
+def conversation(seconds: float) -> np.ndarray:
+    """sample.wav and the LibriVox clips in turn, repeated up to ``seconds``: three voices."""
+    parts = [sf.read(SAMPLE, dtype="float32")[0]] + [sf.read(p, dtype="float32")[0] for p in sorted(LIBRIVOX.glob("*.wav"))]
+    out, i = [], 0
+    while sum(map(len, out)) < seconds * 16000:
+        out.append(parts[i % len(parts)])
+        i += 1
+    return np.concatenate(out)[: int(seconds * 16000)]
+
+
 def librivox_one_speaker() -> np.ndarray:
     return np.concatenate([sf.read(p, dtype="float32")[0] for p in sorted(LIBRIVOX.glob("*.wav"))])
 
@@ -42,6 +52,11 @@ def main() -> None:
     res = diarize(one, 16000, DiarizeOptions())
     print(f"one-speaker LibriVox ({len(one) / 16000:.1f} s, 5 clips joined), auto: {len(res.speakers)} speaker(s) "
           f"({res.how})")
+    for label, mix, truth in (("sample + LibriVox reader (54.7 s)", np.concatenate([y, one]), 3),
+                              ("LibriVox reader x4 (98.9 s)", np.tile(one, 4), 1),
+                              ("conversation: sample, reader, sample, ... (180 s)", conversation(180.0), 3)):
+        r = diarize(mix, 16000, DiarizeOptions())
+        print(f"{label}, auto: {len(r.speakers)} speaker(s), truth {truth} ({r.how})")
     for p in sorted(LIBRIVOX.glob("*.wav")):
         clip, _ = sf.read(p, dtype="float32")
         r = diarize(clip, 16000, DiarizeOptions())
