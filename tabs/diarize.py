@@ -1,0 +1,152 @@
+"""Diarize tab: who spoke when, offline, and a transcript that names its speakers (seed 004).
+
+Widgets and wiring only; the work is in ``pipelines/diarize.py``.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from pipelines import diarize as dz
+from pipelines.config import format_seconds
+
+from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+
+TITLE = "Diarize"
+
+INTRO = """**Who spoke when.** Record or upload a conversation (or click an example). The app finds the
+speech, tells the voices apart and draws a timeline with one colour per speaker, a table of turns,
+each speaker's talk time, and a transcript with a speaker on every line. Set the number of speakers
+if you know it (0 = let the app estimate it between the minimum and maximum). Rename the speakers,
+then download the turns (RTTM) and the transcript (TXT, SRT subtitles)."""
+
+HOW_IT_WORKS = """- **Bundled engine (offline, default)**: Silero voice activity detection finds speech; the
+  resemblyzer voice encoder turns every 1.5 s of speech (every 0.25 s) into a voice fingerprint;
+  Ward clustering groups the fingerprints into speakers; short crumbs are cleaned up. Under auto,
+  a voice needs about 3 s of speech of its own to be counted, and a recording with one voice
+  answers one speaker. Overlapping speech is given to one speaker.
+- **Transcript**: the bundled Whisper tiny.en (English) writes words with times; each word goes to
+  the speaker whose turn holds it.
+- **pyannote (model hub)**: pyannote.audio's pipeline, more accurate, handles overlap; it needs the
+  `pyannote.audio` package (with a torchaudio build that matches torch), the Hugging Face hub,
+  and a token of an account that accepted the model's terms."""
+
+EXAMPLES = ["two_speakers_pyannote.wav", "speech_librivox.wav"]
+ENGINES = [("Bundled (offline)", "bundled"), ("pyannote (model hub)", "pyannote")]
+
+
+def _stem(name: str) -> str:
+    return (name.rsplit(".", 1)[0] or "audio")[:60]
+
+
+def _state(outcome: dz.DiarizeOutcome, stem: str) -> dict:
+    """What renaming needs, as plain data (gr.State must be deep-copyable)."""
+    r = outcome.result
+    return {
+        "stem": stem, "duration": r.duration, "speech": r.speech_seconds, "engine": r.engine, "how": r.how,
+        "turns": [(t.start, t.end, t.speaker) for t in r.turns],
+        "words": None if outcome.words is None else [(w.start, w.end, w.text, w.speaker) for w in outcome.words],
+    }
+
+
+def _from_state(state: dict) -> tuple[dz.DiarizationResult, list[dz.Word] | None]:
+    turns = [dz.Turn(*t) for t in state["turns"]]
+    result = dz.DiarizationResult(turns, state["duration"], state["speech"], state["engine"], state["how"])
+    words = None if state["words"] is None else [dz.Word(*w) for w in state["words"]]
+    return result, words
+
+
+def _outputs(result, words, files, shown, state, info=None):
+    transcript = dz.transcript_text(dz.group_utterances(words), shown) if words is not None else \
+        "(transcript not requested)"
+    rows = [[s, shown[s] if shown[s] != s else ""] for s in result.speakers]
+    return [
+        gr.skip() if info is None else info, str(files.timeline), dz.talk_rows(result, shown),
+        dz.turns_rows(result, shown), transcript, str(files.rttm),
+        str(files.txt) if files.txt else None, str(files.srt) if files.srt else None, rows, state,
+    ]
+
+
+def build(ctx: TabContext) -> None:
+    gr.Markdown(INTRO)
+    ok, reason = dz.pyannote_availability(None, offline=ctx.settings.offline)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            audio = audio_input()
+            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            gr.Markdown(ctx.limits_text())
+            with gr.Row():
+                num = gr.Number(0, label="Speakers (0 = auto)", minimum=0, maximum=dz.MAX_SPEAKERS, precision=0,
+                                elem_id="num-speakers")
+                lo = gr.Number(1, label="Auto: at least", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
+                hi = gr.Number(6, label="Auto: at most", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
+            transcribe = gr.Checkbox(True, label="Transcript with speakers (bundled Whisper tiny.en, English)")
+            with gr.Accordion("Engine", open=False):
+                engine = gr.Radio(ENGINES, value="bundled", label="Diarization engine")
+                gr.Markdown("pyannote: " + ("ready when a token is given." if ok else f"not available: {reason}."),
+                            elem_id="pyannote-status")
+                token = gr.Textbox("", label="Hugging Face token (pyannote only; not stored)", type="password")
+            run = gr.Button("Find speakers", variant="primary")
+            with gr.Accordion("How it works", open=False):
+                gr.Markdown(HOW_IT_WORKS)
+        with gr.Column(scale=2):
+            info = gr.Markdown(label="Summary", elem_id="diarize-info")
+            timeline = gr.Image(label="Timeline: who spoke when", type="filepath", format="png", interactive=False,
+                                buttons=["download", "fullscreen"], elem_id="diarize-timeline")
+            talk = gr.Dataframe(headers=["Speaker", "Name", "Talk time (s)", "Share", "Turns"], label="Talk time",
+                                interactive=False, elem_id="diarize-talk")
+            transcript = gr.Textbox(label="Transcript with speakers", lines=8, max_lines=20, interactive=False,
+                                    buttons=["copy"], elem_id="diarize-transcript")
+            with gr.Group():
+                names = gr.Dataframe(headers=["Speaker", "Name"], label="Rename speakers (type in the Name column)",
+                                     interactive=True, static_columns=[0], elem_id="diarize-names")
+                rename = gr.Button("Apply names to the timeline, tables and downloads")
+            with gr.Row():
+                rttm = gr.File(label="Turns (RTTM)", interactive=False, elem_id="diarize-rttm")
+                txt = gr.File(label="Transcript (TXT)", interactive=False, elem_id="diarize-txt")
+                srt = gr.File(label="Subtitles (SRT)", interactive=False, elem_id="diarize-srt")
+            turns = gr.Dataframe(headers=["Start (s)", "End (s)", "Length (s)", "Speaker"], label="Turns",
+                                 interactive=False, elem_id="diarize-turns")
+            state = gr.State()
+            names_text = gr.Textbox("", label="Speaker names", visible=False)  # API only: 'Alice, Bob' or 'SPEAKER_01=Bob'
+
+    @user_errors
+    def find_speakers(source, num_speakers=0, min_speakers=1, max_speakers=6, transcribe=True, engine="bundled",
+                      hub_token="", speaker_names="", progress=gr.Progress()):
+        num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
+        progress(0.02, desc="Loading audio")
+        audio = ctx.load(source, target_sr=dz.SAMPLE_RATE)
+        show_warnings(audio.warnings)
+        stem = _stem(audio.name)
+        outcome = dz.run(
+            audio.mono, audio.sr, ctx.settings.new_output_dir("diarize"), stem=stem,
+            options=dz.DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
+            engine=engine or "bundled", hub_token=hub_token, offline=ctx.settings.offline, transcribe=bool(transcribe),
+            names=speaker_names, progress=lambda f, d: progress(f, desc=d),
+        )
+        r = outcome.result
+        n = len(r.speakers)
+        info = (f"**{n} speaker{'s' if n != 1 else ''}** · {r.how} · {format_seconds(r.speech_seconds)} of speech in "
+                f"{format_seconds(r.duration)} · diarized in {outcome.seconds:.1f} s"
+                f"{' (first run: includes loading the models)' if outcome.loaded_now else ''}\n\n"
+                f"Engine: {'offline: ' if ctx.settings.offline and engine != 'pyannote' else ''}{r.engine}"
+                + (f"; transcript: {outcome.transcript_engine}, words joined to turns by overlap"
+                   if outcome.words is not None else ""))
+        return _outputs(r, outcome.words, outcome.files, outcome.names, _state(outcome, stem), info)
+
+    outputs = [info, timeline, talk, turns, transcript, rttm, txt, srt, names, state]
+    gr.on([run.click], find_speakers, [audio, num, lo, hi, transcribe, engine, token, names_text], outputs,
+          api_name="diarize", concurrency_limit=2)
+
+    @user_errors
+    def apply_names(table, saved):
+        if not saved:
+            raise ValueError("Find the speakers first, then rename them.")
+        result, words = _from_state(saved)
+        rows = table.values.tolist() if hasattr(table, "values") else (table or [])
+        given = {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[1] is not None}
+        files, shown = dz.render(result, words, ctx.settings.new_output_dir("diarize"), saved["stem"], given)
+        return _outputs(result, words, files, shown, saved)
+
+    rename.click(apply_names, [names, state], outputs, api_name="rename_speakers", api_visibility="undocumented",
+                 concurrency_limit=2)

@@ -1,0 +1,237 @@
+"""Diarize pipeline on real speech: pyannote's two-speaker sample scored with a standard DER,
+one-speaker LibriVox recordings, word attribution, clean-up, formats and bad input."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import DATA, LIBRIVOX
+from pipelines import diarize as dz
+from pipelines.registry import REGISTRY
+
+SAMPLE = DATA / "pyannote" / "sample.wav"
+REFERENCE = dz.read_rttm(SAMPLE.with_suffix(".rttm").read_text())
+STM = SAMPLE.with_suffix(".stm")
+
+
+@pytest.fixture(scope="module")
+def sample() -> np.ndarray:
+    y, sr = sf.read(SAMPLE, dtype="float32")
+    assert sr == dz.SAMPLE_RATE
+    return y
+
+
+@pytest.fixture(scope="module")
+def one_speaker() -> np.ndarray:
+    """Five LibriVox clips of one reader, joined: 24.7 s of one voice."""
+    return np.concatenate([sf.read(p, dtype="float32")[0] for p in sorted(LIBRIVOX.glob("*.wav"))])
+
+
+@pytest.fixture(scope="module")
+def fixed(sample) -> dz.DiarizationResult:
+    return dz.diarize(sample, options=dz.DiarizeOptions(num_speakers=2))
+
+
+def test_der_with_two_speakers_given(fixed):
+    der = dz.diarization_error_rate(REFERENCE, fixed.turns, collar=0.25)
+    assert len(fixed.speakers) == 2
+    assert der <= 0.10, f"DER {der:.1%} with two speakers given"
+
+
+def test_der_auto_finds_two_speakers(sample):
+    result = dz.diarize(sample)  # auto, range 1-6
+    der = dz.diarization_error_rate(REFERENCE, result.turns, collar=0.25)
+    assert result.speakers == ["SPEAKER_00", "SPEAKER_01"], result.how
+    assert der <= 0.15, f"DER {der:.1%} under auto"
+    assert result.how.startswith("auto: 2 speakers")
+
+
+def test_one_speaker_under_auto_is_one_speaker(one_speaker):
+    result = dz.diarize(one_speaker)
+    assert result.speakers == ["SPEAKER_00"], result.how
+    assert result.speech_seconds > 15
+    # every turn lies inside the recording and turns do not overlap
+    ends = [(t.start, t.end) for t in result.turns]
+    assert all(0 <= a < b <= result.duration + 1e-6 for a, b in ends)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(ends, ends[1:]))
+
+
+def test_long_one_speaker_under_auto_stays_one(one_speaker):
+    """Nearly 100 s of one voice: more speech makes any split look 'significant', so auto
+    must also judge how alike the halves sound (it did split in two before that check)."""
+    result = dz.diarize(np.tile(one_speaker, 4))
+    assert result.speakers == ["SPEAKER_00"], result.how
+
+
+def test_three_voices_under_auto(sample, one_speaker):
+    """The two telephone voices followed by the LibriVox reader: three speakers, and the
+    reader's half belongs to one speaker only."""
+    result = dz.diarize(np.concatenate([sample, one_speaker]))
+    assert len(result.speakers) == 3, result.how
+    def who(t: float) -> set[str]:
+        return {turn.speaker for turn in result.turns if turn.start <= t < turn.end}
+
+    reader = set().union(*(who(t) for t in np.arange(31.0, 54.0, 0.25)))
+    assert len(reader) == 1
+    assert reader.isdisjoint({t.speaker for t in result.turns if t.end <= 27.0})
+
+
+def test_min_speakers_forces_a_split(one_speaker):
+    result = dz.diarize(one_speaker, options=dz.DiarizeOptions(min_speakers=2, max_speakers=3))
+    assert 2 <= len(result.speakers) <= 3
+
+
+def test_turns_and_talk_time_are_consistent(fixed):
+    talk = fixed.talk_time()
+    assert set(talk) == set(fixed.speakers)
+    assert sum(talk.values()) == pytest.approx(sum(t.duration for t in fixed.turns))
+    assert sum(talk.values()) <= fixed.speech_seconds + 1.0
+    rows = dz.talk_rows(fixed, {"SPEAKER_00": "Diane"})
+    assert {r[1] for r in rows} == {"Diane", "SPEAKER_01"}
+    assert all(t.duration >= dz.DiarizeOptions().drop_turn_s for t in fixed.turns)
+
+
+def test_attribute_words_by_overlap_and_nearest_turn():
+    turns = [dz.Turn(0.0, 2.0, "SPEAKER_00"), dz.Turn(2.0, 5.0, "SPEAKER_01"), dz.Turn(8.0, 9.0, "SPEAKER_00")]
+    words = [
+        dz.Word(0.5, 0.9, " inside"),  # wholly in the first turn
+        dz.Word(1.8, 2.6, " straddle"),  # 0.2 s in A, 0.6 s in B -> B
+        dz.Word(1.5, 2.1, " mostly-a"),  # 0.5 s in A, 0.1 s in B -> A
+        dz.Word(6.0, 6.2, " gap-near-b"),  # in no turn: nearest turn is B (ends at 5.0)
+        dz.Word(7.5, 7.7, " gap-near-c"),  # nearest is the third turn (starts at 8.0)
+    ]
+    got = [w.speaker for w in dz.attribute_words(words, turns)]
+    assert got == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00", "SPEAKER_01", "SPEAKER_00"]
+
+
+def _stm_lines():
+    for line in STM.read_text().splitlines():
+        _, _, spk, start, end, *_ = line.split()
+        yield spk, float(start), float(end)
+
+
+def test_attributed_transcript_follows_the_turns(sample):
+    """Whisper's real words on the sample, joined to the reference turns: every word whose
+    middle lies in exactly one reference turn goes to that turn's speaker; and the words of
+    each reference transcript line (STM) go, by majority, to that line's speaker."""
+    words = dz.transcribe_words(sample)
+    assert len(words) > 40
+    attributed = dz.attribute_words(words, REFERENCE)
+    checked = 0
+    for w in attributed:
+        holders = {t.speaker for t in REFERENCE if t.start <= w.mid <= t.end}
+        if len(holders) == 1:
+            assert w.speaker == holders.pop(), (w.text, w.start, w.end)
+            checked += 1
+    assert checked > 30
+    name = {"Diane": "speaker90", "Sheila": "speaker91"}
+    agree = 0
+    lines = list(_stm_lines())
+    for spk, start, end in lines:
+        inside = [w.speaker for w in attributed if start <= w.mid <= end]
+        if inside and max(set(inside), key=inside.count) == name[spk]:
+            agree += 1
+    assert agree >= len(lines) - 1
+    text = dz.transcript_text(dz.group_utterances(attributed), {"speaker90": "Diane", "speaker91": "Sheila"})
+    lines_out = text.splitlines()
+    assert all(re.match(r"^(Diane|Sheila): \S", line) for line in lines_out)
+    assert any("New Jersey" in line for line in lines_out if line.startswith("Diane"))
+
+
+def test_clean_up_absorbs_crumbs_and_merges():
+    o = dz.DiarizeOptions()
+    turns = [dz.Turn(0.0, 3.0, "a"), dz.Turn(3.0, 3.2, "b"), dz.Turn(3.2, 6.0, "a"),  # crumb inside a
+             dz.Turn(6.2, 9.0, "b"), dz.Turn(12.0, 12.1, "c")]  # lone 0.1 s crumb far away: dropped
+    out = dz.clean_turns(turns, o)
+    assert [(t.start, t.end, t.speaker) for t in out] == [(0.0, 6.0, "a"), (6.2, 9.0, "b")]
+
+
+def test_rttm_round_trip_and_names(fixed, tmp_path):
+    names = dz.parse_names("Diane, Sheila Smith", fixed.speakers)
+    assert names == {"SPEAKER_00": "Diane", "SPEAKER_01": "Sheila Smith"}
+    text = dz.to_rttm(fixed.turns, "my call", names)
+    first = text.splitlines()[0].split()
+    assert first[:3] == ["SPEAKER", "my_call", "1"] and first[5:7] == ["<NA>", "<NA>"]
+    back = dz.read_rttm(text)
+    assert {t.speaker for t in back} == {"Diane", "Sheila_Smith"}
+    assert [(round(t.start, 2), round(t.duration, 2)) for t in back] == \
+        [(round(t.start, 2), round(t.duration, 2)) for t in fixed.turns]
+    assert dz.parse_names("SPEAKER_01=Bob", fixed.speakers) == {"SPEAKER_01": "Bob"}
+    with pytest.raises(ValueError, match="Unknown speaker"):
+        dz.parse_names("SPEAKER_07=Zed", fixed.speakers)
+
+
+def test_srt_cues_name_speakers_and_never_mix_them():
+    words = [dz.Word(0.0, 0.4, " Hello"), dz.Word(0.5, 0.9, " there."), dz.Word(1.0, 1.3, " Hi!"),
+             dz.Word(3661.0, 3661.5, " Late.")]
+    for w, s in zip(words, ["SPEAKER_00", "SPEAKER_00", "SPEAKER_01", "SPEAKER_01"]):
+        w.speaker = s
+    srt = dz._srt(words, {"SPEAKER_00": "Ann"})
+    blocks = srt.strip().split("\n\n")
+    assert blocks[0].splitlines() == ["1", "00:00:00,000 --> 00:00:00,900", "Ann: Hello there."]
+    assert blocks[1].splitlines() == ["2", "00:00:01,000 --> 00:00:01,300", "SPEAKER_01: Hi!"]
+    assert blocks[2].splitlines()[1] == "01:01:01,000 --> 01:01:01,500"
+    long = [dz.Word(i * 0.5, i * 0.5 + 0.4, " word", "SPEAKER_00") for i in range(40)]
+    for block in dz._srt(long).strip().split("\n\n"):
+        start, end = [dz_time(x) for x in block.splitlines()[1].split(" --> ")]
+        assert end - start <= dz.SRT_MAX_CUE_S and len(block.splitlines()[2]) <= dz.SRT_MAX_CHARS + 12
+
+
+def dz_time(text: str) -> float:
+    h, m, rest = text.split(":")
+    s, ms = rest.split(",")
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def test_timeline_draws_one_colour_per_speaker(fixed, tmp_path):
+    fig = dz.plot_timeline(fixed, {"SPEAKER_01": "Sheila"}, tmp_path / "t.png")
+    ax = fig.axes[0]
+    bars = ax.collections
+    assert len(bars) == 2
+    colours = {tuple(np.round(b.get_facecolor()[0], 3)) for b in bars}
+    assert len(colours) == 2
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["SPEAKER_00", "Sheila"]
+    assert sum(len(b.get_paths()) for b in bars) == len(fixed.turns)
+    assert (tmp_path / "t.png").stat().st_size > 5000
+
+
+@pytest.mark.parametrize("counts, message", [
+    ((0, 3, 2), "larger than the maximum"),
+    ((4, 1, 3), "contradicts the range"),
+    ((11, 1, 6), "between 1 and 10"),
+    ((-1, 1, 6), "0 \\(auto\\)"),
+    (("two", 1, 6), "whole numbers"),
+])
+def test_bad_counts_are_refused(counts, message):
+    with pytest.raises(ValueError, match=message):
+        dz.check_counts(*counts)
+
+
+def test_no_speech_and_too_little_speech(sample):
+    sr = dz.SAMPLE_RATE
+    t = np.arange(5 * sr) / sr
+    with pytest.raises(ValueError, match="No speech"):
+        dz.diarize(np.zeros(5 * sr, dtype=np.float32))
+    with pytest.raises(ValueError, match="No speech"):
+        dz.diarize((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32))
+    hello = sample[int(6.5 * sr):int(7.3 * sr)]  # one "Hello?" (~0.3 s of speech)
+    with pytest.raises(ValueError, match="of speech"):
+        dz.diarize(np.concatenate([np.zeros(sr, np.float32), hello, np.zeros(sr, np.float32)]))
+    with pytest.raises(ValueError, match="too little to split into 4"):
+        dz.diarize(sample[int(7.5 * sr):int(11 * sr)], options=dz.DiarizeOptions(num_speakers=4))
+    with pytest.raises(ValueError, match="16000 Hz"):
+        dz.diarize(sample, sr=8000)
+
+
+def test_models_are_in_the_registry():
+    for key in (dz.ENCODER_KEY, "silero-vad"):
+        ok, reason = REGISTRY.spec(key).availability()
+        assert ok, reason
+        assert REGISTRY.spec(key).engine == "bundled"
+    assert REGISTRY.spec(dz.PYANNOTE_KEY).engine == "hub"
+    ok, reason = dz.pyannote_availability("hf_token", offline=True)
+    assert not ok and ("pyannote.audio" in reason or "offline" in reason)
