@@ -353,8 +353,29 @@ def _probe_host(host: str, port: int, timeout: float) -> _Probe:
 
 
 def _run_async(coro, timeout: float):
-    """Run a coroutine to completion from sync code (Gradio worker threads have no loop)."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    """Run a coroutine to completion from sync code.
+
+    Gradio worker threads have no event loop, so asyncio.run works there; a caller whose thread
+    already runs a loop (a notebook, Playwright's sync API in tests) gets a private thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(asyncio.wait_for(coro, timeout))
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = asyncio.run(asyncio.wait_for(coro, timeout))
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="edge-tts", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _edge_voice(raw: dict) -> Voice:

@@ -96,12 +96,22 @@ def local_service():
     app = web.Application()
     app.router.add_get("/edge/v1", _handle_ws)
     app.router.add_get("/voices/list", lambda request: web.json_response(VOICES))
+    # The server's loop lives in its own thread from the start: this thread may already run one
+    # (Playwright's sync API, when browser tests ran earlier in the session).
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    started = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        runner = web.AppRunner(app)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    assert started.wait(10), "local stand-in service did not start"
 
     saved = (edge_tts.communicate.WSS_URL, edge_tts.voices.VOICE_LIST, tts_engines.EDGE_HOST, tts_engines.EDGE_PORT)
     edge_tts.communicate.WSS_URL = f"ws://127.0.0.1:{port}/edge/v1?TrustedClientToken=test"
