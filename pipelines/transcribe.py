@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -256,7 +256,7 @@ def _load_model(spec, out: Transcript) -> Iterator[Transcript]:
         hint = " Use a bundled model (Whisper tiny.en or base) instead." if spec.engine == "hub" else ""
         raise ModelUnavailable(f"{spec.title} is not available: {reason}.{hint}")
     out.stage = f"loading {spec.title}"
-    yield out
+    yield _snapshot(out)
     if spec.engine != "hub":
         REGISTRY.get(key)
         return
@@ -269,10 +269,16 @@ def _load_model(spec, out: Transcript) -> Iterator[Transcript]:
         worker.join(0.5)
         got = wm.hub_download_bytes(size)
         out.stage = f"downloading {spec.title}: {got / 1e6:.0f} of about {expected / 1e6:.0f} MB"
-        yield out
+        yield _snapshot(out)
     result = box.get("r")
     if isinstance(result, BaseException):
         raise result
+
+
+def _snapshot(t: Transcript) -> Transcript:
+    """A copy that later segments do not change (shallow: segments themselves are not mutated)."""
+    return replace(t, segments=list(t.segments), dropped=list(t.dropped), top_languages=list(t.top_languages),
+                   options_used=dict(t.options_used))
 
 
 def _try(fn, *args):
@@ -320,7 +326,7 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
         else:  # detect with the multilingual model; English then goes to the faster tiny.en
             yield from _load_model_with_progress(wm.BASE.key, out)
             out.stage = "detecting the language"
-            yield out
+            yield _snapshot(out)
             detected, prob, top = wm.get_whisper(wm.BASE.key).detect_language(x, vad_filter=opts.vad_filter)
             if not top:  # no speech for the detector to hear
                 detected, prob = "en", 0.0
@@ -342,7 +348,7 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
     if not model.model.is_multilingual:  # local folders: known only once loaded
         _check_model_fits(key, language, opts.task, english_only=True)
     out.stage = "transcribing"
-    yield out
+    yield _snapshot(out)
     segments, info = model.transcribe(x, **kwargs)
     if out.language is None or language is None:
         out.language, out.language_probability = info.language, float(info.language_probability)
@@ -356,12 +362,12 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
         )
         (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
         out.processing_seconds = time.perf_counter() - started - out.load_seconds
-        yield out
+        yield _snapshot(out)
     out.processing_seconds = time.perf_counter() - started - out.load_seconds
     out.stage, out.done = "done", True
     if not out.segments:  # a language "detected" in silence means nothing
         out.language, out.language_probability, out.top_languages = None, 0.0, []
-    yield out
+    yield _snapshot(out)
 
 
 def _top3(probs) -> list[tuple[str, float]]:
