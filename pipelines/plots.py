@@ -27,13 +27,13 @@ COLORMAPS = ("magma", "viridis", "inferno", "plasma", "cividis", "gray_r", "cool
 FREQ_TICKS = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
 
-def new_figure(height_in: float = 3.2, rows: int = 1) -> tuple[Figure, list]:
+def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.99) -> tuple[Figure, list]:
     # Fixed margins: constrained layout costs ~0.1 s a figure, a third of the render.
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)
     pad_in = 0.55
     fig.subplots_adjust(
-        left=0.08, right=0.99, top=1 - 0.35 / height_in, bottom=pad_in / height_in, hspace=0.25 * rows
+        left=0.08, right=right, top=1 - 0.35 / height_in, bottom=pad_in / height_in, hspace=0.25 * rows
     )
     axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
     return fig, axes
@@ -133,7 +133,7 @@ def plot_heatmap(
     vmax: float | None = None,
     height_in: float = 3.4,
 ) -> Figure:
-    fig, (ax,) = new_figure(height_in)
+    fig, (ax,) = new_figure(height_in, right=0.94)  # room for the colourbar's tick labels
     shown = reduce_columns(m, how=pool)
     extent_y = (0, m.shape[0])
     if y_axis == "log" and y_values is not None:
@@ -145,7 +145,7 @@ def plot_heatmap(
     _label_y(ax, y_axis, y_values, m.shape[0], extent_y)
     ax.set_xlabel("time (s)")
     ax.set_title(title)
-    fig.colorbar(image, ax=ax, label=colorbar, pad=0.01, fraction=0.04)
+    fig.colorbar(image, ax=ax, label=colorbar, pad=0.01, fraction=0.05)
     return fig
 
 
@@ -182,7 +182,25 @@ def _label_y(ax, y_axis: str, y_values, n_rows: int, extent_y) -> None:
 
 
 def _hz(f: float) -> str:
-    return f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"
+    if f >= 1000:
+        return f"{round(f / 1000, 1):g}k"
+    return f"{round(f):g}"
+
+
+def scale_blocks(m: np.ndarray, n_blocks: int, percentile: float = 98.0) -> np.ndarray:
+    """For display only: scale each block of rows (MFCC, delta, delta-delta) to about [-1, 1].
+
+    Deltas are ~10x smaller than the coefficients and c0 is ~10x larger than the rest, so
+    one colour scale would show only c0. Each block is divided by its robust maximum
+    (c0 excluded from the first block's), and c0 is allowed to saturate.
+    """
+    out = np.empty_like(m, dtype=np.float32)
+    for block in np.array_split(np.arange(m.shape[0]), n_blocks):
+        rows = m[block]
+        ref_rows = rows[1:] if block[0] == 0 and len(block) > 1 else rows
+        v = float(np.percentile(np.abs(ref_rows), percentile)) if ref_rows.size else 1.0
+        out[block] = rows / (v or 1.0)
+    return out
 
 
 def _nice_step(x: float) -> float:

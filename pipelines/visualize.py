@@ -60,7 +60,8 @@ def render(
             cmap=cmap, y_axis="mel", y_values=feats.mel_frequencies, vmin=-100, vmax=0,
         ),
         "mfcc": plots.plot_heatmap(
-            feats.mfcc, dur, cmap="coolwarm", colorbar="value" + (" (CMVN)" if p.cmvn else ""), pool="mean",
+            plots.scale_blocks(feats.mfcc, 3), dur, cmap="coolwarm", colorbar="relative value (each block scaled)",
+            pool="mean", vmin=-1, vmax=1,
             title=f"MFCC + delta + delta-delta ({3 * p.n_mfcc} dims){', CMVN' if p.cmvn else ''}",
         ),
         "chroma": plots.plot_heatmap(

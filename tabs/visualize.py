@@ -38,9 +38,16 @@ PANEL_HELP = """- **Waveform**: loudness over time, each channel.
 EXAMPLES = ["speech_librivox.wav", "a440_sine.wav", "c_major_chord.wav", "stereo_sweeps.wav", "drum_loop.wav"]
 
 
+def _int(value, name: str) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, got {value!r}.") from None
+
+
 def _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma) -> SpectralParams:
     return SpectralParams(
-        n_fft=int(n_fft), hop_length=int(hop), window=window, n_mels=int(n_mels), fmin=float(fmin or 0),
+        n_fft=_int(n_fft, "n_fft"), hop_length=_int(hop, "Hop length"), window=window, n_mels=int(n_mels), fmin=float(fmin or 0),
         fmax=float(fmax) if fmax else None, n_mfcc=int(n_mfcc), cmvn=bool(cmvn), chroma=chroma,
     )
 
@@ -54,8 +61,10 @@ def build(ctx: TabContext) -> None:
             gr.Markdown(ctx.limits_text())
             run = gr.Button("Visualize", variant="primary")
             with gr.Accordion("Settings (figures redraw when you change one)", open=False):
-                n_fft = gr.Dropdown([256, 512, 1024, 2048, 4096, 8192], value=2048, label="n_fft (frequency detail)")
-                hop = gr.Dropdown([64, 128, 256, 512, 1024, 2048], value=512, label="Hop length (time detail)")
+                n_fft = gr.Dropdown(["256", "512", "1024", "2048", "4096", "8192"], value="2048",
+                                    allow_custom_value=True, label="n_fft (frequency detail)")
+                hop = gr.Dropdown(["64", "128", "256", "512", "1024", "2048"], value="512",
+                                  allow_custom_value=True, label="Hop length (time detail)")
                 window = gr.Dropdown(list(WINDOWS), value="hann", label="Window")
                 freq_scale = gr.Radio(["log", "linear"], value="log", label="Spectrogram frequency axis")
                 n_mels = gr.Slider(16, 256, value=128, step=1, label="Mel bands")
@@ -66,6 +75,15 @@ def build(ctx: TabContext) -> None:
                 cmvn = gr.Checkbox(False, label="CMVN (normalise each MFCC over time)")
                 chroma = gr.Radio(list(CHROMA_KINDS), value="stft", label="Chroma")
                 cmap = gr.Dropdown(list(plots.COLORMAPS), value="magma", label="Colour map")
+            with gr.Group():
+                gr.Markdown("**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
+                            "alone (Griffin-Lim guesses the phase) beside magnitude and true phase (inverse STFT).")
+                lesson_btn = gr.Button("Rebuild and play")
+                mag_only = gr.Audio(label="Magnitude only (Griffin-Lim)", type="filepath", interactive=False)
+                with_phase = gr.Audio(label="Magnitude + phase (inverse STFT)", type="filepath", interactive=False)
+                lesson_info = gr.Markdown(elem_id="phase-info")
+            export_btn = gr.Button("Download features (.npy + .csv + PNG, zip)")
+            export_file = gr.File(label="Features", interactive=False)
         with gr.Column(scale=2):
             facts = gr.Dataframe(headers=["Fact", "Value"], label="Facts", interactive=False, elem_id="facts")
             with gr.Accordion("What am I looking at?", open=False):
@@ -76,21 +94,11 @@ def build(ctx: TabContext) -> None:
                     gr.Image(label=PANEL_LABELS[name], type="filepath", format="png", buttons=["download", "fullscreen"],
                              interactive=False, elem_id=f"panel-{name}")
                 )
-            with gr.Group():
-                gr.Markdown("**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
-                            "alone (Griffin-Lim guesses the phase) beside magnitude and true phase (inverse STFT).")
-                lesson_btn = gr.Button("Rebuild and play")
-                with gr.Row():
-                    mag_only = gr.Audio(label="Magnitude only (Griffin-Lim)", type="filepath", interactive=False)
-                    with_phase = gr.Audio(label="Magnitude + phase (inverse STFT)", type="filepath", interactive=False)
-                lesson_info = gr.Markdown(elem_id="phase-info")
-            export_btn = gr.Button("Download features (.npy + .csv + PNG, zip)")
-            export_file = gr.File(label="Features", interactive=False)
 
     settings = [n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma]
 
     @user_errors
-    def visualize(source, n_fft=2048, hop=512, window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
+    def visualize(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
                   cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
         audio = ctx.load(source)
         show_warnings(audio.warnings)
@@ -113,9 +121,10 @@ def build(ctx: TabContext) -> None:
           trigger_mode="always_last", concurrency_limit=2)
 
     @user_errors
-    def phase(source, n_fft=2048, hop=512, window="hann"):
+    def phase(source, n_fft="2048", hop="512", window="hann"):
         audio = ctx.load(source)
-        lesson = phase_lesson(audio.mono, audio.sr, SpectralParams(n_fft=int(n_fft), hop_length=int(hop), window=window))
+        params = _params(n_fft, hop, window, 128, 0, 0, 13, False, "stft")
+        lesson = phase_lesson(audio.mono, audio.sr, params)
         a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
         info = (f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
                 f"{lesson.griffinlim_error_db:.1f} dB (spectral convergence); the inverse STFT reproduces the "
@@ -126,7 +135,7 @@ def build(ctx: TabContext) -> None:
                      api_name="phase_lesson", concurrency_limit=2)
 
     @user_errors
-    def export(source, n_fft=2048, hop=512, window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13, cmvn=False,
+    def export(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13, cmvn=False,
                chroma="stft", freq_scale="log", cmap="magma", progress=gr.Progress()):
         progress(0.1, desc="Computing features")
         audio = ctx.load(source)
