@@ -146,12 +146,13 @@ def build(ctx: TabContext) -> None:
                 languages = gr.Label(label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages")
                 compare_md = gr.Markdown(elem_id="transcribe-compare")
             alignment = gr.HighlightedText(label="Reference alignment (ref→heard)", color_map=ALIGN_COLORS,
-                                           show_legend=True, elem_id="transcribe-alignment")
+                                           show_legend=True, elem_id="transcribe-alignment", visible=False)
             words = gr.HighlightedText(label="Words by confidence", color_map=CONFIDENCE_COLORS, show_legend=True,
                                        combine_adjacent=False, elem_id="transcribe-words")
             segments = gr.Dataframe(headers=SEGMENT_HEADERS, label="Segments", interactive=False, wrap=True,
-                                    elem_id="transcribe-segments")
-            summary = gr.Dataframe(headers=["Fact", "Value"], label="Run", interactive=False)
+                                    column_widths=["9%", "9%", "58%", "12%", "12%"], elem_id="transcribe-segments")
+            summary = gr.Dataframe(headers=["Fact", "Value"], label="Run", interactive=False, wrap=True,
+                                   column_widths=["30%", "70%"])
             with gr.Accordion("Several files at once (zip)", open=False):
                 batch_in = gr.File(label="Audio files", file_count="multiple", file_types=["audio"],
                                    elem_id="transcribe-batch-in")
@@ -182,11 +183,12 @@ def build(ctx: TabContext) -> None:
         paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name))
         md, spans = _comparison(reference, t.text)
         yield (t.text, _info_markdown(t), langs, seg_rows, word_spans, [str(p) for p in paths.values()],
-               summary_rows(t), md, spans)
+               summary_rows(t), md, gr.update(value=spans, visible=bool(spans)))
 
     event = gr.on([run.click, audio.stop_recording], run_transcribe, [audio, *option_inputs, reference], outputs,
-                  api_name="transcribe", concurrency_limit=2)
-    cancel.click(None, None, None, cancels=[event], api_name=False)
+                  api_name="transcribe", concurrency_limit=2, show_progress_on=[info])
+    cancel.click(lambda: "**Cancelled.** The text above is what was decoded before you pressed Cancel.", None, info,
+                 cancels=[event], api_name=False, show_progress="hidden")
 
     @user_errors
     def compare_reference(reference: str, hypothesis: str = ""):
@@ -194,7 +196,8 @@ def build(ctx: TabContext) -> None:
             raise ValueError("Paste the reference text (what was really said) first.")
         if not (hypothesis or "").strip():
             raise ValueError("There is no transcript yet: transcribe the audio first.")
-        return _comparison(reference, hypothesis)
+        md, spans = _comparison(reference, hypothesis)
+        return md, gr.update(value=spans, visible=True)
 
     gr.on([reference.submit], compare_reference, [reference, text], [compare_md, alignment], api_name="compare_reference")
 
