@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from browser import error_toast_text, record_from_microphone, tab, wait_for_audio_value
+from conftest import SPEECH_WAV, librivox_clips
 from test_transcribe import parse_srt_times
 
 pytestmark = pytest.mark.browser
@@ -14,6 +15,20 @@ def transcribe_block(page):
     block = page.locator("#transcribe-audio")
     block.wait_for(state="visible")
     return block
+
+
+def pick_dropdown(page, elem_id: str, value: str) -> None:
+    """Type a value into a Gradio dropdown (these accept custom values, as the API does)."""
+    transcribe_block(page)
+    page.locator(f"#{elem_id} input").fill(value)
+    page.keyboard.press("Enter")
+
+
+def upload(page, path) -> None:
+    block = transcribe_block(page)
+    block.get_by_label("Upload file").click()
+    block.locator("input[type=file]").set_input_files(str(path))
+    wait_for_audio_value(block)
 
 
 def transcript_text(page, timeout_ms=120_000) -> str:
@@ -44,23 +59,15 @@ def test_microphone_recording_is_transcribed_and_srt_downloads(page, artifacts, 
 
 
 def test_english_only_model_disables_translate_and_unknown_language_gives_message(page, artifacts):
-    block = transcribe_block(page)
-    page.locator("#transcribe-model input").fill("whisper-tiny.en")
-    page.keyboard.press("Enter")
-    block.get_by_label("Upload file").click()
-    from conftest import SPEECH_WAV
-
-    block.locator("input[type=file]").set_input_files(str(SPEECH_WAV))
-    wait_for_audio_value(block)
+    pick_dropdown(page, "transcribe-model", "whisper-tiny.en")
+    upload(page, SPEECH_WAV)
     assert page.get_by_role("radio", name="translate").is_disabled()  # tiny.en cannot translate
-    page.locator("#transcribe-language input").fill("xx")
-    page.keyboard.press("Enter")
+    pick_dropdown(page, "transcribe-language", "xx")
     page.locator("#transcribe-run").click()
     text = error_toast_text(page)
     assert "Unknown language 'xx'" in text, text
     page.screenshot(path=str(artifacts / "transcribe-bad-language.png"), full_page=True)
-    page.locator("#transcribe-language input").fill("auto")  # the same page keeps working
-    page.keyboard.press("Enter")
+    pick_dropdown(page, "transcribe-language", "auto")  # the same page keeps working
     page.locator("#transcribe-run").click()
     assert "dashwood" in transcript_text(page).lower()
 
@@ -72,17 +79,11 @@ def test_long_audio_streams_segments_and_cancel_stops_it(page, artifacts, tmp_pa
     import numpy as np
     import soundfile as sf
 
-    from conftest import librivox_clips
-
     clips = [sf.read(str(w), dtype="float32")[0] for w, _ in librivox_clips()]
     long_wav = tmp_path / "minute.wav"
     sf.write(long_wav, np.concatenate(clips * 3), 16000)
-    block = transcribe_block(page)
-    page.locator("#transcribe-model input").fill("whisper-tiny.en")
-    page.keyboard.press("Enter")
-    block.get_by_label("Upload file").click()
-    block.locator("input[type=file]").set_input_files(str(long_wav))
-    wait_for_audio_value(block)
+    pick_dropdown(page, "transcribe-model", "whisper-tiny.en")
+    upload(page, long_wav)
     page.locator("#transcribe-run").click()
     partial = transcript_text(page)  # some text while decoding goes on
     assert "Working" in page.locator("#transcribe-info").inner_text()
