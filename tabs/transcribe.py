@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from pipelines import whisper_models as wm
@@ -34,6 +36,7 @@ HELP = """- **Model**: *Automatic* uses tiny.en for English and base for anythin
 - **Initial prompt**: names, spellings or a style the transcript should follow ("Dashwood, Norland").
 - **Condition on previous text**: each passage sees the text before it (more consistent; off stops repetition loops)."""
 
+UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
 ALIGN_COLORS = {"substitution": "#fde68a", "insertion": "#bfdbfe", "deletion": "#fca5a5"}
@@ -173,12 +176,18 @@ def build(ctx: TabContext) -> None:
                         condition_on_previous_text)
         clip = ctx.load(audio_source, target_sr=SAMPLE_RATE)
         show_warnings(clip.warnings)
-        t = None
+        t, last_update, skip = None, None, gr.skip()
         for t in transcribe_stream(clip.mono, opts, name=clip.name):
+            now = time.monotonic()
+            if t.done or (last_update is not None and now - last_update < UPDATE_EVERY_S):
+                continue  # each update re-sends the text: a few a second is live enough
             progress(t.progress, desc=t.stage)
-            seg_rows, word_spans, langs = _views(t)
-            if not t.done:
-                yield t.text, _info_markdown(t), langs, seg_rows, word_spans, None, None, gr.skip(), gr.skip()
+            if last_update is None:  # the first update clears the previous run's results
+                yield t.text, _info_markdown(t), None, None, None, None, None, "", gr.update(value=None, visible=False)
+            else:
+                yield t.text, _info_markdown(t), skip, skip, skip, skip, skip, skip, skip
+            last_update = now
+        seg_rows, word_spans, langs = _views(t)
         show_warnings(t.warnings())
         paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name))
         md, spans = _comparison(reference, t.text)
