@@ -29,6 +29,7 @@ from .subtitles import FORMATS, safe_stem, write_subtitles
 SAMPLE_RATE = 16000  # what Whisper takes
 AUTO = "auto"
 TASKS = ("transcribe", "translate")
+BLOCK_SECONDS = 120.0  # longer audio is decoded block by block (memory; see block_bounds)
 NO_SPEECH_DROP = 0.5  # a segment the model finds more likely silence than speech is dropped
 CONFIDENCE_LEVELS = ((0.85, "sure"), (0.5, "unsure"), (0.0, "doubtful"))
 
@@ -304,7 +305,7 @@ def as_whisper_input(audio: np.ndarray, sr: int) -> np.ndarray:
 
 
 def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
-                      name: str = "audio") -> Iterator[Transcript]:
+                      name: str = "audio", block_s: float = BLOCK_SECONDS) -> Iterator[Transcript]:
     """Yield the transcript as it grows; the last one has ``done=True``.
 
     Stop iterating (close the generator) to cancel: decoding stops at the next segment.
@@ -351,25 +352,60 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
         _check_model_fits(key, language, opts.task, english_only=True)
     out.stage = "transcribing"
     yield _snapshot(out)
-    segments, info = model.transcribe(x, **kwargs)
-    if out.language is None or language is None:
-        out.language, out.language_probability = info.language, float(info.language_probability)
-        out.top_languages = _top3(info.all_language_probs) or out.top_languages or [(info.language, 1.0)]
-    out.duration_after_vad = float(info.duration_after_vad)
-    out.options_used = _options_record(info, kwargs)
-    for seg in segments:  # decoding happens as this generator is consumed
-        item = SegmentInfo(
-            float(seg.start), float(seg.end), seg.text.strip(), float(seg.avg_logprob), float(seg.no_speech_prob),
-            [WordInfo(float(w.start), float(w.end), w.word, float(w.probability)) for w in (seg.words or [])],
-        )
-        (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
-        out.processing_seconds = time.perf_counter() - started - out.load_seconds
-        yield _snapshot(out)
+    blocks = block_bounds(x, block_s)
+    out.duration_after_vad = 0.0
+    for number, (lo, hi) in enumerate(blocks):
+        block_kwargs = dict(kwargs)
+        if number > 0:  # later blocks keep the first block's language and, if asked, its context
+            block_kwargs["language"] = out.language
+            if opts.condition_on_previous_text and out.segments:
+                context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
+                block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
+        segments, info = model.transcribe(x[lo:hi], **block_kwargs)
+        if number == 0:
+            if out.language is None or language is None:
+                out.language, out.language_probability = info.language, float(info.language_probability)
+                out.top_languages = _top3(info.all_language_probs) or out.top_languages or [(info.language, 1.0)]
+            out.options_used = _options_record(info, kwargs)
+        out.duration_after_vad += float(info.duration_after_vad)
+        offset = lo / SAMPLE_RATE
+        for seg in segments:  # decoding happens as this generator is consumed
+            item = SegmentInfo(
+                float(seg.start) + offset, float(seg.end) + offset, seg.text.strip(), float(seg.avg_logprob),
+                float(seg.no_speech_prob),
+                [WordInfo(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability))
+                 for w in (seg.words or [])],
+            )
+            (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
+            out.processing_seconds = time.perf_counter() - started - out.load_seconds
+            yield _snapshot(out)
     out.processing_seconds = time.perf_counter() - started - out.load_seconds
     out.stage, out.done = "done", True
     if not out.segments:  # a language "detected" in silence means nothing
         out.language, out.language_probability, out.top_languages = None, 0.0, []
     yield _snapshot(out)
+
+
+def block_bounds(x: np.ndarray, block_s: float = BLOCK_SECONDS) -> list[tuple[int, int]]:
+    """Sample ranges of at most about ``block_s`` seconds, cut at the quietest moment near each end.
+
+    faster-whisper computes the log-mel features of the whole input at once (about 53 MB per
+    minute of audio at its peak), so a 30-minute recording would need well over a gigabyte.
+    Blocks bound that; Whisper decodes in 30-s windows anyway, and each cut falls in the
+    quietest 0.3 s of the block's last 15 s, so words are not split.
+    """
+    n, block = len(x), int(block_s * SAMPLE_RATE)
+    bounds, start = [], 0
+    frame, hop, search = int(0.3 * SAMPLE_RATE), int(0.05 * SAMPLE_RATE), int(15 * SAMPLE_RATE)
+    while n - start > block * 1.25:
+        lo = start + block - search
+        window = x[lo:start + block].astype(np.float32)
+        energy = np.convolve(window * window, np.ones(frame, np.float32), mode="valid")[::hop]
+        cut = lo + int(np.argmin(energy)) * hop + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, n))
+    return bounds
 
 
 def _top3(probs) -> list[tuple[str, float]]:
@@ -387,10 +423,10 @@ def _options_record(info, kwargs: dict) -> dict:
 
 
 def transcribe(audio: np.ndarray, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
-               name: str = "audio") -> Transcript:
+               name: str = "audio", block_s: float = BLOCK_SECONDS) -> Transcript:
     """The finished transcript (see :func:`transcribe_stream`)."""
     result = None
-    for result in transcribe_stream(audio, options, sr=sr, name=name):
+    for result in transcribe_stream(audio, options, sr=sr, name=name, block_s=block_s):
         pass
     assert result is not None and result.done
     return result

@@ -112,6 +112,10 @@ def _views(t):
     return segments, words, languages
 
 
+def _word_rows(t) -> list[list]:
+    return [[round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words]
+
+
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
@@ -152,6 +156,9 @@ def build(ctx: TabContext) -> None:
                                            show_legend=True, elem_id="transcribe-alignment", visible=False)
             words = gr.HighlightedText(label="Words by confidence", color_map=CONFIDENCE_COLORS, show_legend=True,
                                        combine_adjacent=False, elem_id="transcribe-words")
+            with gr.Accordion("Word timings", open=False):
+                word_table = gr.Dataframe(headers=["start (s)", "end (s)", "word", "probability", "confidence"],
+                                          interactive=False, elem_id="transcribe-word-table")
             segments = gr.Dataframe(headers=SEGMENT_HEADERS, label="Segments", interactive=False, wrap=True,
                                     column_widths=["9%", "9%", "58%", "12%", "12%"], elem_id="transcribe-segments")
             summary = gr.Dataframe(headers=["Fact", "Value"], label="Run", interactive=False, wrap=True,
@@ -166,7 +173,7 @@ def build(ctx: TabContext) -> None:
 
     option_inputs = [model, language, task, beam_size, temperature, vad_filter, word_timestamps, initial_prompt,
                      condition]
-    outputs = [text, info, languages, segments, words, files, summary, compare_md, alignment]
+    outputs = [text, info, languages, segments, words, files, summary, compare_md, alignment, word_table]
 
     @user_errors
     def run_transcribe(audio_source, model=AUTO, language=AUTO, task="transcribe", beam_size=5, temperature=0.0,
@@ -183,16 +190,17 @@ def build(ctx: TabContext) -> None:
                 continue  # each update re-sends the text: a few a second is live enough
             progress(t.progress, desc=t.stage)
             if last_update is None:  # the first update clears the previous run's results
-                yield t.text, _info_markdown(t), None, None, None, None, None, "", gr.update(value=None, visible=False)
+                yield (t.text, _info_markdown(t), None, None, None, None, None, "", gr.update(value=None, visible=False),
+                       None)
             else:
-                yield t.text, _info_markdown(t), skip, skip, skip, skip, skip, skip, skip
+                yield t.text, _info_markdown(t), *[skip] * 8
             last_update = now
         seg_rows, word_spans, langs = _views(t)
         show_warnings(t.warnings())
         paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name))
         md, spans = _comparison(reference, t.text)
         yield (t.text, _info_markdown(t), langs, seg_rows, word_spans, [str(p) for p in paths.values()],
-               summary_rows(t), md, gr.update(value=spans, visible=bool(spans)))
+               summary_rows(t), md, gr.update(value=spans, visible=bool(spans)), _word_rows(t))
 
     event = gr.on([run.click, audio.stop_recording], run_transcribe, [audio, *option_inputs, reference], outputs,
                   api_name="transcribe", concurrency_limit=2, show_progress_on=[info])

@@ -233,3 +233,34 @@ def test_zip_holds_a_set_per_file(tmp_path, clip):
     with zipfile.ZipFile(zip_outputs(sets, tmp_path / "all.zip")) as zf:
         names = set(zf.namelist())
     assert names == {f"{s}/{s}.{f}" for s in ("a", "b") for f in subtitles.FORMATS}
+
+
+def test_long_audio_blocks_cut_in_quiet_places():
+    """Long recordings are decoded in ~2-minute blocks (bounded memory), cut where it is quiet."""
+    from pipelines.transcribe import BLOCK_SECONDS, block_bounds
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, SAMPLE_RATE * 400).astype(np.float32)
+    quiet = int(SAMPLE_RATE * (BLOCK_SECONDS - 7))
+    x[quiet:quiet + SAMPLE_RATE // 2] = 0  # a pause 7 s before the first block would end
+    bounds = block_bounds(x)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(x)
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert quiet <= bounds[0][1] <= quiet + SAMPLE_RATE // 2
+    assert all(hi - lo <= BLOCK_SECONDS * 1.25 * SAMPLE_RATE for lo, hi in bounds)
+    assert block_bounds(x[: SAMPLE_RATE * 30]) == [(0, SAMPLE_RATE * 30)]
+
+
+def test_blocks_join_into_one_transcript_with_global_times():
+    """Speech longer than a block: times continue across the cuts and the text stays whole."""
+    from pipelines.transcribe import block_bounds
+
+    pairs = librivox_clips() * 2
+    audio = np.concatenate([speech(w) for w, _ in pairs])  # ~50 s
+    assert len(block_bounds(audio, 20)) >= 2
+    t = transcribe(audio, TranscribeOptions(model=TINY, language="en"), block_s=20)
+    duration = len(audio) / SAMPLE_RATE
+    assert_monotonic([(s.start, s.end) for s in t.segments], duration)
+    assert t.segments[-1].end > duration - 5
+    assert t.text.lower().count("dashwood") == 2
+    assert compare(" ".join(ref for _, ref in pairs), t.text).wer <= 0.1

@@ -19,7 +19,7 @@ REF = "And mister John Dashwood had then leisure to consider how much there migh
 
 
 def outputs(result) -> dict:
-    keys = ["text", "info", "languages", "segments", "words", "files", "summary", "compare", "alignment"]
+    keys = ["text", "info", "languages", "segments", "words", "files", "summary", "compare", "alignment", "word_table"]
     return dict(zip(keys, result))
 
 
@@ -36,6 +36,9 @@ def test_transcribe_with_defaults_gives_text_files_and_engine(client):
     rows = out["segments"]["data"]
     assert rows and all(len(r) == 5 for r in rows) and rows[0][0] <= rows[-1][1]
     assert {w["class_or_confidence"] for w in out["words"]} <= {"sure", "unsure", "doubtful"}
+    timings = out["word_table"]["data"]
+    assert len(timings) == len(out["words"]) and "Dashwood" in [r[2] for r in timings]
+    assert all(0 <= r[0] <= r[1] <= 7.2 and 0 <= r[3] <= 1 for r in timings)
 
 
 def test_named_options_and_reference_comparison(client):
