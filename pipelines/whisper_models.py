@@ -79,11 +79,53 @@ def _load(path_fn, cpu_threads: int = DEFAULT_CPU_THREADS):
     return loader
 
 
+# Approximate download sizes (model.bin + tokenizer), for the download progress bar.
+HUB_SIZES_MB = {"tiny": 75, "tiny.en": 75, "base": 145, "base.en": 145, "small": 484, "small.en": 484,
+                "medium": 1530, "medium.en": 1530, "large-v3": 3090, "large-v3-turbo": 1620}
+
+
+def hub_repo_id(size: str) -> str:
+    """The hub repository faster-whisper downloads for a size (its own table, so they agree)."""
+    from faster_whisper.utils import _MODELS
+
+    return _MODELS.get(size, f"Systran/faster-whisper-{size}")
+
+
+def hub_download_bytes(size: str) -> int:
+    """Bytes of this size already in the Hugging Face cache (partial downloads included)."""
+    from huggingface_hub import constants
+
+    folder = Path(constants.HF_HUB_CACHE) / ("models--" + hub_repo_id(size).replace("/", "--")) / "blobs"
+    if not folder.is_dir():
+        return 0
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+def fetch_hub_model(size: str) -> str:
+    """Download (or find in the cache) a faster-whisper size; returns its local folder.
+
+    Raises ModelUnavailable with what happened when the download fails (no network, timeout,
+    disk full), so the UI says it instead of hanging: hub.set_offline sets the timeouts.
+    """
+    from faster_whisper.utils import download_model
+
+    from .registry import ModelUnavailable
+
+    try:
+        return download_model(size)
+    except Exception as exc:  # network, HTTP, disk: all end the same way for the user
+        raise ModelUnavailable(
+            f"Could not fetch Whisper {size} from the model hub ({exc.__class__.__name__}: {str(exc)[:200]}). "
+            "Use a bundled model (Whisper tiny.en or base), or try again when the hub is reachable."
+        ) from exc
+
+
 def _load_hub(size: str):
     def loader():
         from faster_whisper import WhisperModel
 
-        return WhisperModel(size, device="cpu", compute_type="int8", cpu_threads=DEFAULT_CPU_THREADS)
+        return WhisperModel(fetch_hub_model(size), device="cpu", compute_type="int8",
+                            cpu_threads=DEFAULT_CPU_THREADS)
 
     return loader
 
@@ -103,10 +145,40 @@ for _size in HUB_SIZES:
     register(ModelSpec(
         key=f"whisper-hub-{_size}", task="transcribe", title=f"Whisper {_size} (model hub)", engine="hub",
         licence="MIT (OpenAI Whisper; Systran faster-whisper conversions)", loader=_load_hub(_size),
-        requires=("faster_whisper",), hub_id=f"Systran/faster-whisper-{_size}",
+        requires=("faster_whisper",), size_mb=HUB_SIZES_MB.get(_size),
+        hub_id="mobiuslabsgmbh/faster-whisper-large-v3-turbo" if _size == "large-v3-turbo"
+        else f"Systran/faster-whisper-{_size}",
     ))
 
 ENGLISH_ONLY = {"whisper-tiny.en"} | {f"whisper-hub-{s}" for s in HUB_SIZES if s.endswith(".en")}
+
+
+LOCAL_PREFIX = "whisper-local:"
+
+
+def register_local(path: str | os.PathLike) -> str:
+    """Register a local CTranslate2 Whisper folder (one with model.bin) and return its key.
+
+    Lets users (and tests, with tiny randomly initialised models) run a model they already
+    have through exactly the same code path as the bundled and hub ones.
+    """
+    folder = Path(path).expanduser().resolve()
+    if not (folder / "model.bin").is_file():
+        raise ValueError(f"'{path}' is not a CTranslate2 Whisper model folder (no model.bin in it).")
+    key = LOCAL_PREFIX + str(folder)
+    if key not in {s.key for s in REGISTRY.specs("transcribe")}:
+        register(ModelSpec(
+            key=key, task="transcribe", title=f"Whisper from {folder.name} (local folder)", engine="bundled",
+            licence="as its owner states", loader=_load(lambda: folder), requires=("faster_whisper",),
+        ))
+    return key
+
+
+def whisper_keys(engine: str | None = None) -> list[str]:
+    """Registry keys of the Whisper models (bundled first), optionally of one engine."""
+    specs = [s for s in REGISTRY.specs("transcribe") if s.key.startswith("whisper") and
+             not s.key.startswith(LOCAL_PREFIX) and (engine is None or s.engine == engine)]
+    return [s.key for s in sorted(specs, key=lambda s: s.engine != "bundled")]
 
 
 def get_whisper(key: str = "whisper-tiny.en"):

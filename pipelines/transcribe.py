@@ -1,0 +1,470 @@
+"""Speech to text with Whisper (faster-whisper, CTranslate2 int8 on the CPU).
+
+``transcribe_stream(audio, options)`` yields a growing :class:`Transcript` as segments are
+decoded (the UI shows them live and can cancel); ``transcribe`` returns the final one.
+Every field of :class:`TranscribeOptions` is passed to the model (see ``decode_kwargs``), and
+the model's own record of the options it used is kept in ``Transcript.options_used``.
+
+Models come from ``pipelines.whisper_models`` (one registry). ``model="auto"`` picks the
+bundled Whisper tiny.en for English and Whisper base for every other language, for
+translation, and to detect the language when none is given.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from . import whisper_models as wm
+from .registry import REGISTRY, ModelUnavailable
+from .subtitles import FORMATS, safe_stem, write_subtitles
+
+SAMPLE_RATE = 16000  # what Whisper takes
+AUTO = "auto"
+TASKS = ("transcribe", "translate")
+BLOCK_SECONDS = 120.0  # longer audio is decoded block by block (memory; see block_bounds)
+NO_SPEECH_DROP = 0.5  # a segment the model finds more likely silence than speech is dropped
+CONFIDENCE_LEVELS = ((0.85, "sure"), (0.5, "unsure"), (0.0, "doubtful"))
+
+_LANGUAGE_TABLE = (
+    "en:English zh:Chinese de:German es:Spanish ru:Russian ko:Korean fr:French ja:Japanese pt:Portuguese "
+    "tr:Turkish pl:Polish ca:Catalan nl:Dutch ar:Arabic sv:Swedish it:Italian id:Indonesian hi:Hindi "
+    "fi:Finnish vi:Vietnamese he:Hebrew uk:Ukrainian el:Greek ms:Malay cs:Czech ro:Romanian da:Danish "
+    "hu:Hungarian ta:Tamil no:Norwegian th:Thai ur:Urdu hr:Croatian bg:Bulgarian lt:Lithuanian la:Latin "
+    "mi:Maori ml:Malayalam cy:Welsh sk:Slovak te:Telugu fa:Persian lv:Latvian bn:Bengali sr:Serbian "
+    "az:Azerbaijani sl:Slovenian kn:Kannada et:Estonian mk:Macedonian br:Breton eu:Basque is:Icelandic "
+    "hy:Armenian ne:Nepali mn:Mongolian bs:Bosnian kk:Kazakh sq:Albanian sw:Swahili gl:Galician "
+    "mr:Marathi pa:Punjabi si:Sinhala km:Khmer sn:Shona yo:Yoruba so:Somali af:Afrikaans oc:Occitan "
+    "ka:Georgian be:Belarusian tg:Tajik sd:Sindhi gu:Gujarati am:Amharic yi:Yiddish lo:Lao uz:Uzbek "
+    "fo:Faroese ht:Haitian_Creole ps:Pashto tk:Turkmen nn:Nynorsk mt:Maltese sa:Sanskrit "
+    "lb:Luxembourgish my:Myanmar bo:Tibetan tl:Tagalog mg:Malagasy as:Assamese tt:Tatar haw:Hawaiian "
+    "ln:Lingala ha:Hausa ba:Bashkir jw:Javanese su:Sundanese yue:Cantonese"
+)
+# Whisper's languages (the same codes as faster_whisper.tokenizer; kept here so that building
+# the UI does not import faster-whisper).
+LANGUAGES: dict[str, str] = dict(
+    (code, name.replace("_", " ")) for code, name in (item.split(":") for item in _LANGUAGE_TABLE.split())
+)
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGES.get(code or "", code or "unknown")
+
+
+def parse_language(value: str | None) -> str | None:
+    """A Whisper language code from a code or an English name; None means detect it."""
+    text = (value or "").strip()
+    if not text or text.lower() in {AUTO, "detect", "auto-detect", "none"}:
+        return None
+    low = text.lower()
+    if low in LANGUAGES:
+        return low
+    by_name = {name.lower(): code for code, name in LANGUAGES.items()}
+    code = by_name.get(low) or by_name.get(low.split("(")[0].strip())
+    if code:
+        return code
+    head = low.split(" ")[0].split("-")[0].split("_")[0]  # "en-US", "fr (French)"
+    if head in LANGUAGES:
+        return head
+    raise ValueError(
+        f"Unknown language '{value}'. Use 'auto' to detect it, or one of Whisper's 100 language codes "
+        f"such as en, fr, de, es, zh, ja (or a name like 'French')."
+    )
+
+
+@dataclass
+class TranscribeOptions:
+    """What the user chose; every field reaches the model."""
+
+    model: str = AUTO  # registry key, "auto", or a local CTranslate2 Whisper folder
+    language: str | None = AUTO  # code or name; auto/None = detect
+    task: str = "transcribe"  # or "translate" (to English; multilingual models only)
+    beam_size: int = 5
+    temperature: float = 0.0  # first temperature; higher ones follow when decoding fails
+    vad_filter: bool = True  # skip non-speech (Silero VAD) so silence and music invent nothing
+    word_timestamps: bool = True
+    initial_prompt: str = ""  # spellings, names, style to follow
+    condition_on_previous_text: bool = True
+    no_speech_threshold: float = 0.6
+
+    def decode_kwargs(self, language: str | None) -> dict:
+        """Keyword arguments for ``WhisperModel.transcribe`` (validated)."""
+        if self.task not in TASKS:
+            raise ValueError(f"Unknown task '{self.task}': choose 'transcribe' or 'translate'.")
+        beam = int(self.beam_size)
+        if not 1 <= beam <= 10:
+            raise ValueError(f"Beam size must be between 1 and 10 (got {self.beam_size}).")
+        t0 = float(self.temperature)
+        if not 0.0 <= t0 <= 1.0:
+            raise ValueError(f"Temperature must be between 0 and 1 (got {self.temperature}).")
+        # Whisper's fallback: start at the chosen temperature, step up when a window fails.
+        temps = tuple(round(float(t), 2) for t in np.arange(t0, 1.0001, 0.2)) or (t0,)
+        return dict(
+            language=language, task=self.task, beam_size=beam, best_of=beam, temperature=temps,
+            vad_filter=bool(self.vad_filter), word_timestamps=bool(self.word_timestamps),
+            initial_prompt=(self.initial_prompt or "").strip() or None,
+            condition_on_previous_text=bool(self.condition_on_previous_text),
+            no_speech_threshold=float(self.no_speech_threshold),
+        )
+
+
+@dataclass
+class WordInfo:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+    @property
+    def confidence(self) -> str:
+        return next(label for floor, label in CONFIDENCE_LEVELS if self.probability >= floor)
+
+
+@dataclass
+class SegmentInfo:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    words: list[WordInfo] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    name: str
+    model_key: str
+    engine: str  # which engine answered and why, in words
+    task: str
+    duration: float
+    language: str | None = None
+    language_probability: float = 0.0
+    top_languages: list[tuple[str, float]] = field(default_factory=list)
+    segments: list[SegmentInfo] = field(default_factory=list)
+    dropped: list[SegmentInfo] = field(default_factory=list)  # judged not speech
+    duration_after_vad: float | None = None
+    processing_seconds: float = 0.0  # language detection + decoding, model loading excluded
+    load_seconds: float = 0.0  # loading (or downloading) models in this request
+    stage: str = "starting"
+    done: bool = False
+    options_used: dict = field(default_factory=dict)  # as the model recorded them
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments if s.text).strip()
+
+    @property
+    def progress(self) -> float:
+        if self.done:
+            return 1.0
+        if not self.segments or self.duration <= 0:
+            return 0.0
+        return min(self.segments[-1].end / self.duration, 0.99)
+
+    @property
+    def rtf(self) -> float:
+        return self.processing_seconds / self.duration if self.duration > 0 else 0.0
+
+    @property
+    def words(self) -> list[WordInfo]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def no_speech(self) -> bool:
+        return self.done and not self.segments
+
+    def timed_text(self) -> list[tuple[float, float, str]]:
+        return [(s.start, s.end, s.text) for s in self.segments]
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.no_speech:
+            how = "the voice-activity filter found none" if self.options_used.get("vad_filter") else "the model heard none"
+            out.append(f"No speech was found in this audio ({how}), so there is no transcript. "
+                       "Silence, music and noise are not transcribed.")
+        if self.dropped:
+            shown = "; ".join(f"'{s.text}' at {s.start:.1f} s ({s.no_speech_prob:.0%} no speech)" for s in self.dropped[:3])
+            out.append(f"Left out {len(self.dropped)} segment(s) the model judged more likely not speech: {shown}.")
+        return out
+
+
+# --- choosing the model --------------------------------------------------------------------
+
+
+def is_english_only(key: str) -> bool:
+    return key in wm.ENGLISH_ONLY
+
+
+def resolve_model_key(model: str | None) -> str:
+    """A registry key from what the user gave: a key, a size like 'small', or a local folder."""
+    name = (model or AUTO).strip()
+    known = wm.whisper_keys()
+    if name == AUTO or name in known or name.startswith(wm.LOCAL_PREFIX):
+        return name
+    for prefix in ("whisper-hub-", "whisper-"):
+        if prefix + name in known:
+            return prefix + name
+    if os.path.isdir(os.path.expanduser(name)):
+        return wm.register_local(name)
+    raise ModelUnavailable(
+        f"Unknown Whisper model '{model}'. Choose 'auto', one of {', '.join(known)}, "
+        "or the path of a local CTranslate2 Whisper folder on the server."
+    )
+
+
+def _check_model_fits(key: str, language: str | None, task: str, english_only: bool | None = None) -> None:
+    """Refuse, before loading anything, what an English-only model cannot do."""
+    if not (is_english_only(key) if english_only is None else english_only):
+        return
+    title = REGISTRY.spec(key).title
+    if task == "translate":
+        raise ValueError(f"{title} only knows English, so it cannot translate. Choose Whisper base "
+                         "(bundled, 99 languages) or model 'auto' to translate into English.")
+    if language not in (None, "en"):
+        raise ValueError(f"{title} only knows English, not {language_name(language)}. Choose Whisper base "
+                         "(bundled, 99 languages) or model 'auto'.")
+
+
+def _engine_text(key: str, why: str) -> str:
+    spec = REGISTRY.spec(key)
+    if key.startswith(wm.LOCAL_PREFIX):
+        return f"{spec.title} ({why})"
+    where = "offline: bundled" if spec.engine == "bundled" else "model hub:"
+    return f"{where} {spec.title.split(' (')[0]} ({why})"
+
+
+def _load_model_with_progress(key: str, out: Transcript) -> Iterator[Transcript]:
+    """Load a model, yielding progress while a hub download runs in the background."""
+    spec = REGISTRY.spec(key)
+    if REGISTRY.is_loaded(key):
+        return
+    t0 = time.perf_counter()
+    try:
+        yield from _load_model(spec, out)
+    finally:
+        out.load_seconds += time.perf_counter() - t0
+
+
+def _load_model(spec, out: Transcript) -> Iterator[Transcript]:
+    key = spec.key
+    ok, reason = spec.availability()
+    if not ok:
+        hint = " Use a bundled model (Whisper tiny.en or base) instead." if spec.engine == "hub" else ""
+        raise ModelUnavailable(f"{spec.title} is not available: {reason}.{hint}")
+    out.stage = f"loading {spec.title}"
+    yield _snapshot(out)
+    if spec.engine != "hub":
+        REGISTRY.get(key)
+        return
+    size = key.removeprefix("whisper-hub-")
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("r", _try(REGISTRY.get, key)), daemon=True)
+    worker.start()
+    expected = (spec.size_mb or 100) * 1e6
+    while worker.is_alive():
+        worker.join(0.5)
+        got = wm.hub_download_bytes(size)
+        out.stage = f"downloading {spec.title}: {got / 1e6:.0f} of about {expected / 1e6:.0f} MB"
+        yield _snapshot(out)
+    result = box.get("r")
+    if isinstance(result, BaseException):
+        raise result
+
+
+def _snapshot(t: Transcript) -> Transcript:
+    """A copy that later segments do not change (shallow: segments themselves are not mutated)."""
+    return replace(t, segments=list(t.segments), dropped=list(t.dropped), top_languages=list(t.top_languages),
+                   options_used=dict(t.options_used))
+
+
+def _try(fn, *args):
+    try:
+        return fn(*args)
+    except BaseException as exc:  # handed back to the generator's thread
+        return exc
+
+
+# --- transcription ----------------------------------------------------------------------
+
+
+def as_whisper_input(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Mono float32 at 16 kHz (the entry point resamples; this only checks)."""
+    if sr != SAMPLE_RATE:
+        raise ValueError(f"Whisper needs {SAMPLE_RATE} Hz audio, got {sr} Hz: load it with target_sr={SAMPLE_RATE}.")
+    x = np.asarray(audio, dtype=np.float32)
+    if x.ndim != 1:
+        raise ValueError("Whisper takes mono audio (one channel).")
+    return np.ascontiguousarray(x)
+
+
+def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
+                      name: str = "audio", block_s: float = BLOCK_SECONDS) -> Iterator[Transcript]:
+    """Yield the transcript as it grows; the last one has ``done=True``.
+
+    Stop iterating (close the generator) to cancel: decoding stops at the next segment.
+    """
+    opts = options or TranscribeOptions()
+    x = as_whisper_input(audio, sr)
+    started = time.perf_counter()
+    language = parse_language(opts.language)
+    if opts.task not in TASKS:
+        raise ValueError(f"Unknown task '{opts.task}': choose 'transcribe' or 'translate'.")
+    key = resolve_model_key(opts.model)
+    out = Transcript(name=name, model_key=key, engine="", task=opts.task, duration=len(x) / SAMPLE_RATE)
+    top: list[tuple[str, float]] = []
+
+    if key == AUTO:
+        if opts.task == "transcribe" and language == "en":
+            key, why = wm.TINY_EN.key, "English chosen"
+        elif language is not None or opts.task == "translate":
+            key, why = wm.BASE.key, ("translating to English" if opts.task == "translate"
+                                     else f"{language_name(language)} chosen")
+        else:  # detect with the multilingual model; English then goes to the faster tiny.en
+            yield from _load_model_with_progress(wm.BASE.key, out)
+            out.stage = "detecting the language"
+            yield _snapshot(out)
+            detected, prob, top = wm.get_whisper(wm.BASE.key).detect_language(x, vad_filter=opts.vad_filter)
+            if not top:  # no speech for the detector to hear
+                detected, prob = "en", 0.0
+            out.language, out.language_probability, out.top_languages = detected, float(prob), _top3(top)
+            if detected == "en":
+                key, why, language = wm.TINY_EN.key, f"English detected by Whisper base, {prob:.0%}", "en"
+            else:
+                key, why = wm.BASE.key, f"{language_name(detected)} detected, {prob:.0%}"
+                language = detected
+    else:
+        why = "chosen"
+        _check_model_fits(key, language, opts.task)
+    out.model_key = key
+    out.engine = _engine_text(key, why)
+    kwargs = opts.decode_kwargs(language)
+
+    yield from _load_model_with_progress(key, out)
+    model = wm.get_whisper(key)
+    if not model.model.is_multilingual:  # local folders: known only once loaded
+        _check_model_fits(key, language, opts.task, english_only=True)
+    out.stage = "transcribing"
+    yield _snapshot(out)
+    blocks = block_bounds(x, block_s)
+    out.duration_after_vad = 0.0
+    for number, (lo, hi) in enumerate(blocks):
+        block_kwargs = dict(kwargs)
+        if number > 0:  # later blocks keep the first block's language and, if asked, its context
+            block_kwargs["language"] = out.language
+            if opts.condition_on_previous_text and out.segments:
+                context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
+                block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
+        segments, info = model.transcribe(x[lo:hi], **block_kwargs)
+        if number == 0:
+            if out.language is None or language is None:
+                out.language, out.language_probability = info.language, float(info.language_probability)
+                out.top_languages = _top3(info.all_language_probs) or out.top_languages or [(info.language, 1.0)]
+            out.options_used = _options_record(info, kwargs)
+        out.duration_after_vad += float(info.duration_after_vad)
+        offset = lo / SAMPLE_RATE
+        for seg in segments:  # decoding happens as this generator is consumed
+            item = SegmentInfo(
+                float(seg.start) + offset, float(seg.end) + offset, seg.text.strip(), float(seg.avg_logprob),
+                float(seg.no_speech_prob),
+                [WordInfo(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability))
+                 for w in (seg.words or [])],
+            )
+            (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
+            out.processing_seconds = time.perf_counter() - started - out.load_seconds
+            yield _snapshot(out)
+    out.processing_seconds = time.perf_counter() - started - out.load_seconds
+    out.stage, out.done = "done", True
+    if not out.segments:  # a language "detected" in silence means nothing
+        out.language, out.language_probability, out.top_languages = None, 0.0, []
+    yield _snapshot(out)
+
+
+def block_bounds(x: np.ndarray, block_s: float = BLOCK_SECONDS) -> list[tuple[int, int]]:
+    """Sample ranges of at most about ``block_s`` seconds, cut at the quietest moment near each end.
+
+    faster-whisper computes the log-mel features of the whole input at once (about 53 MB per
+    minute of audio at its peak), so a 30-minute recording would need well over a gigabyte.
+    Blocks bound that; Whisper decodes in 30-s windows anyway, and each cut falls in the
+    quietest 0.3 s of the block's last 15 s, so words are not split.
+    """
+    n, block = len(x), int(block_s * SAMPLE_RATE)
+    bounds, start = [], 0
+    frame, hop, search = int(0.3 * SAMPLE_RATE), int(0.05 * SAMPLE_RATE), int(15 * SAMPLE_RATE)
+    while n - start > block * 1.25:
+        lo = start + block - search
+        window = x[lo:start + block].astype(np.float32)
+        energy = np.convolve(window * window, np.ones(frame, np.float32), mode="valid")[::hop]
+        cut = lo + int(np.argmin(energy)) * hop + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, n))
+    return bounds
+
+
+def _top3(probs) -> list[tuple[str, float]]:
+    return [(code, float(p)) for code, p in (probs or [])[:3]]
+
+
+def _options_record(info, kwargs: dict) -> dict:
+    """What the model says it used (faster-whisper's TranscriptionInfo), plus the VAD switch."""
+    used = asdict(info.transcription_options) if info.transcription_options is not None else {}
+    keep = ("beam_size", "best_of", "temperatures", "initial_prompt", "condition_on_previous_text",
+            "word_timestamps", "no_speech_threshold")
+    record = {k: used.get(k) for k in keep}
+    record.update(language=info.language, task=kwargs["task"], vad_filter=kwargs["vad_filter"])
+    return record
+
+
+def transcribe(audio: np.ndarray, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
+               name: str = "audio", block_s: float = BLOCK_SECONDS) -> Transcript:
+    """The finished transcript (see :func:`transcribe_stream`)."""
+    result = None
+    for result in transcribe_stream(audio, options, sr=sr, name=name, block_s=block_s):
+        pass
+    assert result is not None and result.done
+    return result
+
+
+# --- results as files ---------------------------------------------------------------------
+
+
+def write_outputs(t: Transcript, out_dir: Path, stem: str | None = None) -> dict[str, Path]:
+    """SRT, VTT, TXT, JSON (with words and scores) and TSV for one transcript."""
+    metadata = {
+        "file": t.name, "model": t.model_key, "engine": t.engine, "task": t.task, "language": t.language,
+        "language_probability": round(t.language_probability, 4),
+        "top_languages": [[c, round(p, 4)] for c, p in t.top_languages],
+        "duration": round(t.duration, 3), "processing_seconds": round(t.processing_seconds, 3),
+        "options": t.options_used,
+    }
+    extra = [
+        {"avg_logprob": round(s.avg_logprob, 4), "no_speech_prob": round(s.no_speech_prob, 4),
+         "words": [{"start": round(w.start, 3), "end": round(w.end, 3), "word": w.word,
+                    "probability": round(w.probability, 4)} for w in s.words]}
+        for s in t.segments
+    ]
+    return write_subtitles(t.timed_text(), out_dir, stem or safe_stem(t.name), FORMATS, metadata, extra)
+
+
+def zip_outputs(files: dict[str, dict[str, Path]], zip_path: Path) -> Path:
+    """One zip holding each file's transcript set in a folder named after the file."""
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for folder, paths in files.items():
+            for path in paths.values():
+                zf.write(path, f"{folder}/{path.name}")
+    return zip_path
+
+
+def summary_rows(t: Transcript) -> list[list]:
+    lang = f"{language_name(t.language)} ({t.language_probability:.0%})" if t.language else "-"
+    return [["Engine", t.engine], ["Language", lang], ["Task", t.task], ["Duration", f"{t.duration:.1f} s"],
+            ["Speech after voice filter", "-" if t.duration_after_vad is None else f"{t.duration_after_vad:.1f} s"],
+            ["Processing time", f"{t.processing_seconds:.2f} s"], ["Real-time factor", f"{t.rtf:.3f}"],
+            ["Segments", str(len(t.segments))], ["Words", str(len(t.text.split()))]]
