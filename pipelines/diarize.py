@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from .subtitles import to_srt
 from .vad import SAMPLE_RATE, VadOptions, speech_regions
 
 ENCODER_KEY = "resemblyzer"
@@ -571,14 +572,6 @@ SRT_MAX_CUE_S = 7.0
 SRT_MAX_CHARS = 84  # two lines of 42, the usual subtitle width
 
 
-def _srt_time(t: float) -> str:
-    ms = int(round(max(t, 0.0) * 1000))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-
-
 def _srt_cues(words: list[Word], names: dict[str, str]) -> list[tuple[float, float, str]]:
     """Cues that never mix speakers and stay short enough to read."""
     cues: list[tuple[float, float, str, str]] = []  # start, end, speaker, text
@@ -596,9 +589,7 @@ def _srt_cues(words: list[Word], names: dict[str, str]) -> list[tuple[float, flo
 
 def _srt(words: list[Word], names: dict[str, str] | None = None) -> str:
     shown = speaker_names(sorted({w.speaker for w in words}), names)
-    blocks = [f"{i}\n{_srt_time(a)} --> {_srt_time(max(b, a + 0.2))}\n{text}\n"
-              for i, (a, b, text) in enumerate(_srt_cues(words, shown), 1)]
-    return "\n".join(blocks)
+    return to_srt((a, max(b, a + 0.2), text) for a, b, text in _srt_cues(words, shown))
 
 
 # --- tables and files -------------------------------------------------------------------

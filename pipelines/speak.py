@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from .subtitles import to_srt, to_vtt
 from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice, WordTiming
 
 MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
@@ -383,28 +384,6 @@ def _trim(audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
     return out, a / sr
 
 
-# --- subtitles (to move into pipelines/subtitles.py once it exists) -----------------------
-
-
-def _timestamp(seconds: float, sep: str) -> str:
-    ms = int(round(max(seconds, 0.0) * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
-def _to_srt(cues: list[Cue]) -> str:
-    blocks = [f"{i}\n{_timestamp(c.start, ',')} --> {_timestamp(c.end, ',')}\n{c.text.strip()}\n"
-              for i, c in enumerate(cues, 1)]
-    return "\n".join(blocks)
-
-
-def _to_vtt(cues: list[Cue]) -> str:
-    blocks = [f"{_timestamp(c.start, '.')} --> {_timestamp(c.end, '.')}\n{c.text.strip()}\n" for c in cues]
-    return "WEBVTT\n\n" + "\n".join(blocks)
-
-
 # --- files ------------------------------------------------------------------------------
 
 
@@ -429,12 +408,12 @@ def write_outputs(result: SpeakResult, out_dir: Path, stem: str = "speech") -> S
     wav = out_dir / f"{stem}.wav"
     sf.write(str(wav), result.audio, result.sr, subtype="PCM_16")
     files = SpeakFiles(wav, _to_mp3(wav), out_dir / f"{stem}.srt", out_dir / f"{stem}.vtt")
-    files.srt.write_text(_to_srt(result.sentences), encoding="utf-8")
-    files.vtt.write_text(_to_vtt(result.sentences), encoding="utf-8")
+    files.srt.write_text(to_srt((c.start, c.end, c.text) for c in result.sentences), encoding="utf-8")
+    files.vtt.write_text(to_vtt((c.start, c.end, c.text) for c in result.sentences), encoding="utf-8")
     if result.words:
         files.words_srt, files.words_vtt = out_dir / f"{stem}.words.srt", out_dir / f"{stem}.words.vtt"
-        files.words_srt.write_text(_to_srt(result.words), encoding="utf-8")
-        files.words_vtt.write_text(_to_vtt(result.words), encoding="utf-8")
+        files.words_srt.write_text(to_srt((c.start, c.end, c.text) for c in result.words), encoding="utf-8")
+        files.words_vtt.write_text(to_vtt((c.start, c.end, c.text) for c in result.words), encoding="utf-8")
     return files
 
 

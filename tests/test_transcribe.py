@@ -177,11 +177,13 @@ def test_librivox_transcripts_and_timestamps(model, tmp_path):
     assert json.loads(paths["json"].read_text())["segments"][0]["words"]
 
 
-def test_auto_model_detects_english_and_uses_tiny(clip):
+def test_auto_model_detects_english_with_base_and_keeps_one_model(clip):
     audio, ref = clip
     updates = list(transcribe_stream(audio, TranscribeOptions()))
     final = updates[-1]
-    assert final.done and final.model_key == TINY and "English detected" in final.engine
+    assert final.done and final.model_key == BASE and "English detected" in final.engine
+    chosen = list(transcribe_stream(audio, TranscribeOptions(language="en")))[-1]
+    assert chosen.model_key == TINY and "English chosen" in chosen.engine
     assert [c for c, _ in final.top_languages][0] == "en" and len(final.top_languages) == 3
     assert any(u.stage == "detecting the language" for u in updates)
     progress = [u.progress for u in updates]

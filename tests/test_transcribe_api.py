@@ -26,7 +26,7 @@ def outputs(result) -> dict:
 def test_transcribe_with_defaults_gives_text_files_and_engine(client):
     out = outputs(client.predict(handle_file(str(SPEECH_WAV)), api_name="/transcribe"))
     assert "dashwood" in out["text"].lower() and "prudently" in out["text"].lower()
-    assert "offline: bundled Whisper tiny.en" in out["info"]
+    assert "offline: bundled Whisper base (English detected" in out["info"]
     assert out["languages"]["label"] == "English (en)" and len(out["languages"]["confidences"]) == 3
     files = {Path(p).suffix: Path(p) for p in out["files"]}
     assert set(files) == {".srt", ".vtt", ".txt", ".json", ".tsv"}
