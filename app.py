@@ -53,13 +53,16 @@ def _load_tab_modules() -> list[tuple[str, object | None, str | None]]:
 def engines_status_markdown(settings: Settings | None = None) -> str:
     """Footer: which engines run offline here, whether the model hub is reachable, the share link."""
     status = hub.hub_status()
-    lines = ["**Engines.** Visualize: librosa + numpy (offline, ready)."]
-    bundled = [s for s in REGISTRY.specs() if s.engine == "bundled"]
-    for spec in bundled:
+    by_task: dict[str, list[str]] = {"visualize": ["librosa + numpy"]}
+    for spec in REGISTRY.specs():
+        if spec.engine != "bundled":
+            continue
         ok, reason = spec.availability(check_hub=False)
-        mark = "ready" if ok else f"unavailable: {reason}"
-        loaded = ", loaded" if REGISTRY.is_loaded(spec.key) else ""
-        lines.append(f"{spec.title} ({spec.task}, offline, {mark}{loaded}).")
+        name = spec.title.split(" (")[0]
+        state = " (loaded)" if REGISTRY.is_loaded(spec.key) else "" if ok else f" (unavailable: {reason})"
+        by_task.setdefault(spec.task, []).append(name + state)
+    lines = ["**Offline engines on this server:** " + " · ".join(
+        f"*{task}*: {', '.join(names)}" for task, names in by_task.items())]
     n_hub = sum(1 for s in REGISTRY.specs() if s.engine == "hub")
     hub_line = (
         f"**Model hub:** reachable ({status.reason}); {n_hub} hub models can be used."
