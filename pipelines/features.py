@@ -14,7 +14,7 @@ import librosa
 import numpy as np
 import scipy.fft
 
-from .audio import CLIP_LEVEL, AudioInput
+from .audio import AudioInput, sample_stats
 
 WINDOWS = ("hann", "hamming", "blackman", "bartlett", "boxcar")
 CHROMA_KINDS = ("stft", "cqt", "cens")
@@ -100,8 +100,10 @@ def audio_facts(audio: AudioInput) -> AudioFacts:
     import pyloudnorm
 
     ch = audio.channels
-    peak = float(np.max(np.abs(ch)))
-    rms = float(np.sqrt(np.mean(np.square(ch, dtype=np.float64))))
+    stats = sample_stats(ch)  # blockwise: no full-size copies of long recordings
+    flat = ch.reshape(-1)
+    rms = float(np.sqrt(float(np.dot(flat, flat)) / max(flat.size, 1)))
+    peak = stats.peak
     loudness = None
     if audio.duration >= 0.4:
         meter = pyloudnorm.Meter(audio.sr)  # ITU-R BS.1770-4 with gating
@@ -116,7 +118,7 @@ def audio_facts(audio: AudioInput) -> AudioFacts:
         peak_dbfs=float(to_db(peak)),
         rms_dbfs=float(to_db(rms)),
         loudness_lufs=loudness,
-        clipped_share=float(np.mean(np.abs(ch) >= CLIP_LEVEL)),
+        clipped_share=stats.clipped / max(ch.size, 1),
         silence_share=silence_share(audio.mono, audio.sr),
     )
 
