@@ -21,6 +21,7 @@ import traceback  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from pipelines import hub  # noqa: E402
+from pipelines.memory import tune_malloc  # noqa: E402
 from pipelines.config import Settings  # noqa: E402
 from pipelines.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES  # noqa: E402
@@ -79,6 +80,7 @@ def engines_status_markdown(settings: Settings | None = None) -> str:
 
 def build_app(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
+    tune_malloc()  # before any heavy work: see pipelines/memory.py
     hub.set_offline(settings.offline)
     hub.start_probe()
     ctx = TabContext(settings)

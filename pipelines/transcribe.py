@@ -25,6 +25,7 @@ from typing import Iterator
 import numpy as np
 
 from . import whisper_models as wm
+from .memory import release_free_memory
 from .registry import REGISTRY, ModelUnavailable
 from .subtitles import FORMATS, safe_stem, write_subtitles
 
@@ -360,6 +361,8 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
             if opts.condition_on_previous_text and out.segments:
                 context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
                 block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
+        if number > 0:
+            release_free_memory()  # the previous block's buffers (pipelines/memory.py)
         segments, info = model.transcribe(x[lo:hi], **block_kwargs)
         if number == 0:
             if out.language is None or language is None:
