@@ -8,7 +8,7 @@ power, so a render costs one transform however many panels it shows.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import librosa
 import numpy as np
@@ -160,7 +160,6 @@ class Features:
     spectrum_freqs: np.ndarray
     spectrum_db: np.ndarray
     phase_step: int = 1  # >1: phase kept for every phase_step-th frame only (display)
-    extra: dict = field(default_factory=dict)
 
     @property
     def frequencies(self) -> np.ndarray:

@@ -50,6 +50,6 @@ def image_src(page, elem_id: str, timeout_s: float = 90) -> str:
 
 
 def error_toast_text(page, timeout_s: float = 30) -> str:
-    toast = page.locator(".toast-body.error, [data-testid=toast-body]").filter(has_text="").first
+    toast = page.locator(".toast-body.error, [data-testid=toast-body]").first
     toast.wait_for(state="visible", timeout=timeout_s * 1000)
     return toast.inner_text()
