@@ -93,11 +93,23 @@ def load_audio(
     return audio
 
 
-def resample(audio: AudioInput, target_sr: int) -> AudioInput:
-    """Band-limited resampling with soxr (high quality), channels kept."""
+def resample_array(y: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
+    """Band-limited resampling with soxr (high quality) of (n,) or (n, channels) float32 samples.
+
+    The project's one resampler: the entry point uses it for user audio, and pipelines use it
+    for audio their engines make (TTS output to Whisper's 16 kHz, a melody to MusicGen's rate).
+    """
+    y = np.asarray(y, dtype=np.float32)
+    if sr == target_sr:
+        return y
     import soxr
 
-    out = soxr.resample(audio.channels.T, audio.sr, target_sr, quality="HQ").T
+    return np.asarray(soxr.resample(y, sr, target_sr, quality="HQ"), dtype=np.float32)
+
+
+def resample(audio: AudioInput, target_sr: int) -> AudioInput:
+    """An AudioInput at another sample rate, channels kept."""
+    out = resample_array(audio.channels.T, audio.sr, target_sr).T
     return AudioInput(
         np.ascontiguousarray(out, dtype=np.float32), target_sr, audio.sample_format, audio.name, list(audio.warnings)
     )

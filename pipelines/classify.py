@@ -261,14 +261,14 @@ def language_names() -> dict[str, str]:
 
 def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float], bool]:
     """Whisper base's language probabilities (keys 'Spoken language: English (en)'), and whether speech was heard."""
-    from faster_whisper.vad import collect_chunks, get_speech_timestamps
+    from .vad import SAMPLE_RATE, speech_regions
 
     model = get_whisper(LANGUAGE_MODEL_KEY)
-    y = np.ascontiguousarray(y16k[: int(LANGUAGE_SEARCH_SECONDS * 16000)], dtype=np.float32)
-    speech = get_speech_timestamps(y)  # Silero VAD: judge the language on speech, not silence or music
-    heard = bool(speech)
+    y = np.ascontiguousarray(y16k[: int(LANGUAGE_SEARCH_SECONDS * SAMPLE_RATE)], dtype=np.float32)
+    regions = speech_regions(y)  # Silero VAD: judge the language on speech, not silence or music
+    heard = len(regions) > 0
     if heard:
-        y = np.concatenate(collect_chunks(y, speech)[0])
+        y = np.concatenate([y[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)] for a, b in regions])
     _, _, probs = model.detect_language(audio=y[: int(LANGUAGE_SECONDS * 16000)])
     names = language_names()
     ranked = sorted(probs, key=lambda p: p[1], reverse=True)[:top_k]

@@ -33,12 +33,12 @@ class Heard:
 
 
 def _mono22(y: np.ndarray, sr: int) -> np.ndarray:
-    import soxr
+    from .audio import resample_array
 
     y = np.asarray(y, dtype=np.float32)
     if y.ndim == 2:
         y = y.mean(axis=0)
-    return soxr.resample(y, sr, SR) if sr != SR else y
+    return resample_array(y, sr, SR)
 
 
 def estimate_tempo(y: np.ndarray, sr: int) -> float:

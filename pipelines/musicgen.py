@@ -138,11 +138,11 @@ def model_key(engine: str) -> str:
 
 def melody_chroma(m: LoadedMusicGen, y: np.ndarray, sr: int):
     """(1, frames, 12) one-hot chroma of a melody, as MusicgenMelodyFeatureExtractor computes it."""
-    import soxr
     import torch
 
-    if sr != m.sampling_rate:
-        y = soxr.resample(y.astype(np.float32), sr, m.sampling_rate)
+    from .audio import resample_array
+
+    y = resample_array(y, sr, m.sampling_rate)
     n = m.chunk_seconds * m.sampling_rate
     y = np.pad(y[:n], (0, max(0, n - len(y)))).astype(np.float32)  # pad/cut to 30 s like the extractor
     wav = torch.from_numpy(y)

@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from .audio import resample_array
 from .subtitles import to_srt, to_vtt
 from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice, WordTiming
 
@@ -334,10 +335,7 @@ def speak(text: str, engine: str = "piper", voice_id: str | None = None, options
             first_audio = time.perf_counter() - start
         sr = sr or rendered.sr
         audio, offset = _trim(rendered.audio, rendered.sr)
-        if rendered.sr != sr:  # engines keep one rate per voice; guard anyway
-            import soxr
-
-            audio = soxr.resample(audio, rendered.sr, sr).astype(np.float32)
+        audio = resample_array(audio, rendered.sr, sr)  # engines keep one rate per voice; guard anyway
         if len(audio) == 0:
             continue
         t0 = cursor / sr
@@ -450,8 +448,6 @@ class ListeningCheck:
 
 def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en") -> ListeningCheck:
     """Transcribe speech with the bundled Whisper and compare it with the text it should say."""
-    import soxr
-
     from .text_metrics import compare
     from .whisper_models import get_whisper
 
@@ -462,7 +458,7 @@ def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en")
     whisper_language = _WHISPER_LANGUAGE.get(primary, primary)
     if whisper_language not in _LANGUAGE_CODES:
         whisper_language = None  # a language Whisper does not know: let it guess
-    audio16 = soxr.resample(np.asarray(audio, np.float32), sr, 16000).astype(np.float32) if sr != 16000 else audio
+    audio16 = resample_array(audio, sr, 16000)
     model = get_whisper(key)
     kwargs = {"language": whisper_language} if key != "whisper-tiny.en" and whisper_language else {}
     segments, info = model.transcribe(audio16, beam_size=5, condition_on_previous_text=False, **kwargs)

@@ -89,5 +89,27 @@ def compare(reference: str, hypothesis: str) -> Comparison:
     )
 
 
+SPAN_LABELS = {"substitute": "substitution", "delete": "deletion", "insert": "insertion"}
+
+
+def alignment_spans(alignment: list[AlignedWord]) -> list[tuple[str, str | None]]:
+    """(text, label) pieces for a highlighted view of the alignment (labels: SPAN_LABELS values).
+
+    Right words are unlabelled, a substitution reads "said→heard", a deletion shows the missing
+    reference word, an insertion the extra heard word.
+    """
+    spans: list[tuple[str, str | None]] = []
+    for a in alignment:
+        if a.op == "equal":
+            spans.append((a.reference + " ", None))
+        elif a.op == "substitute":
+            spans.append((f"{a.reference}→{a.hypothesis} ", SPAN_LABELS["substitute"]))
+        elif a.op == "delete":
+            spans.append((a.reference + " ", SPAN_LABELS["delete"]))
+        else:
+            spans.append((a.hypothesis + " ", SPAN_LABELS["insert"]))
+    return spans
+
+
 def word_error_rate(reference: str, hypothesis: str) -> float:
     return compare(reference, hypothesis).wer

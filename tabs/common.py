@@ -17,6 +17,9 @@ from pipelines.registry import ModelUnavailable
 
 log = logging.getLogger("audio_ai_studio")
 
+# Colours of pipelines.text_metrics.alignment_spans labels in gr.HighlightedText.
+ALIGNMENT_COLORS = {"substitution": "#fde68a", "insertion": "#bfdbfe", "deletion": "#fca5a5"}
+
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
 

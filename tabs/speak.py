@@ -8,9 +8,10 @@ from pipelines.speak import (
     DEFAULT_VOICES, MAX_TEXT_CHARS, SAMPLE_TEXT, SAMPLE_TEXT_KO, SpeakOptions, find_voices, listening_check,
     speak, write_outputs,
 )
+from pipelines.text_metrics import alignment_spans
 from pipelines.tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions
 
-from .common import TabContext, user_errors
+from .common import ALIGNMENT_COLORS, TabContext, user_errors
 
 TITLE = "Speak"
 
@@ -114,8 +115,8 @@ def build(ctx: TabContext) -> None:
             with gr.Group():
                 check = gr.Button("Listening check: let Whisper transcribe it", elem_id="speak-check")
                 check_info = gr.Markdown(elem_id="speak-check-info")
-                check_diff = gr.HighlightedText(label="What Whisper heard (red: missed or wrong)", combine_adjacent=False,
-                                                color_map={"wrong": "red", "missed": "red", "extra": "orange"})
+                check_diff = gr.HighlightedText(label="What Whisper heard, against your text (said→heard)",
+                                                combine_adjacent=False, color_map=ALIGNMENT_COLORS)
             spoken_text = gr.Textbox(visible=False)
             spoken_language = gr.Textbox(visible=False)
 
@@ -192,17 +193,7 @@ def build(ctx: TabContext) -> None:
               f"{c.hits} of {c.reference_words} words heard right, {c.substitutions} wrong, {c.deletions} missed, "
               f"{c.insertions} extra. Lower is better; below 10% is easy to understand.  \n"
               f"**Whisper heard:** {result.transcript or '(nothing)'}")
-        spans = []
-        for w in c.alignment:
-            if w.op == "equal":
-                spans.append((w.reference + " ", None))
-            elif w.op == "substitute":
-                spans.append((f"{w.hypothesis} (said: {w.reference}) ", "wrong"))
-            elif w.op == "delete":
-                spans.append((w.reference + " ", "missed"))
-            else:
-                spans.append((w.hypothesis + " ", "extra"))
-        return md, spans
+        return md, alignment_spans(c.alignment)
 
     check.click(do_check, [audio_out, spoken_text, spoken_language], [check_info, check_diff],
                 api_name="listening_check", concurrency_limit=1)

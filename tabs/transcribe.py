@@ -10,12 +10,12 @@ from pipelines import whisper_models as wm
 from pipelines.hub import hub_status
 from pipelines.registry import REGISTRY
 from pipelines.subtitles import safe_stem
-from pipelines.text_metrics import compare
+from pipelines.text_metrics import alignment_spans, compare
 from pipelines.transcribe import (AUTO, LANGUAGES, SAMPLE_RATE, TranscribeOptions, is_english_only,
                                   language_name, summary_rows, transcribe, transcribe_stream, write_outputs,
                                   zip_outputs)
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Transcribe"
 
@@ -39,7 +39,6 @@ HELP = """- **Model**: *Automatic* uses tiny.en for English and base for anythin
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
-ALIGN_COLORS = {"substitution": "#fde68a", "insertion": "#bfdbfe", "deletion": "#fca5a5"}
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -91,17 +90,7 @@ def _comparison(reference: str, hypothesis: str):
     md = (f"**WER {c.wer:.1%}**, **CER {c.cer:.1%}** against {c.reference_words} reference words: "
           f"{c.substitutions} substituted, {c.deletions} deleted, {c.insertions} inserted, {c.hits} right "
           "(case, punctuation and numbers normalised).")
-    spans = []
-    for a in c.alignment:
-        if a.op == "equal":
-            spans.append((a.reference + " ", None))
-        elif a.op == "substitute":
-            spans.append((f"{a.reference}→{a.hypothesis} ", "substitution"))
-        elif a.op == "delete":
-            spans.append((a.reference + " ", "deletion"))
-        else:
-            spans.append((a.hypothesis + " ", "insertion"))
-    return md, spans
+    return md, alignment_spans(c.alignment)
 
 
 def _views(t):
@@ -152,7 +141,7 @@ def build(ctx: TabContext) -> None:
             with gr.Row():
                 languages = gr.Label(label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages")
                 compare_md = gr.Markdown(elem_id="transcribe-compare")
-            alignment = gr.HighlightedText(label="Reference alignment (ref→heard)", color_map=ALIGN_COLORS,
+            alignment = gr.HighlightedText(label="Reference alignment (ref→heard)", color_map=ALIGNMENT_COLORS,
                                            show_legend=True, elem_id="transcribe-alignment", visible=False)
             words = gr.HighlightedText(label="Words by confidence", color_map=CONFIDENCE_COLORS, show_legend=True,
                                        combine_adjacent=False, elem_id="transcribe-words")
