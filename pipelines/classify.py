@@ -26,7 +26,7 @@ import numpy as np
 from . import birdnet, yamnet
 from .audio import AudioInput, resample
 from .hub import hub_status
-from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from .registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
 from .whisper_models import get_whisper
 from .yamnet import FrameScores
 
@@ -35,7 +35,6 @@ LANGUAGE_PREFIX = "Spoken language: "
 LANGUAGE_SECONDS = 30.0  # Whisper looks at one 30 s window
 LANGUAGE_SEARCH_SECONDS = 300.0  # look for that much speech in the first 5 minutes only
 MAX_TOP_K = 20
-LOCAL_DIRS_ENV = "AUDIO_STUDIO_MODEL_DIRS"  # folders local models may be read from (os.pathsep-separated)
 MAX_LOADED_HUB_MODELS = 2
 HF_MAX_SECONDS = 60.0  # transformers pipelines hold the whole clip in memory; most models look at 10-30 s
 _MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
@@ -87,10 +86,6 @@ _hf_lock = threading.Lock()
 _hf_loaded: list[str] = []  # registry keys, oldest first
 
 
-def local_model_roots() -> list[Path]:
-    return [Path(p).resolve() for p in os.environ.get(LOCAL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
-
-
 def resolve_model(model_id: str, hf_task: str) -> ModelSpec:
     """The registry entry for a hub model id or an allowed local model folder (registered on first use)."""
     model_id = (model_id or "").strip()
@@ -113,13 +108,7 @@ def resolve_model(model_id: str, hf_task: str) -> ModelSpec:
 
 
 def _local_spec(path: Path, hf_task: str) -> ModelSpec:
-    path = path.resolve()
-    roots = local_model_roots()
-    if not any(path == r or r in path.parents for r in roots):
-        raise ValueError(f"Local model folders are read only from the folders in {LOCAL_DIRS_ENV} "
-                         f"(set on the server); '{path.name}' is not in one.")
-    if not (path / "config.json").is_file():
-        raise ValueError(f"'{path.name}' is not a model folder (it has no config.json).")
+    path = local_model_folder(path, "config.json", "a model folder")
     key = f"local:{hf_task}:{path}"
     try:
         return REGISTRY.spec(key)

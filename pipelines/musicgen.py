@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from .registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
 
 HUB_MODELS = {  # key -> (hub id, title, download size in MB)
     "musicgen-small": ("facebook/musicgen-small", "MusicGen small (300M)", 2400),
@@ -120,10 +120,12 @@ def model_key(engine: str) -> str:
     """Registry key for a hub key or a local MusicGen folder (registered on first sight)."""
     if engine in HUB_MODELS:
         return engine
-    if not is_model_dir(engine):
+    if not Path(engine).expanduser().is_dir():
         raise ValueError(f"'{engine}' is neither a MusicGen model name ({', '.join(HUB_MODELS)}) "
                          "nor a folder holding a saved MusicGen model.")
-    path = str(Path(engine).resolve())
+    path = str(local_model_folder(engine, "config.json", "a saved MusicGen model folder"))
+    if not is_model_dir(path):
+        raise ValueError(f"'{Path(path).name}' holds a model that is not MusicGen.")
     key = f"musicgen-local:{path}"
     try:
         REGISTRY.spec(key)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Literal
 
 from .hub import hub_status
@@ -114,3 +116,28 @@ class ModelRegistry:
 
 REGISTRY = ModelRegistry()
 register = REGISTRY.register
+
+# --- local model folders ----------------------------------------------------------------
+# Tabs accept a model folder on the server in place of a hub id (a model the operator already
+# has, or a tiny random one in tests). The API would otherwise read any server path a
+# visitor names, so one rule for every tab: only folders inside AUDIO_STUDIO_MODEL_DIRS.
+
+LOCAL_DIRS_ENV = "AUDIO_STUDIO_MODEL_DIRS"  # os.pathsep-separated folders local models may be read from
+
+
+def local_model_roots() -> list[Path]:
+    return [Path(p).expanduser().resolve() for p in os.environ.get(LOCAL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
+
+
+def local_model_folder(value: str | os.PathLike, marker: str, what: str) -> Path:
+    """The resolved folder a user named, if it lies inside an allowed root and holds ``marker``.
+
+    Raises ValueError with a user-facing message otherwise; ``what`` names the expected model.
+    """
+    path = Path(value).expanduser().resolve()
+    if not any(path == root or root in path.parents for root in local_model_roots()):
+        raise ValueError(f"Local model folders are read only from the folders in {LOCAL_DIRS_ENV} "
+                         f"(set on the server); '{path.name}' is not in one.")
+    if not (path / marker).is_file():
+        raise ValueError(f"'{path.name}' is not {what} (it has no {marker}).")
+    return path

@@ -25,7 +25,7 @@ import numpy as np
 
 from .audio import resample_array
 from .subtitles import to_srt, to_vtt
-from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice, WordTiming
+from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice
 
 MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
 MAX_SENTENCE_CHARS = 400  # longer "sentences" are cut at commas, then at spaces

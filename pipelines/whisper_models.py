@@ -15,7 +15,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from .registry import REGISTRY, ModelSpec, register
+from .registry import REGISTRY, ModelSpec, local_model_folder, register
 
 BASE_MODEL_BIN_BYTES = 145_217_532  # size of the joined model.bin (DESIGN.md section 3)
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -162,13 +162,11 @@ def register_local(path: str | os.PathLike) -> str:
     Lets users (and tests, with tiny randomly initialised models) run a model they already
     have through exactly the same code path as the bundled and hub ones.
     """
-    folder = Path(path).expanduser().resolve()
-    if not (folder / "model.bin").is_file():
-        raise ValueError(f"'{path}' is not a CTranslate2 Whisper model folder (no model.bin in it).")
+    folder = local_model_folder(path, "model.bin", "a CTranslate2 Whisper model folder")
     key = LOCAL_PREFIX + str(folder)
     if key not in {s.key for s in REGISTRY.specs("transcribe")}:
         register(ModelSpec(
-            key=key, task="transcribe", title=f"Whisper from {folder.name} (local folder)", engine="bundled",
+            key=key, task="transcribe", title=f"Whisper from {folder.name} (local folder)", engine="local",
             licence="as its owner states", loader=_load(lambda: folder), requires=("faster_whisper",),
         ))
     return key

@@ -13,7 +13,7 @@ from .common import TabContext, audio_input, example_files, show_warnings, user_
 
 TITLE = "Classify"
 
-INTRO = f"""**What is this sound?** Record or upload a clip (or click an example), pick a task and press
+INTRO = """**What is this sound?** Record or upload a clip (or click an example), pick a task and press
 **Classify**. You get the most likely labels for the whole clip and, for sound events and birds,
 a timeline of the strongest classes moment by moment (YAMNet every 0.48 s, BirdNET every 3 s),
 downloadable as CSV. Bundled tasks work with no internet; model-hub tasks need the hub.

@@ -50,6 +50,24 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
+def local_model_root(tmp_path_factory):
+    """The one folder this session's app may read local model folders from (AUDIO_STUDIO_MODEL_DIRS).
+
+    Tests build tiny random models under it; a folder outside it must be refused.
+    """
+    from pipelines.registry import LOCAL_DIRS_ENV
+
+    root = tmp_path_factory.mktemp("local-models")
+    old = os.environ.get(LOCAL_DIRS_ENV)
+    os.environ[LOCAL_DIRS_ENV] = str(root)
+    yield root
+    if old is None:
+        os.environ.pop(LOCAL_DIRS_ENV, None)
+    else:
+        os.environ[LOCAL_DIRS_ENV] = old
+
+
+@pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """(demo, url) of the whole app, launched once in this process, offline."""
     import app as app_module

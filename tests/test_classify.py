@@ -12,6 +12,7 @@ import pytest
 
 from pipelines import birdnet, classify, examples, yamnet
 from pipelines.audio import AudioInput, load_audio
+from pipelines.registry import LOCAL_DIRS_ENV
 
 from conftest import EXAMPLES, LIBRIVOX
 
@@ -199,7 +200,7 @@ def test_task_lookup_and_bad_options():
     ("/etc", "only from the folders"),
 ])
 def test_bad_model_ids(model_id, message, monkeypatch):
-    monkeypatch.delenv(classify.LOCAL_DIRS_ENV, raising=False)
+    monkeypatch.delenv(LOCAL_DIRS_ENV, raising=False)
     with pytest.raises(ValueError, match=message):
         classify.resolve_model(model_id, "audio-classification")
 

@@ -6,13 +6,11 @@ path the hub models take, the model folder, labels, errors), not any quality.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from pipelines.classify import LOCAL_DIRS_ENV
 
 from conftest import EXAMPLES
 
@@ -20,16 +18,11 @@ TINY_LABELS = ["yes", "no", "up", "down"]
 
 
 @pytest.fixture(scope="module")
-def model_root(tmp_path_factory):
-    """A folder the app may read local models from (AUDIO_STUDIO_MODEL_DIRS), for this module."""
-    root = tmp_path_factory.mktemp("models")
-    old = os.environ.get(LOCAL_DIRS_ENV)
-    os.environ[LOCAL_DIRS_ENV] = str(root)
-    yield root
-    if old is None:
-        os.environ.pop(LOCAL_DIRS_ENV, None)
-    else:
-        os.environ[LOCAL_DIRS_ENV] = old
+def model_root(local_model_root):
+    """This module's folder inside the app's allowed local-model folder (AUDIO_STUDIO_MODEL_DIRS)."""
+    root = local_model_root / "classify"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 def build_tiny_ast(path):

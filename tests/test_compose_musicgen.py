@@ -58,8 +58,8 @@ def build_tiny_musicgen(out_dir, melody: bool = False) -> str:
 
 
 @pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny-musicgen")
+def tiny_models(local_model_root):
+    root = local_model_root / "tiny-musicgen"  # inside AUDIO_STUDIO_MODEL_DIRS: the app may read it
     return {"plain": build_tiny_musicgen(root / "plain"), "melody": build_tiny_musicgen(root / "melody", melody=True)}
 
 
@@ -118,3 +118,12 @@ def test_progress_follows_generated_seconds(tiny_models):
     shares = [s for s, _ in seen]
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) >= 5
     assert seen[-1][1] == "MusicGen: 1.0 s of 1.0 s generated"
+
+
+def test_a_musicgen_folder_outside_the_allowed_roots_is_refused(tmp_path, local_model_root):
+    """The API must not read any server path a visitor names: only AUDIO_STUDIO_MODEL_DIRS."""
+    from pipelines import musicgen
+
+    (tmp_path / "config.json").write_text('{"model_type": "musicgen"}')
+    with pytest.raises(ValueError, match="only from the folders"):
+        musicgen.model_key(str(tmp_path))

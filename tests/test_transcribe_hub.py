@@ -28,13 +28,14 @@ FAST = dict(temperature=1.0, word_timestamps=False, vad_filter=False)
 
 
 @pytest.fixture(scope="session")
-def tiny_random_whisper(tmp_path_factory):
+def tiny_random_whisper(local_model_root):
     """A CTranslate2 Whisper folder with random weights (about 2 MB after int8)."""
     import torch
     from ctranslate2.converters import TransformersConverter
     from transformers import WhisperConfig, WhisperForConditionalGeneration
 
-    root = tmp_path_factory.mktemp("tiny-whisper")
+    root = local_model_root / "tiny-whisper"  # inside AUDIO_STUDIO_MODEL_DIRS: the app may read it
+    root.mkdir(exist_ok=True)
     torch.manual_seed(0)
     cfg = WhisperConfig(vocab_size=51865, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
                         decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=80,
@@ -42,7 +43,7 @@ def tiny_random_whisper(tmp_path_factory):
     WhisperForConditionalGeneration(cfg).save_pretrained(root / "hf")
     base = wm.base_model_path()
     shutil.copy(base / "tokenizer.json", root / "hf" / "tokenizer.json")
-    out = TransformersConverter(str(root / "hf"), copy_files=["tokenizer.json"]).convert(str(root / "ct2"),
+    TransformersConverter(str(root / "hf"), copy_files=["tokenizer.json"]).convert(str(root / "ct2"),
                                                                                       quantization="int8")
     # Language and suppression token ids come from the real tokenizer (the converter takes them
     # from a generation config that a bare config lacks); alignment heads must exist in 1 layer.
@@ -108,3 +109,12 @@ def test_api_accepts_a_local_model_folder(client, tiny_random_whisper):
     out = client.predict(handle_file(str(SPEECH_WAV)), model=str(tiny_random_whisper), language="en",
                          api_name="/transcribe", **FAST)
     assert "local folder" in out[1]
+
+
+def test_a_folder_outside_the_allowed_roots_is_refused(tmp_path, local_model_root):
+    """The API must not read any server path a visitor names: only AUDIO_STUDIO_MODEL_DIRS."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "model.bin").write_bytes(b"0")
+    with pytest.raises(ValueError, match="only from the folders"):
+        wm.register_local(outside)
