@@ -98,6 +98,8 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                     except Exception as exc:
                         log.error("Tab %s failed to build:\n%s", name, traceback.format_exc())
                         gr.Markdown(f"**This tab is not available on this server.** {exc.__class__.__name__}: {exc}")
+        for event in ctx.page_load_events:
+            demo.load(**event)
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")
         demo.load(lambda: engines_status_markdown(settings), None, footer, api_name="status", show_progress="hidden")
     demo.settings = settings  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import functools
 import inspect
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
@@ -26,12 +26,20 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 @dataclass
 class TabContext:
     settings: Settings
+    page_load_events: list[dict] = field(default_factory=list)  # wired by app.build_app after the tabs
 
     def load(self, source, **kwargs) -> AudioInput:
         """The one audio entry point, with the server's limits applied."""
         kwargs.setdefault("max_seconds", self.settings.max_seconds)
         kwargs.setdefault("min_seconds", self.settings.min_seconds)
         return load_audio(source, **kwargs)
+
+    def on_page_load(self, fn, inputs, outputs, api_name: str, **kwargs) -> None:
+        """Run ``fn`` each time a page opens (e.g. to refresh what the hub check decided).
+
+        Tabs are built inside a tab, not the Blocks, so the app wires these with ``demo.load``.
+        """
+        self.page_load_events.append(dict(fn=fn, inputs=inputs, outputs=outputs, api_name=api_name, **kwargs))
 
     def limits_text(self) -> str:
         s = self.settings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gradio as gr
-from gradio.context import Context
 
 from pipelines import musicgen
 from pipelines.compose import COMPOSER, MAX_PROMPT_CHARS, MAX_SECONDS, MIN_SECONDS, ComposeOptions, compose, \
@@ -87,9 +86,9 @@ def build(ctx: TabContext) -> None:
         keys = [k for _, k in choices]
         return gr.update(choices=choices, value=current if current in keys else COMPOSER), info
 
-    if Context.root_block is not None:  # when the page opens: the hub check has finished by then
-        Context.root_block.load(refresh_engines, [engine], [engine, engine_info], api_name="compose_engines",
-                                api_visibility="undocumented", show_progress="hidden")
+    # when the page opens: the hub check has finished by then
+    ctx.on_page_load(refresh_engines, [engine], [engine, engine_info], api_name="compose_engines",
+                     api_visibility="undocumented", show_progress="hidden")
 
     @user_errors
     def compose_music(prompt, duration=15, engine=COMPOSER, seed=-1, temperature=1.0, top_k=250, top_p=0.0,
