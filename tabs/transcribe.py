@@ -258,7 +258,9 @@ def build(ctx: TabContext) -> None:
 
     unload.click(unload_models, None, unload_md, api_name="unload_whisper")
 
-    root = gr.context.Context.root_block
-    if root is not None:  # the hub check finishes after start-up: refresh the choices per visit
-        root.load(lambda: (gr.update(choices=model_choices()), hub_note()), None, [model, hub_md],
-                  api_name=False, show_progress="hidden")
+    def refresh_models():
+        return gr.update(choices=model_choices()), hub_note()
+
+    # the hub check finishes after start-up: refresh the choices on every visit
+    ctx.on_page_load(refresh_models, None, [model, hub_md], api_name="transcribe_models",
+                     api_visibility="undocumented", show_progress="hidden")
