@@ -5,7 +5,9 @@ libsndfile; WebM, M4A and anything else through ffmpeg) or the ``(sample_rate, a
 tuple that ``gr.Audio(type="numpy")`` produces, validates it once and returns the original
 channels, a mono float32 signal and the sample rate. Problems a user can cause raise
 :class:`AudioError` with a sentence meant for that user; harmless oddities (silence,
-clipping) are returned as warnings.
+clipping) are returned as warnings. Models that read long recordings a block at a time
+(Whisper) use ``audio_stream.open_mono`` instead: the same checks, without the whole
+recording in memory.
 """
 
 from __future__ import annotations
@@ -145,7 +147,9 @@ def _from_array(data: np.ndarray) -> tuple[np.ndarray, str]:
 # --- files ------------------------------------------------------------------------------
 
 
-def _from_file(path: Path, max_seconds: float | None) -> AudioInput:
+def probe_file(path: Path, max_seconds: float | None):
+    """libsndfile's info on a file that exists, holds samples and is not too long; None when
+    libsndfile cannot read it (WebM, M4A, or not audio at all: for ffmpeg to try)."""
     name = path.name
     if not path.exists():
         raise AudioError(f"The file '{name}' was not found on the server; upload it again.")
@@ -153,11 +157,19 @@ def _from_file(path: Path, max_seconds: float | None) -> AudioInput:
         raise AudioError(f"The file '{name}' is empty (0 bytes).")
     try:
         info = sf.info(str(path))
-    except Exception:  # libsndfile cannot read it: WebM, M4A, or not audio at all
-        return _from_ffmpeg(path, max_seconds)
+    except Exception:
+        return None
     if info.frames == 0 or info.samplerate <= 0:
         raise AudioError(f"The file '{name}' holds no audio samples (zero length).")
-    _check_length(info.frames / info.samplerate, max_seconds)
+    check_length(info.frames / info.samplerate, max_seconds)
+    return info
+
+
+def _from_file(path: Path, max_seconds: float | None) -> AudioInput:
+    name = path.name
+    info = probe_file(path, max_seconds)
+    if info is None:
+        return _from_ffmpeg(path, max_seconds)
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception:
@@ -185,46 +197,58 @@ _AUDIO_STREAM_RE = re.compile(r"Stream #\S+.*?: Audio: ([^,\n]+)")
 
 
 def _from_ffmpeg(path: Path, max_seconds: float | None) -> AudioInput:
-    name = path.name
-    not_audio = AudioError(
+    with tempfile.TemporaryDirectory(prefix="audio-decode-") as tmp:
+        wav, codec = ffmpeg_to_wav(path, Path(tmp), max_seconds)
+        try:
+            data, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+        except Exception as exc:
+            raise not_audio_error(path.name) from exc
+    if data.shape[0] == 0:
+        raise AudioError(f"The file '{path.name}' holds no audio samples (zero length).")
+    return AudioInput(np.ascontiguousarray(data.T), int(sr), codec, path.name)
+
+
+def not_audio_error(name: str) -> AudioError:
+    return AudioError(
         f"Could not read '{name}' as audio: it is not an audio file, or it is damaged. "
         f"Supported formats: {SUPPORTED_FORMATS}."
     )
+
+
+def ffmpeg_to_wav(path: Path, folder: Path, max_seconds: float | None) -> tuple[Path, str]:
+    """Decode what libsndfile cannot read into a float WAV in ``folder``: (its path, the codec).
+
+    Channels and sample rate are kept. The length limit is checked before decoding.
+    """
+    name = path.name
     exe = ffmpeg_executable()
     if exe is None:
         raise AudioError(f"'{name}' is not WAV/FLAC/OGG/MP3 and ffmpeg is not installed to decode it.")
     probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=60)
     stream = _AUDIO_STREAM_RE.search(probe.stderr)
     if stream is None:
-        raise not_audio
+        raise not_audio_error(name)
     codec = stream.group(1).split(" ")[0].strip()
     duration = _DURATION_RE.search(probe.stderr)
     if duration:
         h, m, s = duration.groups()
-        _check_length(int(h) * 3600 + int(m) * 60 + float(s), max_seconds)
-    with tempfile.TemporaryDirectory(prefix="audio-decode-") as tmp:
-        wav = Path(tmp) / "decoded.wav"
-        run = subprocess.run(
-            [exe, "-v", "error", "-nostdin", "-i", str(path), "-vn", "-acodec", "pcm_f32le", str(wav)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if run.returncode != 0 or not wav.exists():
-            raise not_audio
-        try:
-            data, sr = sf.read(str(wav), dtype="float32", always_2d=True)
-        except Exception as exc:
-            raise not_audio from exc
-    if data.shape[0] == 0:
-        raise AudioError(f"The file '{name}' holds no audio samples (zero length).")
-    return AudioInput(np.ascontiguousarray(data.T), int(sr), codec, name)
+        check_length(int(h) * 3600 + int(m) * 60 + float(s), max_seconds)
+    wav = folder / "decoded.wav"
+    run = subprocess.run(
+        [exe, "-v", "error", "-nostdin", "-y", "-i", str(path), "-vn", "-acodec", "pcm_f32le", str(wav)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if run.returncode != 0 or not wav.exists():
+        raise not_audio_error(name)
+    return wav, codec
 
 
 # --- validation -------------------------------------------------------------------------
 
 
-def _check_length(seconds: float, max_seconds: float | None) -> None:
+def check_length(seconds: float, max_seconds: float | None) -> None:
     if max_seconds and seconds > max_seconds + 0.5:
         raise AudioError(
             f"The audio is {format_seconds(seconds)} long; the limit is {format_seconds(max_seconds)} "
@@ -234,9 +258,14 @@ def _check_length(seconds: float, max_seconds: float | None) -> None:
 
 @dataclass
 class SampleStats:
-    non_finite: int
-    peak: float
-    clipped: int
+    non_finite: int = 0
+    peak: float = 0.0
+    clipped: int = 0
+
+    def __add__(self, other: SampleStats) -> SampleStats:
+        """Stats of two blocks together (long files are checked block by block)."""
+        return SampleStats(self.non_finite + other.non_finite, max(self.peak, other.peak),
+                           self.clipped + other.clipped)
 
 
 def sample_stats(x: np.ndarray, block: int = 1 << 20) -> SampleStats:
@@ -266,21 +295,31 @@ def _validate(audio: AudioInput, min_seconds: float, max_seconds: float | None) 
     if audio.n_samples == 0:
         raise AudioError("The audio has no samples (zero length).")
     stats = sample_stats(audio.channels)
+    audio.warnings += check_samples(stats, audio.channels.size, audio.n_samples, audio.sr, min_seconds, max_seconds)
+
+
+def check_samples(stats: SampleStats, n_values: int, n_samples: int, sr: int, min_seconds: float,
+                  max_seconds: float | None) -> list[str]:
+    """Raise AudioError for unusable samples or length; return warnings (silence, clipping).
+
+    ``n_values`` counts samples over all channels, ``n_samples`` per channel.
+    """
     if stats.non_finite:
-        bad = stats.non_finite
         raise AudioError(
-            f"The audio contains {bad} NaN or infinite samples out of {audio.channels.size}; "
+            f"The audio contains {stats.non_finite} NaN or infinite samples out of {n_values}; "
             "it is damaged and cannot be analysed."
         )
-    if audio.duration < min_seconds:
+    duration = n_samples / float(sr)
+    if duration < min_seconds:
         raise AudioError(
-            f"The audio is only {audio.duration * 1000:.0f} ms long ({audio.n_samples} samples); "
+            f"The audio is only {duration * 1000:.0f} ms long ({n_samples} samples); "
             f"at least {min_seconds * 1000:.0f} ms is needed."
         )
-    _check_length(audio.duration, max_seconds)
-    peak = stats.peak
-    if peak == 0 or 20 * np.log10(peak) < SILENCE_DBFS:
-        audio.warnings.append(f"The audio is silent (peak below {SILENCE_DBFS:.0f} dBFS); results will be empty.")
-    clipped = stats.clipped / audio.channels.size
+    check_length(duration, max_seconds)
+    warnings = []
+    if stats.peak == 0 or 20 * np.log10(stats.peak) < SILENCE_DBFS:
+        warnings.append(f"The audio is silent (peak below {SILENCE_DBFS:.0f} dBFS); results will be empty.")
+    clipped = stats.clipped / n_values
     if clipped > CLIP_WARN_SHARE:
-        audio.warnings.append(f"{clipped:.1%} of the samples are clipped at full scale; the recording is distorted.")
+        warnings.append(f"{clipped:.1%} of the samples are clipped at full scale; the recording is distorted.")
+    return warnings

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import librosa
 import numpy as np
-import scipy.fft
 
 from .audio import AudioInput, sample_stats
 
@@ -136,6 +135,8 @@ def silence_share(y: np.ndarray, sr: int, frame_s: float = 0.02, threshold_dbfs:
 
 def spectrum(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """Hann-windowed FFT of the whole signal (seed 000): (frequencies in Hz, magnitude in dB re max)."""
+    import scipy.fft  # here, not at start-up: 15 MB that a server which only transcribes never needs
+
     n = len(y)
     windowed = y * np.hanning(n).astype(np.float32)
     nfft = scipy.fft.next_fast_len(n, real=True)

@@ -25,6 +25,7 @@ from typing import Iterator
 import numpy as np
 
 from . import whisper_models as wm
+from .audio_stream import SampleFile
 from .memory import release_free_memory
 from .registry import REGISTRY, ModelUnavailable
 from .subtitles import FORMATS, safe_stem, write_subtitles
@@ -297,24 +298,45 @@ def _try(fn, *args):
 # --- transcription ----------------------------------------------------------------------
 
 
-def as_whisper_input(audio: np.ndarray, sr: int) -> np.ndarray:
-    """Mono float32 at 16 kHz (the entry point resamples; this only checks)."""
-    if sr != SAMPLE_RATE:
+def as_whisper_input(audio, sr: int):
+    """Mono float32 at 16 kHz: an ndarray, or a SampleFile read block by block (the entry point
+    resamples; this only checks)."""
+    if sr != SAMPLE_RATE or getattr(audio, "sr", sr) != SAMPLE_RATE:
         raise ValueError(f"Whisper needs {SAMPLE_RATE} Hz audio, got {sr} Hz: load it with target_sr={SAMPLE_RATE}.")
+    if isinstance(audio, SampleFile):
+        return audio
     x = np.asarray(audio, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError("Whisper takes mono audio (one channel).")
     return np.ascontiguousarray(x)
 
 
-def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
+def _detect_language(model, x, blocks: list[tuple[int, int]], vad_filter: bool):
+    """Language from the first block with speech (faster-whisper listens to its first 30 s).
+
+    Whisper names a language even for silence ('en', ~57 %), so blocks the voice filter finds
+    empty are skipped.
+    """
+    from faster_whisper.vad import get_speech_timestamps  # the filter detect_language applies
+
+    for lo, hi in blocks:
+        part = x[lo:hi]
+        if not vad_filter or get_speech_timestamps(part):
+            return model.detect_language(part, vad_filter=vad_filter)
+    return "en", 0.0, []  # no speech anywhere: nothing will be transcribed either
+
+
+def transcribe_stream(audio: np.ndarray | SampleFile, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
                       name: str = "audio", block_s: float = BLOCK_SECONDS) -> Iterator[Transcript]:
     """Yield the transcript as it grows; the last one has ``done=True``.
 
     Stop iterating (close the generator) to cancel: decoding stops at the next segment.
+    ``audio`` may be a :class:`SampleFile` (``audio_stream.open_mono``): then only the block
+    being decoded is in memory.
     """
     opts = options or TranscribeOptions()
     x = as_whisper_input(audio, sr)
+    blocks = block_bounds(x, block_s)
     started = time.perf_counter()
     language = parse_language(opts.language)
     if opts.task not in TASKS:
@@ -333,9 +355,7 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
             yield from _load_model_with_progress(wm.BASE.key, out)
             out.stage = "detecting the language"
             yield _snapshot(out)
-            detected, prob, top = wm.get_whisper(wm.BASE.key).detect_language(x, vad_filter=opts.vad_filter)
-            if not top:  # no speech for the detector to hear
-                detected, prob = "en", 0.0
+            detected, prob, top = _detect_language(wm.get_whisper(wm.BASE.key), x, blocks, opts.vad_filter)
             out.language, out.language_probability, out.top_languages = detected, float(prob), _top3(top)
             key, why = wm.BASE.key, f"{language_name(detected)} detected, {prob:.0%}"
             language = detected
@@ -352,7 +372,6 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
         _check_model_fits(key, language, opts.task, english_only=True)
     out.stage = "transcribing"
     yield _snapshot(out)
-    blocks = block_bounds(x, block_s)
     out.duration_after_vad = 0.0
     for number, (lo, hi) in enumerate(blocks):
         block_kwargs = dict(kwargs)
@@ -388,7 +407,7 @@ def transcribe_stream(audio: np.ndarray, options: TranscribeOptions | None = Non
     yield _snapshot(out)
 
 
-def block_bounds(x: np.ndarray, block_s: float = BLOCK_SECONDS) -> list[tuple[int, int]]:
+def block_bounds(x: np.ndarray | SampleFile, block_s: float = BLOCK_SECONDS) -> list[tuple[int, int]]:
     """Sample ranges of at most about ``block_s`` seconds, cut at the quietest moment near each end.
 
     faster-whisper computes the log-mel features of the whole input at once (about 53 MB per
@@ -424,7 +443,7 @@ def _options_record(info, kwargs: dict) -> dict:
     return record
 
 
-def transcribe(audio: np.ndarray, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
+def transcribe(audio: np.ndarray | SampleFile, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
                name: str = "audio", block_s: float = BLOCK_SECONDS) -> Transcript:
     """The finished transcript (see :func:`transcribe_stream`)."""
     result = None

@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from pipelines.audio import AudioError, AudioInput, load_audio
+from pipelines.audio_stream import MonoAudio, open_mono
 from pipelines.config import Settings
 from pipelines.registry import ModelUnavailable
 
@@ -33,6 +34,12 @@ class TabContext:
         kwargs.setdefault("max_seconds", self.settings.max_seconds)
         kwargs.setdefault("min_seconds", self.settings.min_seconds)
         return load_audio(source, **kwargs)
+
+    def open_mono(self, source, target_sr: int, **kwargs) -> MonoAudio:
+        """Mono at one rate, read from disk block by block (long recordings), the server's limits applied."""
+        kwargs.setdefault("max_seconds", self.settings.max_seconds)
+        kwargs.setdefault("min_seconds", self.settings.min_seconds)
+        return open_mono(source, target_sr, **kwargs)
 
     def on_page_load(self, fn, inputs, outputs, api_name: str, **kwargs) -> None:
         """Run ``fn`` each time a page opens (e.g. to refresh what the hub check decided).

@@ -170,10 +170,10 @@ def build(ctx: TabContext) -> None:
                        reference="", progress=gr.Progress()):
         opts = _options(model, language, task, beam_size, temperature, vad_filter, word_timestamps, initial_prompt,
                         condition_on_previous_text)
-        clip = ctx.load(audio_source, target_sr=SAMPLE_RATE)
+        clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
-        for t in transcribe_stream(clip.mono, opts, name=clip.name):
+        for t in transcribe_stream(clip.samples, opts, name=clip.name):
             now = time.monotonic()
             if t.done or (last_update is not None and now - last_update < UPDATE_EVERY_S):
                 continue  # each update re-sends the text: a few a second is live enough
@@ -234,8 +234,8 @@ def build(ctx: TabContext) -> None:
                 stem += "_"
             used.add(stem)
             try:
-                clip = ctx.load(path, target_sr=SAMPLE_RATE)
-                t = transcribe(clip.mono, opts, name=clip.name)
+                clip = ctx.open_mono(path, SAMPLE_RATE)
+                t = transcribe(clip.samples, opts, name=clip.name)
             except Exception as exc:  # one bad file must not lose the others' transcripts
                 rows.append([stem, "-", "-", 0, f"not transcribed: {exc}"])
                 continue

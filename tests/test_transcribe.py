@@ -266,3 +266,35 @@ def test_blocks_join_into_one_transcript_with_global_times():
     assert t.segments[-1].end > duration - 5
     assert t.text.lower().count("dashwood") == 2
     assert compare(" ".join(ref for _, ref in pairs), t.text).wer <= 0.1
+
+
+def test_recording_read_from_disk_block_by_block_matches_in_memory(tmp_path):
+    """The tab hands Whisper a SampleFile (open_mono): blocks read from disk give the same transcript."""
+    import soundfile as sf
+
+    from pipelines.audio import resample_array
+    from pipelines.audio_stream import SampleFile, open_mono
+
+    pairs = librivox_clips() * 2
+    audio = np.concatenate([speech(w) for w, _ in pairs])  # ~50 s
+    path = tmp_path / "talk.flac"
+    up = resample_array(audio, SAMPLE_RATE, 44100)
+    sf.write(path, np.stack([up, up], 1), 44100)  # as users upload: 44.1 kHz stereo
+    mono = open_mono(path, SAMPLE_RATE)
+    assert isinstance(mono.samples, SampleFile)
+    opts = TranscribeOptions(model=TINY, language="en")
+    from_disk = transcribe(mono.samples, opts, block_s=20)
+    in_memory = transcribe(load_audio(path, target_sr=SAMPLE_RATE).mono, opts, block_s=20)
+    assert from_disk.text == in_memory.text and from_disk.text.lower().count("dashwood") == 2
+    assert [s.start for s in from_disk.segments] == [s.start for s in in_memory.segments]
+
+
+def test_language_detected_after_silent_first_blocks(german_wav):
+    """Detection listens to the first block with speech, not only the first block."""
+    from pipelines.transcribe import block_bounds
+
+    audio = np.concatenate([np.zeros(SAMPLE_RATE * 25, np.float32), speech(german_wav)])
+    assert len(block_bounds(audio, 20)) >= 3
+    t = transcribe(audio, TranscribeOptions(word_timestamps=False), block_s=20)
+    assert t.language == "de" and "German detected" in t.engine
+    assert "guten morgen" in t.text.lower() and "kindern" in t.text.lower()
