@@ -100,3 +100,24 @@ def test_unload_frees_whisper(client):
     assert REGISTRY.is_loaded("whisper-tiny.en")
     msg = client.predict(api_name="/unload_whisper")
     assert "whisper-tiny.en" in msg and not REGISTRY.is_loaded("whisper-tiny.en")
+
+
+def test_long_stereo_upload_is_transcribed_to_its_end(client, tmp_path):
+    """A 4-minute 44.1 kHz stereo MP3 (two ~2-minute Whisper blocks, read from disk): the text
+    covers the whole recording and the subtitle times stay within it."""
+    clips = [sf.read(str(w), dtype="float32")[0] for w, _ in librivox_clips()]
+    one = np.concatenate(clips + [np.zeros(8000, np.float32)])  # ~25 s with "Dashwood" once
+    repeats = int(240 * 16000 / len(one))
+    from pipelines.audio import resample_array
+
+    speech = resample_array(np.tile(one, repeats), 16000, 44100)
+    path = tmp_path / "lecture.mp3"
+    sf.write(path, np.stack([speech, speech], 1), 44100, format="MP3")
+    duration = len(speech) / 44100
+    out = outputs(client.predict(handle_file(str(path)), model="whisper-tiny.en", language="en",
+                                 word_timestamps=False, api_name="/transcribe"))
+    assert out["text"].lower().count("dashwood") >= repeats - 1
+    srt = next(Path(p) for p in out["files"] if p.endswith(".srt"))
+    times = parse_srt_times(srt.read_text())
+    assert_monotonic(times, duration)
+    assert times[-1][1] > duration - 15
