@@ -106,6 +106,10 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     return demo
 
 
+# Long recordings give thousands of coloured words: scroll them in place, not the whole page.
+APP_CSS = "#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }"
+
+
 def launch(demo: gr.Blocks, settings: Settings, **overrides):
     """Launch with the settings' host, port, share, auth and upload limit."""
     kwargs = dict(
@@ -115,6 +119,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides):
         auth=settings.auth_pair(),
         max_file_size=int(settings.max_upload_mb * 1024 * 1024),
         theme=gr.themes.Soft(),
+        css=APP_CSS,
         footer_links=["api", "settings"],
         allowed_paths=[str(settings.output_dir)],
     )

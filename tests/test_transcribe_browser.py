@@ -49,6 +49,10 @@ def test_microphone_recording_is_transcribed_and_srt_downloads(page, artifacts, 
     assert "bundled Whisper" in info and "real-time factor" in info
     page.locator("#transcribe-words").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "transcribe-microphone.png"), full_page=True)
+    # a long recording's words scroll inside their panel instead of stretching the page
+    style = page.evaluate("() => { const s = getComputedStyle(document.querySelector('#transcribe-words'));"
+                          " return [s.overflowY, s.maxHeight]; }")
+    assert style[0] == "auto" and style[1].endswith("px"), style
     link = page.locator("#transcribe-files a[href$='.srt']").first
     with page.expect_download() as dl:
         link.click()
