@@ -516,20 +516,18 @@ class Utterance:
 
 def transcribe_words(y: np.ndarray, sr: int = SAMPLE_RATE, model_key: str = "whisper-tiny.en",
                      progress: Progress | None = None) -> list[Word]:
-    """Whisper's words with their times (faster-whisper, ``word_timestamps=True``)."""
-    from .whisper_models import ENGLISH_ONLY, get_whisper
+    """Whisper's words with their times, through the Transcribe tab's pipeline: ~2-minute blocks
+    (a long meeting stays within memory), segments judged not speech left out."""
+    from .transcribe import TranscribeOptions, transcribe_stream
+    from .whisper_models import ENGLISH_ONLY
 
-    model = get_whisper(model_key)
-    segments, info = model.transcribe(np.ascontiguousarray(y, dtype=np.float32), word_timestamps=True,
-                                      language="en" if model_key in ENGLISH_ONLY else None, vad_filter=True,
-                                      condition_on_previous_text=False)
-    words: list[Word] = []
-    for seg in segments:
-        for w in seg.words or []:
-            words.append(Word(float(w.start), float(w.end), w.word))
-        if progress and info.duration:
-            progress(min(1.0, seg.end / info.duration), "Transcribing (Whisper)")
-    return words
+    options = TranscribeOptions(model=model_key, language="en" if model_key in ENGLISH_ONLY else None,
+                                vad_filter=True, word_timestamps=True, condition_on_previous_text=False)
+    t = None
+    for t in transcribe_stream(y, options, sr=sr):
+        if progress and t.segments:
+            progress(t.progress, "Transcribing (Whisper)")
+    return [Word(w.start, w.end, w.word) for w in t.words] if t is not None else []
 
 
 def attribute_words(words: list[Word], turns: list[Turn]) -> list[Word]:

@@ -6,6 +6,7 @@ Widgets and wiring only; the work is in ``pipelines/diarize.py``.
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 
 from pipelines import diarize as dz
 from pipelines.config import format_seconds
@@ -115,11 +116,11 @@ def build(ctx: TabContext) -> None:
                       hub_token="", speaker_names="", progress=gr.Progress()):
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
         progress(0.02, desc="Loading audio")
-        audio = ctx.load(source, target_sr=dz.SAMPLE_RATE)
+        audio = ctx.open_mono(source, dz.SAMPLE_RATE)  # 16 kHz mono, never the upload's rate and channels whole
         show_warnings(audio.warnings)
         stem = _stem(audio.name)
         outcome = dz.run(
-            audio.mono, audio.sr, ctx.settings.new_output_dir("diarize"), stem=stem,
+            np.asarray(audio.samples), audio.sr, ctx.settings.new_output_dir("diarize"), stem=stem,
             options=dz.DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
             engine=engine or "bundled", hub_token=hub_token, offline=ctx.settings.offline, transcribe=bool(transcribe),
             names=speaker_names, progress=lambda f, d: progress(f, desc=d),
