@@ -28,12 +28,9 @@ READ_BLOCK_SECONDS = 10.0  # decoded at a time: ~3.5 MB of 44.1 kHz stereo float
 class SampleFile:
     """A read-only 1-D float32 signal in a mono sound file: ``len`` and slices, read from disk.
 
-    Enough of an array for block-wise work (``x[lo:hi]`` returns an ndarray). A file made for
-    it (``owned``) is deleted when the object is closed or garbage collected.
+    Enough of an array for block-wise work (``x[lo:hi]`` returns an ndarray; ``np.asarray``
+    reads it all). A file made for it (``owned``) is deleted when the object is garbage collected.
     """
-
-    ndim = 1
-    dtype = np.dtype(np.float32)
 
     def __init__(self, path: str | os.PathLike, owned: bool = False):
         self.path = str(path)
@@ -42,7 +39,8 @@ class SampleFile:
             raise ValueError(f"SampleFile reads mono files; {self.path} has {info.channels} channels.")
         self.sr = int(info.samplerate)
         self._n = int(info.frames)
-        self._cleanup = weakref.finalize(self, _unlink, self.path) if owned else None
+        if owned:
+            weakref.finalize(self, _unlink, self.path)
 
     def __len__(self) -> int:
         return self._n
@@ -66,10 +64,6 @@ class SampleFile:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]  # all of it in memory: for short signals
         return whole if dtype is None else whole.astype(dtype)
-
-    def close(self) -> None:
-        if self._cleanup is not None:
-            self._cleanup()
 
 
 def _unlink(path: str) -> None:

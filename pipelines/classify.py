@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import birdnet, yamnet
-from .audio import AudioInput, resample
+from .audio import AudioInput, resample_array
 from .hub import hub_status
 from .registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
 from .whisper_models import get_whisper
@@ -32,7 +32,6 @@ from .yamnet import FrameScores
 
 LANGUAGE_MODEL_KEY = "whisper-base"
 LANGUAGE_PREFIX = "Spoken language: "
-LANGUAGE_SECONDS = 30.0  # Whisper looks at one 30 s window
 LANGUAGE_SEARCH_SECONDS = 300.0  # look for that much speech in the first 5 minutes only
 MAX_TOP_K = 20
 MAX_LOADED_HUB_MODELS = 2
@@ -236,32 +235,16 @@ def classify(audio: AudioInput, task: str = "sound-events", model_id: str | None
 
 
 def resample_mono(audio: AudioInput, sr: int) -> np.ndarray:
-    return audio.mono if audio.sr == sr else resample(audio, sr).mono
-
-
-def language_names() -> dict[str, str]:
-    try:
-        from transformers.models.whisper.tokenization_whisper import LANGUAGES
-
-        return dict(LANGUAGES)
-    except Exception:  # names are a nicety; codes still say it
-        return {}
+    return resample_array(audio.mono, audio.sr, sr)
 
 
 def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float], bool]:
     """Whisper base's language probabilities (keys 'Spoken language: English (en)'), and whether speech was heard."""
-    from .vad import SAMPLE_RATE, speech_regions
+    from .transcribe import LANGUAGES, detect_language
 
     model = get_whisper(LANGUAGE_MODEL_KEY)
-    y = np.ascontiguousarray(y16k[: int(LANGUAGE_SEARCH_SECONDS * SAMPLE_RATE)], dtype=np.float32)
-    regions = speech_regions(y)  # Silero VAD: judge the language on speech, not silence or music
-    heard = len(regions) > 0
-    if heard:
-        y = np.concatenate([y[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)] for a, b in regions])
-    _, _, probs = model.detect_language(audio=y[: int(LANGUAGE_SECONDS * 16000)])
-    names = language_names()
-    ranked = sorted(probs, key=lambda p: p[1], reverse=True)[:top_k]
-    return {f"{LANGUAGE_PREFIX}{names.get(code, code).title()} ({code})": float(p) for code, p in ranked}, heard
+    probs, heard = detect_language(model, y16k, search_s=LANGUAGE_SEARCH_SECONDS)
+    return {f"{LANGUAGE_PREFIX}{LANGUAGES.get(code, code)} ({code})": p for code, p in probs[:top_k]}, heard
 
 
 # --- frame-level view -------------------------------------------------------------------

@@ -311,19 +311,30 @@ def as_whisper_input(audio, sr: int):
     return np.ascontiguousarray(x)
 
 
-def _detect_language(model, x, blocks: list[tuple[int, int]], vad_filter: bool):
-    """Language from the first block with speech (faster-whisper listens to its first 30 s).
+def detect_language(model, x, *, vad_filter: bool = True, search_s: float | None = None,
+                    step_s: float = BLOCK_SECONDS) -> tuple[list[tuple[str, float]], bool]:
+    """Whisper's language probabilities (best first) from the first 30 s of speech, and whether
+    speech was heard.
 
-    Whisper names a language even for silence ('en', ~57 %), so blocks the voice filter finds
-    empty are skipped.
+    Whisper names a language even for silence ('en', ~57 %), so Silero VAD (run once per
+    ``step_s`` read) finds the speech first; only the first ``search_s`` seconds are searched
+    (all when None). With ``vad_filter`` off, or no speech found, the first 30 s are judged.
     """
-    from faster_whisper.vad import get_speech_timestamps  # the filter detect_language applies
+    from .vad import speech_regions
 
-    for lo, hi in blocks:
-        part = x[lo:hi]
-        if not vad_filter or get_speech_timestamps(part):
-            return model.detect_language(part, vad_filter=vad_filter)
-    return "en", 0.0, []  # no speech anywhere: nothing will be transcribed either
+    n = len(x) if search_s is None else min(len(x), int(search_s * SAMPLE_RATE))
+    window = 30 * SAMPLE_RATE  # what Whisper's detector listens to
+    heard, speech = False, None
+    for lo in range(0, n, int(step_s * SAMPLE_RATE)) if vad_filter else ():
+        part = np.asarray(x[lo:min(n, lo + int(step_s * SAMPLE_RATE))], dtype=np.float32)
+        regions = (speech_regions(part) * SAMPLE_RATE).astype(int)
+        if len(regions):
+            heard, speech = True, np.concatenate([part[a:b] for a, b in regions])[:window]
+            break
+    if speech is None:
+        speech = np.asarray(x[:min(n, window)], dtype=np.float32)
+    _, _, probs = model.detect_language(audio=np.ascontiguousarray(speech))
+    return sorted(((code, float(p)) for code, p in probs), key=lambda cp: cp[1], reverse=True), heard or not vad_filter
 
 
 def transcribe_stream(audio: np.ndarray | SampleFile, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
@@ -339,54 +350,47 @@ def transcribe_stream(audio: np.ndarray | SampleFile, options: TranscribeOptions
     blocks = block_bounds(x, block_s)
     started = time.perf_counter()
     language = parse_language(opts.language)
-    if opts.task not in TASKS:
-        raise ValueError(f"Unknown task '{opts.task}': choose 'transcribe' or 'translate'.")
+    opts.decode_kwargs(language)  # every option checked before any model loads
     key = resolve_model_key(opts.model)
     out = Transcript(name=name, model_key=key, engine="", task=opts.task, duration=len(x) / SAMPLE_RATE)
-    top: list[tuple[str, float]] = []
 
-    if key == AUTO:
-        if opts.task == "transcribe" and language == "en":
-            key, why = wm.TINY_EN.key, "English chosen"
-        elif language is not None or opts.task == "translate":
-            key, why = wm.BASE.key, ("translating to English" if opts.task == "translate"
-                                     else f"{language_name(language)} chosen")
-        else:  # detect with the multilingual model, then transcribe with it (one model loaded)
-            yield from _load_model_with_progress(wm.BASE.key, out)
-            out.stage = "detecting the language"
-            yield _snapshot(out)
-            detected, prob, top = _detect_language(wm.get_whisper(wm.BASE.key), x, blocks, opts.vad_filter)
-            out.language, out.language_probability, out.top_languages = detected, float(prob), _top3(top)
-            key, why = wm.BASE.key, f"{language_name(detected)} detected, {prob:.0%}"
-            language = detected
+    if key == AUTO:  # tiny.en for English; base for other languages, translation and detection
+        english = opts.task == "transcribe" and language == "en"
+        key = wm.TINY_EN.key if english else wm.BASE.key
+        why = ("English chosen" if english else "translating to English" if opts.task == "translate"
+               else f"{language_name(language)} chosen" if language else "")
     else:
         why = "chosen"
         _check_model_fits(key, language, opts.task)
     out.model_key = key
-    out.engine = _engine_text(key, why)
-    kwargs = opts.decode_kwargs(language)
-
     yield from _load_model_with_progress(key, out)
     model = wm.get_whisper(key)
     if not model.model.is_multilingual:  # local folders: known only once loaded
         _check_model_fits(key, language, opts.task, english_only=True)
+        language = language or "en"
+    if language is None:  # one detection for the whole recording; every block keeps it
+        out.stage = "detecting the language"
+        yield _snapshot(out)
+        top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
+        language, prob = (top[0][0], top[0][1]) if heard else ("en", 0.0)
+        out.language, out.language_probability, out.top_languages = language, prob, _top3(top) if heard else []
+        why = why or f"{language_name(language)} detected, {prob:.0%}"
+    else:
+        out.language, out.language_probability, out.top_languages = language, 1.0, [(language, 1.0)]
+    out.engine = _engine_text(key, why)
+    kwargs = opts.decode_kwargs(language)
     out.stage = "transcribing"
     yield _snapshot(out)
     out.duration_after_vad = 0.0
     for number, (lo, hi) in enumerate(blocks):
         block_kwargs = dict(kwargs)
-        if number > 0:  # later blocks keep the first block's language and, if asked, its context
-            block_kwargs["language"] = out.language
-            if opts.condition_on_previous_text and out.segments:
-                context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
-                block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
+        if number > 0 and opts.condition_on_previous_text and out.segments:  # the previous block's last words
+            context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
+            block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
         if number > 0:
             release_free_memory()  # the previous block's buffers (pipelines/memory.py)
         segments, info = model.transcribe(x[lo:hi], **block_kwargs)
         if number == 0:
-            if out.language is None or language is None:
-                out.language, out.language_probability = info.language, float(info.language_probability)
-                out.top_languages = _top3(info.all_language_probs) or out.top_languages or [(info.language, 1.0)]
             out.options_used = _options_record(info, kwargs)
         out.duration_after_vad += float(info.duration_after_vad)
         offset = lo / SAMPLE_RATE

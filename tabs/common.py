@@ -31,15 +31,14 @@ class TabContext:
 
     def load(self, source, **kwargs) -> AudioInput:
         """The one audio entry point, with the server's limits applied."""
-        kwargs.setdefault("max_seconds", self.settings.max_seconds)
-        kwargs.setdefault("min_seconds", self.settings.min_seconds)
-        return load_audio(source, **kwargs)
+        return load_audio(source, **self._limits(kwargs))
 
     def open_mono(self, source, target_sr: int, **kwargs) -> MonoAudio:
         """Mono at one rate, read from disk block by block (long recordings), the server's limits applied."""
-        kwargs.setdefault("max_seconds", self.settings.max_seconds)
-        kwargs.setdefault("min_seconds", self.settings.min_seconds)
-        return open_mono(source, target_sr, **kwargs)
+        return open_mono(source, target_sr, **self._limits(kwargs))
+
+    def _limits(self, kwargs: dict) -> dict:
+        return {"max_seconds": self.settings.max_seconds, "min_seconds": self.settings.min_seconds, **kwargs}
 
     def on_page_load(self, fn, inputs, outputs, api_name: str, **kwargs) -> None:
         """Run ``fn`` each time a page opens (e.g. to refresh what the hub check decided).

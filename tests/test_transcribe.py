@@ -289,12 +289,21 @@ def test_recording_read_from_disk_block_by_block_matches_in_memory(tmp_path):
     assert [s.start for s in from_disk.segments] == [s.start for s in in_memory.segments]
 
 
-def test_language_detected_after_silent_first_blocks(german_wav):
-    """Detection listens to the first block with speech, not only the first block."""
+@pytest.mark.parametrize("model", ["auto", BASE])
+def test_language_detected_after_silent_first_blocks(german_wav, model):
+    """Detection listens to the first speech, not to the silence before it, whichever multilingual
+    model is chosen; the detected language holds for every block."""
     from pipelines.transcribe import block_bounds
 
     audio = np.concatenate([np.zeros(SAMPLE_RATE * 25, np.float32), speech(german_wav)])
     assert len(block_bounds(audio, 20)) >= 3
-    t = transcribe(audio, TranscribeOptions(word_timestamps=False), block_s=20)
-    assert t.language == "de" and "German detected" in t.engine
+    t = transcribe(audio, TranscribeOptions(model=model, word_timestamps=False), block_s=20)
+    assert t.language == "de" and ("German detected" in t.engine if model == "auto" else "chosen" in t.engine)
+    assert t.options_used["language"] == "de"
     assert "guten morgen" in t.text.lower() and "kindern" in t.text.lower()
+
+
+def test_options_are_checked_before_any_model_loads():
+    stream = transcribe_stream(np.zeros(SAMPLE_RATE, np.float32), TranscribeOptions(beam_size=20))
+    with pytest.raises(ValueError, match="Beam size"):
+        next(stream)  # not after "loading Whisper base" and "detecting the language"
