@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
-from .subtitles import to_srt
+from .subtitles import safe_stem, to_srt
 from .vad import SAMPLE_RATE, VadOptions, speech_regions
 
 ENCODER_KEY = "resemblyzer"
@@ -108,7 +108,6 @@ class DiarizationResult:
     speech_seconds: float
     engine: str  # what answered, in words
     how: str  # how the speaker count was decided, in words
-    n_windows: int = 0
 
     @property
     def speakers(self) -> list[str]:
@@ -176,7 +175,7 @@ def diarize(y: np.ndarray, sr: int = SAMPLE_RATE, options: DiarizeOptions | None
     frames = vote_frames(starts, labels, int(round(o.window_s / FRAME_S)), regions, n_frames)
     turns = clean_turns(frames_to_turns(frames), o)
     engine = "bundled Silero VAD + resemblyzer voice encoder + Ward clustering"
-    return DiarizationResult(_rename_by_appearance(turns), duration, speech_s, engine, how, len(starts))
+    return DiarizationResult(_rename_by_appearance(turns), duration, speech_s, engine, how)
 
 
 def _normalise_volume(y: np.ndarray, regions: np.ndarray, sr: int, target_dbfs: float = -20.0) -> np.ndarray:
@@ -617,7 +616,7 @@ class DiarizeFiles:
 def write_files(result: DiarizationResult, out_dir: Path, stem: str = "audio", words: list[Word] | None = None,
                 names: dict[str, str] | None = None) -> DiarizeFiles:
     out_dir = Path(out_dir)
-    stem = "_".join(stem.split()) or "audio"
+    stem = safe_stem(stem, "audio")
     files = DiarizeFiles(out_dir / f"{stem}.rttm")
     files.rttm.write_text(to_rttm(result.turns, stem, names))
     if words is not None:
@@ -666,17 +665,13 @@ class DiarizeOutcome:
     transcript_engine: str = ""
     loaded_now: bool = False  # the voice encoder was loaded by this call (its time is in seconds)
 
-    @property
-    def utterances(self) -> list[Utterance]:
-        return group_utterances(self.words or [])
-
 
 def render(result: DiarizationResult, words: list[Word] | None, out_dir: Path, stem: str,
            names: dict[str, str] | None = None) -> tuple[DiarizeFiles, dict[str, str]]:
     """Write the downloads and the timeline with the speakers' display names."""
     shown = speaker_names(result.speakers, names)
     files = write_files(result, out_dir, stem, words, shown)
-    files.timeline = Path(out_dir) / f"{'_'.join(stem.split()) or 'audio'}-timeline.png"
+    files.timeline = files.rttm.with_name(f"{files.rttm.stem}-timeline.png")
     plot_timeline(result, shown, files.timeline)
     return files, shown
 

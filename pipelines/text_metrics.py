@@ -109,7 +109,3 @@ def alignment_spans(alignment: list[AlignedWord]) -> list[tuple[str, str | None]
         else:
             spans.append((a.hypothesis + " ", SPAN_LABELS["insert"]))
     return spans
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    return compare(reference, hypothesis).wer

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the app and its tests use: chromium (browser tests), ffmpeg (WebM/M4A/MP3),
-# espeak-ng (many-language speech), sox. Installs only what is missing; needs root or sudo.
+# espeak-ng (many-language speech). Installs only what is missing; needs root or sudo.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
-command -v sox >/dev/null 2>&1 || need+=(sox)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "Please install: ${need[*]} (no apt-get here)" >&2

@@ -8,6 +8,7 @@ from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_n
 from pipelines.hub import hub_status
 from pipelines.plots import save_png
 from pipelines.registry import REGISTRY
+from pipelines.subtitles import safe_stem
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -86,7 +87,7 @@ def build(ctx: TabContext) -> None:
         if result.frames is not None:
             progress(0.85, desc="Drawing the timeline")
             out = ctx.settings.new_output_dir("classify")
-            stem = audio.name.rsplit(".", 1)[0] or "audio"
+            stem = safe_stem(audio.name, "audio")
             fig = plot_timeline(result.frames, f"{t.title.split(':')[0]}: strongest classes over time")
             image = str(save_png(fig, out / f"timeline-{stem}.png"))
             csv_path = str(write_frames_csv(result.frames, out / f"frames-{t.key}-{stem}.csv"))

@@ -10,6 +10,7 @@ import numpy as np
 
 from pipelines import diarize as dz
 from pipelines.config import format_seconds
+from pipelines.subtitles import safe_stem
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -34,10 +35,6 @@ HOW_IT_WORKS = """- **Bundled engine (offline, default)**: Silero voice activity
 
 EXAMPLES = ["two_speakers_pyannote.wav", "speech_librivox.wav"]
 ENGINES = [("Bundled (offline)", "bundled"), ("pyannote (model hub)", "pyannote")]
-
-
-def _stem(name: str) -> str:
-    return (name.rsplit(".", 1)[0] or "audio")[:60]
 
 
 def _state(outcome: dz.DiarizeOutcome, stem: str) -> dict:
@@ -118,7 +115,7 @@ def build(ctx: TabContext) -> None:
         progress(0.02, desc="Loading audio")
         audio = ctx.open_mono(source, dz.SAMPLE_RATE)  # 16 kHz mono, never the upload's rate and channels whole
         show_warnings(audio.warnings)
-        stem = _stem(audio.name)
+        stem = safe_stem(audio.name, "audio")
         outcome = dz.run(
             np.asarray(audio.samples), audio.sr, ctx.settings.new_output_dir("diarize"), stem=stem,
             options=dz.DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),

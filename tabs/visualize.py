@@ -6,6 +6,7 @@ import gradio as gr
 
 from pipelines import plots
 from pipelines.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
+from pipelines.subtitles import safe_stem
 from pipelines.visualize import PANELS, export_features, render, write_phase_lesson
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
@@ -143,6 +144,6 @@ def build(ctx: TabContext) -> None:
         params = _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma)
         result = render(audio, out, params, cmap=cmap, freq_scale=freq_scale, full_phase=True)
         progress(0.5, desc="Writing .npy and .csv")
-        return str(export_features(result, out, stem=f"features-{audio.name.rsplit('.', 1)[0]}"))
+        return str(export_features(result, out, stem=f"features-{safe_stem(audio.name, 'audio')}"))
 
     export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)

@@ -6,6 +6,7 @@ import gradio as gr
 
 from pipelines.classify import hub_note, plot_timeline, write_frames_csv
 from pipelines.plots import save_png
+from pipelines.subtitles import safe_stem
 from pipelines.zero_shot import DEFAULT_TEMPLATE, MAX_LABELS, SEED_LABELS, ZeroShotResult, zero_shot
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
@@ -71,7 +72,7 @@ def build(ctx: TabContext) -> None:
         image = csv_path = None
         if result.frames is not None:
             out = ctx.settings.new_output_dir("zero-shot")
-            stem = audio.name.rsplit(".", 1)[0] or "audio"
+            stem = safe_stem(audio.name, "audio")
             image = str(save_png(plot_timeline(result.frames, "Your labels over time (approximate)"),
                                  out / f"labels-{stem}.png"))
             csv_path = str(write_frames_csv(result.frames, out / f"labels-{stem}.csv"))

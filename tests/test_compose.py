@@ -18,7 +18,7 @@ from pipelines.compose import COMPOSER, ComposeOptions, check_request, compose, 
 from pipelines.composer import DRUM_CHANNEL, compose_piece, plan_from_prompt
 from pipelines.registry import ModelUnavailable
 from pipelines.soundfont import render_piece
-from tests.conftest import LIBRIVOX
+from conftest import LIBRIVOX
 
 PROMPTS = ["calm lo-fi piano", "upbeat synth pop", "sad strings", "epic orchestral with drums"]
 

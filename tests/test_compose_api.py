@@ -8,7 +8,7 @@ import soundfile as sf
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from tests.conftest import EXAMPLES
+from conftest import EXAMPLES
 
 
 def test_compose_with_defaults_gives_audio_midi_picture_description(client):

@@ -17,7 +17,7 @@ import soundfile as sf
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from tests.conftest import EXAMPLES
+from conftest import EXAMPLES
 
 WORDS = "music piano calm lofi upbeat synth pop sad strings epic orchestral drums with a and the".split()
 

@@ -1,10 +1,4 @@
-"""The bundled composer's output is music to the bundled YAMNet (AudioSet's "Music" is its top class).
-
-``pipelines.yamnet`` comes with the Classify tab (another branch). This test expects
-``classify_clip(y, sr) -> dict[label, score]``; until the branches meet it also accepts that
-branch's ``frame_scores(y16k).top(k)``. On a branch without ``pipelines.yamnet`` it is skipped
-by ``importorskip`` (the only skip in the Compose tests), and runs once merged.
-"""
+"""The bundled composer's output is music to the bundled YAMNet (AudioSet's "Music" is its top class)."""
 
 from __future__ import annotations
 
@@ -12,22 +6,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from pipelines.audio import load_audio
+from pipelines import yamnet
+from pipelines.audio import load_audio, resample_array
 from pipelines.compose import COMPOSER, ComposeOptions, compose
-from tests.conftest import SPEECH_WAV
+from conftest import SPEECH_WAV
 
-yamnet = pytest.importorskip("pipelines.yamnet", reason="YAMNet arrives with the Classify tab's branch")
 
 PROMPTS = ["calm lo-fi piano", "upbeat synth pop", "sad strings", "epic orchestral with drums",
            "smooth jazz with saxophone", "happy folk guitar"]
 
 
 def _scores(y: np.ndarray, sr: int) -> dict[str, float]:
-    if hasattr(yamnet, "classify_clip"):
-        return dict(yamnet.classify_clip(y, sr))
-    import soxr
-
-    return yamnet.frame_scores(soxr.resample(y, sr, 16000).astype(np.float32)).top(10)
+    return yamnet.frame_scores(resample_array(y, sr, yamnet.SAMPLE_RATE)).top(10)
 
 
 @pytest.mark.parametrize("prompt", PROMPTS)
