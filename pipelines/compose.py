@@ -75,12 +75,8 @@ class EngineChoice:
 def engine_choices(check_hub: bool = True) -> list[EngineChoice]:
     """Every engine with whether it can run here and why not (hub models need the hub)."""
     out = [EngineChoice(COMPOSER, "Bundled composer (rules, offline)", True, "ready, no download")]
-    status = hub_status() if check_hub else None
     for key, (hub_id, title, size) in musicgen.HUB_MODELS.items():
-        spec = REGISTRY.spec(key)
-        ok, reason = spec.availability(check_hub=check_hub)
-        if check_hub and status is not None and not status.reachable:
-            ok, reason = False, f"needs the model hub ({status.reason})"
+        ok, reason = REGISTRY.spec(key).availability(check_hub=check_hub)  # says when the hub is needed
         out.append(EngineChoice(key, f"{title} (hub, ~{size / 1000:.1f} GB)", ok, reason))
     return out
 
@@ -123,7 +119,8 @@ def _resolve_engine(engine: str | None) -> str:
                 f"{musicgen.HUB_MODELS[engine][1]} needs the Hugging Face model hub, which is not reachable here "
                 f"({status.reason}). Choose the bundled composer, which works offline.")
         return engine
-    if musicgen.is_model_dir(engine):
+    if Path(engine).expanduser().is_dir():
+        musicgen.model_key(engine)  # the allowed-folders rule before anything in the folder is read
         return engine
     known = ", ".join([COMPOSER, *musicgen.HUB_MODELS])
     raise ValueError(f"Unknown engine '{engine}'. Choose one of: {known} (or a folder with a saved MusicGen model).")

@@ -182,6 +182,10 @@ def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "test: no network"))
     with pytest.raises(ModelUnavailable, match="needs the Hugging Face model hub.*bundled composer"):
         compose("calm", 5, "musicgen-small", out_dir=tmp_path)
+    monkeypatch.delenv("AUDIO_STUDIO_MODEL_DIRS", raising=False)
+    with pytest.raises(ValueError, match="read only from the folders"):  # before its config is read
+        compose("calm", 5, tiny_folder_like(tmp_path), out_dir=tmp_path)
+    monkeypatch.setenv("AUDIO_STUDIO_MODEL_DIRS", str(tmp_path))  # local model folders are read only from there
     with pytest.raises(ValueError, match="Temperature must be between"):
         compose("calm", 5, tiny_folder_like(tmp_path), ComposeOptions(temperature=0.0), tmp_path)
     melody = (np.zeros(16000, dtype=np.float32), 16000)
