@@ -19,12 +19,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 THREADS = 2
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, proc_mb
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
@@ -70,9 +68,7 @@ def memory_child(mode: str) -> None:
     REGISTRY.get("silero-vad")
     if mode == "diarize":
         diarize(conversation(180.0))
-    status = Path("/proc/self/status").read_text()
-    hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
-    print(json.dumps({"peak_mb": int(hwm.split()[1]) / 1024}))
+    print(json.dumps({"peak_mb": proc_mb("VmHWM")}))
 
 
 def peak_mb(mode: str) -> float:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, free_port, proc_mb, wait_http_200
+
 BARE_APP = """
 import os, sys
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -29,39 +27,15 @@ demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[1]))
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def start_and_measure(cmd: list[str], port: int, settle_s: float = 3.0) -> tuple[float, float]:
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{cmd} exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
-            if time.perf_counter() - t0 > 60:
-                raise RuntimeError("no HTTP 200 within 60 s")
+        wait_http_200(f"http://127.0.0.1:{port}/", proc, timeout_s=60)
         ready = time.perf_counter() - t0
         time.sleep(settle_s)  # idle: after the warm-up thread has finished
-        return ready, rss_mb(proc.pid)
+        return ready, proc_mb("VmRSS", proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)

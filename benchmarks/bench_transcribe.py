@@ -22,20 +22,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, free_port, librivox_speech, proc_mb, wait_http_200
+
 THREADS = 2
 SECONDS = 30.0
 OPTIONS = dict(language="en", beam_size=5, vad_filter=True, word_timestamps=True)  # the app's defaults for English
@@ -54,7 +52,7 @@ print([int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswi
 
 
 def speech_30s(path: Path) -> np.ndarray:
-    clips = [sf.read(str(w), dtype="float32")[0] for w in sorted((ROOT / "tests/data/librivox").glob("*.wav"))]
+    clips = librivox_speech()
     gap = np.zeros(int(0.3 * 16000), np.float32)
     out: list[np.ndarray] = []
     while sum(len(c) for c in out) < SECONDS * 16000:
@@ -65,17 +63,8 @@ def speech_30s(path: Path) -> np.ndarray:
     return audio
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def vm(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return proc_mb(field, pid)
 
 
 def call_transcribe(client, wav: Path, **kwargs) -> float:
@@ -117,13 +106,7 @@ class AppServer:
         self.proc = subprocess.Popen([sys.executable, "app.py", "--offline", "--port", str(self.port)], cwd=ROOT,
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{self.port}/"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url, timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_http_200(url, self.proc)
         from gradio_client import Client
 
         self.client = Client(url, verbose=False, download_files=False)  # as a browser: files fetched on click
@@ -196,7 +179,7 @@ def bench_memory(wav: Path) -> bool:
 
 def long_recording(minutes: float, tmp: Path, sr: int, channels: int, ext: str) -> Path:
     """The LibriVox clips repeated for ``minutes``, written as a user might upload them."""
-    clips = [sf.read(str(w), dtype="float32")[0] for w in sorted((ROOT / "tests/data/librivox").glob("*.wav"))]
+    clips = librivox_speech()
     one = np.concatenate(clips + [np.zeros(8000, np.float32)])
     n = int(minutes * 60 * 16000)
     x = np.tile(one, n // len(one) + 1)[:n]

@@ -15,17 +15,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def status_mb(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise KeyError(field)
+from _common import librivox_speech, proc_mb as status_mb
 
 
 def peak_above_now(fn) -> float:
@@ -46,8 +37,7 @@ def main() -> int:
 
     tune_malloc()  # as the app does
     model = get_whisper(BASE.key)
-    clips = [sf.read(str(w), dtype="float32")[0] for w in sorted((ROOT / "tests/data/librivox").glob("*.wav"))]
-    x = np.concatenate(clips)[: 16000 * 30]
+    x = np.concatenate(librivox_speech())[: 16000 * 30]
     list(model.transcribe(x, language="en")[0])  # warm
     print(f"Whisper base int8 loaded; process RSS {status_mb('VmRSS'):.0f} MB. Peak above that, one 30-s window:")
     features = model.feature_extractor(x)
