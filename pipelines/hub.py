@@ -43,11 +43,28 @@ def set_offline(offline: bool) -> None:
 def _probe() -> HubStatus:
     if os.environ.get("HF_HUB_OFFLINE", "") in {"1", "true", "True"}:
         return HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)")
-    try:
-        with socket.create_connection((HUB_HOST, 443), timeout=CONNECT_TIMEOUT_S):
-            return HubStatus(True, f"{HUB_HOST} reachable")
-    except OSError as exc:
-        return HubStatus(False, f"{HUB_HOST} not reachable ({exc.__class__.__name__})")
+    return HubStatus(*probe_host(HUB_HOST, 443, CONNECT_TIMEOUT_S))
+
+
+def probe_host(host: str, port: int, timeout: float) -> tuple[bool, str]:
+    """(reachable, reason) from one TCP connect (DNS included), never waiting much past ``timeout``.
+
+    The connect runs in a daemon thread, so even a DNS lookup that ignores the socket timeout
+    cannot hang the caller. Shared by the model-hub check and the online voices (tts_engines).
+    """
+    result: list[tuple[bool, str]] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append((True, f"{host} reachable"))
+        except OSError as exc:
+            result.append((False, f"{host} not reachable ({exc.__class__.__name__})"))
+
+    thread = threading.Thread(target=attempt, name=f"probe-{host}", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return result[0] if result else (False, f"{host} did not answer within {timeout:g} s")
 
 
 def start_probe() -> None:

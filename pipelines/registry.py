@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,17 +37,26 @@ class ModelSpec:
     loader: Callable[[], Any] = field(compare=False, repr=False)
     size_mb: float | None = None
     requires: tuple[str, ...] = ()  # importable modules the loader needs
+    binaries: tuple[str, ...] = ()  # programs on PATH the loader needs (Debian packages of the same name)
     hub_id: str | None = None
     note: str = ""  # shown beside the model, e.g. a non-commercial licence
 
     def missing_modules(self) -> list[str]:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]
 
+    def missing_binaries(self) -> list[str]:
+        return [b for b in self.binaries if shutil.which(b) is None]
+
     def availability(self, check_hub: bool = True) -> tuple[bool, str]:
         """(usable, reason) without loading anything."""
         missing = self.missing_modules()
         if missing:
             return False, f"needs the Python package(s) {', '.join(missing)}"
+        absent = self.missing_binaries()
+        if absent:
+            names = " ".join(absent)
+            return False, (f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not installed on this server "
+                           f"(an administrator can install it with `apt-get install {names}`)")
         if self.engine == "hub" and check_hub:
             status = hub_status()
             if not status.reachable:

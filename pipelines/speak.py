@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from .audio import resample_array
-from .subtitles import to_srt, to_vtt
+from .subtitles import write_subtitles
 from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice
 
 MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
@@ -176,11 +176,6 @@ def _cut_long(sentence: str, max_chars: int) -> list[str]:
 
 
 # --- voices -----------------------------------------------------------------------------
-
-
-def all_voices(offline: bool = False) -> list[Voice]:
-    voices = ENGINES["piper"].voices() + ENGINES["espeak"].voices()
-    return voices + ENGINES["edge"].voices(offline)
 
 
 def find_voices(engine: str | None = None, language: str = "", gender: str = "", query: str = "",
@@ -405,13 +400,12 @@ def write_outputs(result: SpeakResult, out_dir: Path, stem: str = "speech") -> S
     out_dir.mkdir(parents=True, exist_ok=True)
     wav = out_dir / f"{stem}.wav"
     sf.write(str(wav), result.audio, result.sr, subtype="PCM_16")
-    files = SpeakFiles(wav, _to_mp3(wav), out_dir / f"{stem}.srt", out_dir / f"{stem}.vtt")
-    files.srt.write_text(to_srt((c.start, c.end, c.text) for c in result.sentences), encoding="utf-8")
-    files.vtt.write_text(to_vtt((c.start, c.end, c.text) for c in result.sentences), encoding="utf-8")
+    subs = write_subtitles(((c.start, c.end, c.text) for c in result.sentences), out_dir, stem, ("srt", "vtt"))
+    files = SpeakFiles(wav, _to_mp3(wav), subs["srt"], subs["vtt"])
     if result.words:
-        files.words_srt, files.words_vtt = out_dir / f"{stem}.words.srt", out_dir / f"{stem}.words.vtt"
-        files.words_srt.write_text(to_srt((c.start, c.end, c.text) for c in result.words), encoding="utf-8")
-        files.words_vtt.write_text(to_vtt((c.start, c.end, c.text) for c in result.words), encoding="utf-8")
+        words = write_subtitles(((c.start, c.end, c.text) for c in result.words), out_dir, f"{stem}.words",
+                                ("srt", "vtt"))
+        files.words_srt, files.words_vtt = words["srt"], words["vtt"]
     return files
 
 
@@ -447,20 +441,20 @@ class ListeningCheck:
 
 
 def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en") -> ListeningCheck:
-    """Transcribe speech with the bundled Whisper and compare it with the text it should say."""
+    """Transcribe speech with the bundled Whisper (the Transcribe pipeline, model 'auto': tiny.en
+    for English, base otherwise) and compare it with the text it should say."""
     from .text_metrics import compare
-    from .whisper_models import get_whisper
+    from .transcribe import LANGUAGES, SAMPLE_RATE, TranscribeOptions, transcribe
 
     primary = language.split("-")[0].lower()
-    key = "whisper-tiny.en" if primary == "en" else "whisper-base"
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
-
-    whisper_language = _WHISPER_LANGUAGE.get(primary, primary)
-    if whisper_language not in _LANGUAGE_CODES:
-        whisper_language = None  # a language Whisper does not know: let it guess
-    audio16 = resample_array(audio, sr, 16000)
-    model = get_whisper(key)
-    kwargs = {"language": whisper_language} if key != "whisper-tiny.en" and whisper_language else {}
-    segments, info = model.transcribe(audio16, beam_size=5, condition_on_previous_text=False, **kwargs)
-    transcript = " ".join(s.text.strip() for s in segments).strip()
-    return ListeningCheck(transcript, key, getattr(info, "language", whisper_language), compare(text, transcript))
+    code = _WHISPER_LANGUAGE.get(primary, primary)
+    options = TranscribeOptions(language=code if code in LANGUAGES else "auto",  # unknown to Whisper: detect
+                                beam_size=5, condition_on_previous_text=False, word_timestamps=False)
+    t = transcribe(resample_array(audio, sr, SAMPLE_RATE), options, name="speech")
+    # Everything Whisper heard, including what the pipeline set aside as likely non-speech:
+    # robotic voices (espeak-ng) often score a high no-speech probability yet are transcribed well.
+    heard = sorted(t.segments + t.dropped, key=lambda s: s.start)
+    transcript = " ".join(s.text.strip() for s in heard if s.text.strip()).strip()
+    # transcribe() forgets the language when it kept no segment; one that was asked for still stands
+    asked = options.language if options.language != "auto" else None
+    return ListeningCheck(transcript, t.model_key, t.language or (asked if heard else None), compare(text, transcript))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .hub import probe_host
 from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
 
 EDGE_HOST = "speech.platform.bing.com"
@@ -151,13 +151,13 @@ class PiperEngine:
 
 
 def _espeak_binary() -> str | None:
-    return shutil.which("espeak-ng") or shutil.which("espeak")
+    return shutil.which("espeak-ng")
 
 
 ESPEAK_SPEC = register(ModelSpec(
     key="espeak-ng", task="speak", title="espeak-ng (bundled, ~130 languages, Debian package)", engine="bundled",
     licence="GPL-3.0-or-later (espeak-ng and its language data)", loader=_espeak_binary, size_mb=None,
-    note="needs the Debian package espeak-ng",
+    binaries=("espeak-ng",), note="needs the Debian package espeak-ng",
 ))
 
 ESPEAK_MISSING = ("espeak-ng is not installed on this server, so its voices (Korean and ~130 other languages) "
@@ -171,7 +171,7 @@ class EspeakEngine:
     _lock = threading.Lock()
 
     def availability(self) -> tuple[bool, str]:
-        return (True, "ready") if _espeak_binary() else (False, ESPEAK_MISSING)
+        return ESPEAK_SPEC.availability(check_hub=False)
 
     def prepare(self) -> None:
         if _espeak_binary() is None:
@@ -181,9 +181,10 @@ class EspeakEngine:
         with self._lock:
             if self._voices is None:
                 exe = _espeak_binary()
+                if exe is None:  # not cached: installing espeak-ng later makes its voices appear
+                    return []
                 self._voices = _parse_espeak_voices(
-                    subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=20).stdout
-                ) if exe else []
+                    subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=20).stdout)
             return list(self._voices)
 
     def synthesize(self, text: str, voice: Voice, opts: EngineOptions) -> Rendered:
@@ -261,18 +262,15 @@ class EdgeEngine:
     def reachability(self, offline: bool = False) -> tuple[bool, str]:
         if offline or os.environ.get("AUDIO_STUDIO_EDGE_OFFLINE", "") in {"1", "true", "True"}:
             return False, "offline mode (--offline): online voices are not used"
-        if importlib_missing("edge_tts"):
+        if EDGE_SPEC.missing_modules():
             return False, "the Python package edge-tts is not installed"
         with self._lock:
             probe = self._probe
         if probe is None or time.monotonic() - probe.at > EDGE_PROBE_CACHE_S:
-            probe = _probe_host(EDGE_HOST, EDGE_PORT, EDGE_PROBE_TIMEOUT_S)
+            probe = _Probe(*probe_host(EDGE_HOST, EDGE_PORT, EDGE_PROBE_TIMEOUT_S))
             with self._lock:
                 self._probe = probe
         return probe.reachable, probe.reason
-
-    def availability(self, offline: bool = False) -> tuple[bool, str]:
-        return self.reachability(offline)
 
     def prepare(self) -> None:
         """Nothing to load: the service is reached per sentence."""
@@ -328,28 +326,6 @@ class EdgeEngine:
             raise EngineUnavailable(f"The online voice service did not answer ({exc.__class__.__name__}: {exc}).") from exc
         audio, sr = decode_mp3(mp3)
         return Rendered(audio, sr, words)
-
-
-def importlib_missing(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is None
-
-
-def _probe_host(host: str, port: int, timeout: float) -> _Probe:
-    result: list[_Probe] = []
-
-    def attempt():
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                result.append(_Probe(True, f"{host} reachable"))
-        except OSError as exc:
-            result.append(_Probe(False, f"{host} not reachable ({exc.__class__.__name__})"))
-
-    thread = threading.Thread(target=attempt, name="edge-probe", daemon=True)
-    thread.start()
-    thread.join(timeout + 0.5)
-    return result[0] if result else _Probe(False, f"{host} did not answer within {timeout:g} s")
 
 
 def _run_async(coro, timeout: float):

@@ -76,7 +76,8 @@ def build(ctx: TabContext) -> None:
                               elem_id="speak-text")
             counter = gr.Markdown(f"0 / {MAX_TEXT_CHARS:,} characters", elem_id="speak-counter")
             engine = gr.Radio(ENGINE_CHOICES, value="piper", label="Engine", elem_id="speak-engine")
-            gr.Markdown(lambda: online_markdown(offline), elem_id="speak-online-status")
+            online_status = gr.Markdown("Online voices: checking whether they are reachable...",
+                                        elem_id="speak-online-status")
             with gr.Accordion("Find a voice (language, gender, name)", open=False):
                 with gr.Row():
                     language = gr.Textbox(label="Language", placeholder="e.g. ko, en-GB, Korean")
@@ -105,7 +106,7 @@ def build(ctx: TabContext) -> None:
             gr.Examples(EXAMPLES, inputs=[text, voice], label="Examples (click one, then Speak)",
                         example_labels=EXAMPLE_LABELS)
             with gr.Accordion("Engines on this server", open=False):
-                gr.Markdown(lambda: engines_markdown(offline))
+                engines_status = gr.Markdown("Checking the engines...", elem_id="speak-engines")
         with gr.Column(scale=1):
             audio_out = gr.Audio(label="Speech", type="filepath", interactive=False, elem_id="speak-audio")
             info = gr.Markdown(elem_id="speak-info")
@@ -119,6 +120,13 @@ def build(ctx: TabContext) -> None:
                                                 combine_adjacent=False, color_map=ALIGNMENT_COLORS)
             spoken_text = gr.Textbox(visible=False)
             spoken_language = gr.Textbox(visible=False)
+
+    def engine_status():
+        """When a page opens, not while the UI is built: the online check may take a few seconds."""
+        return online_markdown(offline), engines_markdown(offline)
+
+    ctx.on_page_load(engine_status, None, [online_status, engines_status], api_name="speak_engines",
+                     api_visibility="undocumented", show_progress="hidden")
 
     # Live character count in the browser (typing, pasting, examples): no server round trip.
     text.change(None, text, counter, js=f"(t) => `${{t.length.toLocaleString()}} / {MAX_TEXT_CHARS:,} characters`"

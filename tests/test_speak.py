@@ -128,12 +128,21 @@ def test_voice_search_by_language_and_gender():
     assert [v.id for v in sp.find_voices("edge", language="ko", gender="male", offline=True)] == ["edge:ko-KR-InJoonNeural"]
 
 
-def test_missing_espeak_binary_says_how_to_install(monkeypatch):
-    import pipelines.tts_engines as engines
-
-    monkeypatch.setattr(engines, "_espeak_binary", lambda: None)
+def test_missing_espeak_binary_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no espeak-ng on PATH
     with pytest.raises(EngineUnavailable, match="apt-get install espeak-ng"):
         sp.speak("Hello.", "espeak", "en-us")
+
+
+def test_espeak_registry_entry_is_unavailable_without_the_binary(monkeypatch, tmp_path):
+    """The registry (app status, model lists) and the engine agree: both check the program itself."""
+    from pipelines.tts_engines import ESPEAK_SPEC
+
+    assert ESPEAK_SPEC.availability() == (True, "ready")  # installed on this machine
+    monkeypatch.setenv("PATH", str(tmp_path))
+    ok, reason = ESPEAK_SPEC.availability(check_hub=False)
+    assert not ok and "espeak-ng is not installed" in reason and "apt-get install espeak-ng" in reason
+    assert ENGINES["espeak"].availability() == (ok, reason)
 
 
 # --- real synthesis -------------------------------------------------------------------------

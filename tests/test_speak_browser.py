@@ -61,7 +61,8 @@ def test_korean_example_and_a_clear_error_for_empty_text(page, artifacts):
 
 def test_online_voices_offline_say_so_and_fall_back(page, artifacts):
     _open_speak(page)
-    assert "not available here" in page.locator("#speak-online-status").inner_text()
+    # filled in when the page loads (the reachability check runs then, not at start-up)
+    page.wait_for_selector("#speak-online-status:has-text('not available here')", timeout=30_000)
     page.get_by_label("Edge online voices").check()
     page.wait_for_selector("text=Online voices are not reachable", timeout=30_000)  # the warning toast
     page.locator("#speak-text textarea").fill("Hello from an online voice.")
