@@ -46,11 +46,11 @@ def species_labels() -> tuple[str, ...]:
 
 
 class BirdNet:
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         self.interpreter = Interpreter(model_path=str(_model_dir() / MODEL_FILE),
-                                       num_threads=threads or min(2, os.cpu_count() or 1))
+                                       num_threads=min(2, os.cpu_count() or 1))
         self.input_index = self.interpreter.get_input_details()[0]["index"]
         self.output_index = self.interpreter.get_output_details()[0]["index"]
         self.labels = species_labels()

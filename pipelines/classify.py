@@ -9,7 +9,8 @@ Tasks, each answered by one engine:
   models this way; the code path is the same).
 
 ``classify(audio, task)`` returns a :class:`ClassifyResult`; the frame-level scores can be
-drawn with :func:`plot_timeline` and written with :func:`write_frames_csv`.
+drawn with :func:`plot_timeline` and written with :func:`write_frames_csv` (both at once, as the
+tabs offer them: :func:`write_timeline`).
 """
 
 from __future__ import annotations
@@ -46,15 +47,16 @@ class Task:
     kind: str  # "yamnet" | "birdnet" | "language" | "hf"
     hub_id: str | None = None
     about: str = ""
+    model_key: str | None = None  # the registry key of a bundled engine (None for "hf": the model id decides)
 
 
 TASKS: tuple[Task, ...] = (
     Task("sound-events", "Sound events (AudioSet, 521 classes): YAMNet, bundled", "yamnet",
-         about="Google's YAMNet, int8, per 0.48 s frame"),
+         about="Google's YAMNet, int8, per 0.48 s frame", model_key=yamnet.MODEL_KEY),
     Task("birds", "Bird species (6,522): BirdNET, bundled, non-commercial licence", "birdnet",
-         about="BirdNET 2.4, per 3 s chunk. " + birdnet.SPEC.note),
+         about="BirdNET 2.4, per 3 s chunk. " + birdnet.SPEC.note, model_key=birdnet.MODEL_KEY),
     Task("language", "Spoken language (99): Whisper base, bundled", "language",
-         about="Whisper base's language detection on the first 30 s of speech"),
+         about="Whisper base's language detection on the first 30 s of speech", model_key=LANGUAGE_MODEL_KEY),
     Task("keywords", "Keyword spotting (Speech Commands): AST, model hub", "hf", "MIT/ast-finetuned-speech-commands-v2"),
     Task("intent", "Banking intent (MINDS-14): XLS-R 300M, model hub", "hf", "anton-l/xtreme_s_xlsr_300m_minds14"),
     Task("language-fleurs", "Language ID (FLEURS, 102): Whisper medium, model hub", "hf",
@@ -286,3 +288,14 @@ def write_frames_csv(frames: FrameScores, path: Path, max_columns: int = 600) ->
         for t, row in zip(frames.starts, frames.scores[:, idx]):
             w.writerow([f"{t:.2f}", f"{t + frames.window_s:.2f}", *[f"{v:.4f}" for v in row]])
     return path
+
+
+def write_timeline(frames: FrameScores, title: str, out_dir: Path, stem: str, key: str) -> tuple[Path, Path]:
+    """The timeline heatmap as PNG and the frame scores as CSV, side by side in out_dir.
+
+    Files are ``timeline-{key}-{stem}.png`` and ``frames-{key}-{stem}.csv``."""
+    from .plots import save_png
+
+    out_dir = Path(out_dir)
+    png = save_png(plot_timeline(frames, title), out_dir / f"timeline-{key}-{stem}.png")
+    return Path(png), write_frames_csv(frames, out_dir / f"frames-{key}-{stem}.csv")

@@ -42,6 +42,7 @@ FMIN, FMAX = 125.0, 7500.0
 LOG_OFFSET = 0.001
 PATCH_FRAMES = 96  # 0.96 s
 PATCH_HOP_FRAMES = 48  # 0.48 s
+BLOCK_FRAMES = 4096  # STFT frames per block of the front end (41 s of audio; ~50 MB of work arrays at its peak)
 PATCH_SECONDS = PATCH_FRAMES * HOP_SAMPLES / SAMPLE_RATE
 PATCH_HOP_SECONDS = PATCH_HOP_FRAMES * HOP_SAMPLES / SAMPLE_RATE
 
@@ -99,19 +100,40 @@ def pad_waveform(y: np.ndarray) -> np.ndarray:
     return np.concatenate([y, np.zeros(total - len(y), dtype=y.dtype)])
 
 
-def magnitude_spectrogram(y: np.ndarray) -> np.ndarray:
-    """(frames, 257) |STFT| of 400-sample periodic-Hann frames every 160 samples, no centring."""
+def _frames(y: np.ndarray) -> np.ndarray:
+    """(frames, 400) read-only view of the 400-sample frames every 160 samples, no centring, no copy."""
     y = np.asarray(y, dtype=np.float32)
     if len(y) < WINDOW_SAMPLES:
         y = np.concatenate([y, np.zeros(WINDOW_SAMPLES - len(y), dtype=np.float32)])
-    frames = np.lib.stride_tricks.sliding_window_view(y, WINDOW_SAMPLES)[::HOP_SAMPLES]
-    return np.abs(np.fft.rfft(frames * _window(), n=N_FFT, axis=1)).astype(np.float32)
+    return np.lib.stride_tricks.sliding_window_view(y, WINDOW_SAMPLES)[::HOP_SAMPLES]
 
 
-def log_mel_spectrogram(y: np.ndarray) -> np.ndarray:
-    """(frames, 64) log mel magnitudes of a 16 kHz mono signal."""
-    mel = magnitude_spectrogram(y) @ mel_filterbank().T
-    return np.log(mel + LOG_OFFSET).astype(np.float32)
+def _magnitudes(frames: np.ndarray) -> np.ndarray:
+    # float32 in, complex64 out (numpy >= 2), so |X| is already float32: no extra copy
+    return np.abs(np.fft.rfft(frames * _window(), n=N_FFT, axis=1))
+
+
+def magnitude_spectrogram(y: np.ndarray) -> np.ndarray:
+    """(frames, 257) |STFT| of 400-sample periodic-Hann frames every 160 samples, no centring."""
+    return _magnitudes(_frames(y)).astype(np.float32, copy=False)
+
+
+def log_mel_spectrogram(y: np.ndarray, block_frames: int = BLOCK_FRAMES) -> np.ndarray:
+    """(frames, 64) log mel magnitudes of a 16 kHz mono signal.
+
+    Computed block_frames STFT frames at a time into one preallocated array: every frame is
+    still cut from the whole signal (the frames of a block overlap the next block's samples
+    exactly as before), so the result is the whole-signal computation's, while the complex
+    spectrum of a long recording is never held at once (10 min was ~0.5 GB at its peak).
+    """
+    frames = _frames(y)
+    fb_t = mel_filterbank().T
+    out = np.empty((len(frames), N_MELS), dtype=np.float32)
+    step = max(1, int(block_frames))
+    for i in range(0, len(frames), step):
+        mel = _magnitudes(frames[i : i + step]) @ fb_t
+        np.log(mel + np.float32(LOG_OFFSET), out=out[i : i + step])
+    return out
 
 
 def log_mel_patches(y: np.ndarray) -> np.ndarray:
@@ -173,11 +195,11 @@ def _onnx_path() -> Path:
 class YamNet:
     """The loaded ONNX session; ``logits(patches)`` runs one patch at a time (the export's batch is 1)."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self) -> None:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # shared CPUs
         self.session = ort.InferenceSession(str(_onnx_path()), opts, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_note, plot_timeline, write_frames_csv
+from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_note, write_timeline
 from pipelines.hub import hub_status
-from pipelines.plots import save_png
 from pipelines.registry import REGISTRY
 from pipelines.subtitles import safe_stem
 
@@ -34,7 +33,7 @@ def task_info(task_key: str) -> tuple[str, dict]:
         text = (f"Runs {where} through `transformers.pipeline(\"audio-classification\")`; {avail}. "
                 "You may type another model id (or a local model folder) below.")
         return text, gr.update(visible=True, placeholder=t.hub_id or "owner/model-name")
-    spec = REGISTRY.spec({"yamnet": "yamnet", "birdnet": "birdnet", "language": "whisper-base"}[t.kind])
+    spec = REGISTRY.spec(t.model_key)
     ok, reason = spec.availability()
     text = f"Runs offline on **{spec.title}** ({t.about}). Licence: {spec.licence}. " + ("Ready." if ok else f"Unavailable: {reason}.")
     if spec.note:
@@ -86,11 +85,9 @@ def build(ctx: TabContext) -> None:
         image = csv_path = None
         if result.frames is not None:
             progress(0.85, desc="Drawing the timeline")
-            out = ctx.settings.new_output_dir("classify")
-            stem = safe_stem(audio.name, "audio")
-            fig = plot_timeline(result.frames, f"{t.title.split(':')[0]}: strongest classes over time")
-            image = str(save_png(fig, out / f"timeline-{stem}.png"))
-            csv_path = str(write_frames_csv(result.frames, out / f"frames-{t.key}-{stem}.csv"))
+            png, csv = write_timeline(result.frames, f"{t.title.split(':')[0]}: strongest classes over time",
+                                      ctx.settings.new_output_dir("classify"), safe_stem(audio.name, "audio"), t.key)
+            image, csv_path = str(png), str(csv)
         for n in result.notes:
             gr.Info(n)
         return result.labels, result_markdown(result), image, csv_path

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import hub_note, plot_timeline, write_frames_csv
-from pipelines.plots import save_png
+from pipelines.classify import hub_note, write_timeline
 from pipelines.subtitles import safe_stem
 from pipelines.zero_shot import DEFAULT_TEMPLATE, MAX_LABELS, SEED_LABELS, ZeroShotResult, zero_shot
 
@@ -71,11 +70,9 @@ def build(ctx: TabContext) -> None:
         result = zero_shot(audio, labels, template, engine, model_id)
         image = csv_path = None
         if result.frames is not None:
-            out = ctx.settings.new_output_dir("zero-shot")
-            stem = safe_stem(audio.name, "audio")
-            image = str(save_png(plot_timeline(result.frames, "Your labels over time (approximate)"),
-                                 out / f"labels-{stem}.png"))
-            csv_path = str(write_frames_csv(result.frames, out / f"labels-{stem}.csv"))
+            png, csv = write_timeline(result.frames, "Your labels over time (approximate)",
+                                      ctx.settings.new_output_dir("zero-shot"), safe_stem(audio.name, "audio"), "labels")
+            image, csv_path = str(png), str(csv)
         return result.labels, result_markdown(result), image, csv_path
 
     gr.on([run.click, labels.submit], run_zero_shot, [audio, labels, template, engine, model_id],

@@ -64,6 +64,30 @@ def test_log_mel_of_known_signals():
     np.testing.assert_allclose(tone, np.log(ref.T + 0.001), atol=1e-4)
 
 
+@pytest.mark.parametrize("block_frames", [1, 7, 10, 97, 98, 1000])
+def test_log_mel_in_blocks_equals_the_whole_signal_at_once(block_frames):
+    """The front end works block_frames STFT frames at a time; the result is the whole-signal one."""
+    y = np.random.default_rng(1).standard_normal(SR + 50).astype(np.float32)  # 98 frames and 90 samples over
+    whole = np.log(yamnet.magnitude_spectrogram(y) @ yamnet.mel_filterbank().T + 0.001)  # no blocks
+    assert whole.shape == (98, 64)
+    blocks = yamnet.log_mel_spectrogram(y, block_frames=block_frames)
+    assert blocks.shape == whole.shape and blocks.dtype == np.float32
+    np.testing.assert_allclose(blocks, whole, rtol=1e-5, atol=1e-5)
+
+
+def test_log_mel_default_blocks_on_a_clip_longer_than_one_block():
+    y = np.random.default_rng(2).standard_normal((yamnet.BLOCK_FRAMES + 250) * yamnet.HOP_SAMPLES).astype(np.float32)
+    default = yamnet.log_mel_spectrogram(y)
+    assert len(default) > yamnet.BLOCK_FRAMES
+    np.testing.assert_allclose(default, yamnet.log_mel_spectrogram(y, block_frames=len(default)), rtol=1e-5, atol=1e-5)
+
+
+def test_log_mel_of_a_clip_shorter_than_one_frame():
+    short = yamnet.log_mel_spectrogram(np.zeros(100, np.float32), block_frames=1)
+    assert short.shape == (1, 64)
+    np.testing.assert_allclose(short, np.log(0.001), atol=1e-6)
+
+
 @pytest.mark.parametrize("seconds, patches", [(0.3, 1), (0.975, 1), (1.0, 2), (10.0, 20)])
 def test_patches_follow_yamnet_padding(seconds, patches):
     p = yamnet.log_mel_patches(np.zeros(int(seconds * SR), np.float32))
@@ -134,6 +158,10 @@ def test_frames_csv_and_timeline(tmp_path):
     assert shown.shape == (5, len(r.frames.starts))
     np.testing.assert_allclose(shown[-1], r.frames.column("Speech"))  # strongest class on the top row
     assert fig.axes[0].get_yticklabels()[-1].get_text() == "Speech"
+    png, csv_path = classify.write_timeline(r.frames, "t", tmp_path, "speech", "sound-events")
+    assert png == tmp_path / "timeline-sound-events-speech.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert csv_path == tmp_path / "frames-sound-events-speech.csv"
+    assert list(csv.reader(open(csv_path))) == rows  # the same CSV as write_frames_csv
 
 
 # --- BirdNET -----------------------------------------------------------------------------------
@@ -181,6 +209,18 @@ def test_language_on_music_says_no_speech_was_heard():
 
 
 # --- inputs -------------------------------------------------------------------------------------
+
+
+def test_bundled_tasks_name_their_registry_models():
+    from pipelines.registry import REGISTRY
+
+    keys = {t.key: t.model_key for t in classify.TASKS}
+    assert keys["sound-events"] == yamnet.MODEL_KEY and keys["birds"] == birdnet.MODEL_KEY
+    assert keys["language"] == classify.LANGUAGE_MODEL_KEY
+    for t in classify.TASKS:
+        assert (t.model_key is None) == (t.kind == "hf"), t
+        if t.model_key:
+            assert REGISTRY.spec(t.model_key).key == t.model_key
 
 
 def test_task_lookup_and_bad_options():
