@@ -170,9 +170,9 @@ class Features:
     def mel_frequencies(self) -> np.ndarray:
         return librosa.mel_frequencies(n_mels=self.params.n_mels, fmin=self.params.fmin, fmax=self.params.fmax)
 
-    def times(self, n_frames: int | None = None) -> np.ndarray:
-        n = self.stft_db.shape[1] if n_frames is None else n_frames
-        return librosa.frames_to_time(np.arange(n), sr=self.sr, hop_length=self.params.hop_length)
+    def times(self) -> np.ndarray:
+        """Start time (s) of every STFT frame."""
+        return librosa.frames_to_time(np.arange(self.stft_db.shape[1]), sr=self.sr, hop_length=self.params.hop_length)
 
     def matrices(self) -> dict[str, np.ndarray]:
         return {
@@ -209,10 +209,9 @@ def cmvn_normalize(x: np.ndarray) -> np.ndarray:
     return ((x - mean) / np.where(std > 1e-8, std, 1.0)).astype(np.float32)
 
 
-def chroma(y: np.ndarray, sr: int, p: SpectralParams, power: np.ndarray | None = None) -> np.ndarray:
+def chroma(y: np.ndarray, sr: int, p: SpectralParams, power: np.ndarray) -> np.ndarray:
+    """Chroma of kind ``p.chroma``; STFT chroma reuses ``power`` (|STFT|^2 of y), the CQT kinds use y."""
     if p.chroma == "stft":
-        if power is None:
-            power = np.abs(stft(y, p)) ** 2
         frames = max(1, int(TUNING_MAX_SECONDS * sr / p.hop_length))
         with warnings.catch_warnings():  # silent input: "empty frequency set", tuning 0 is right
             warnings.simplefilter("ignore", UserWarning)

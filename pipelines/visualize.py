@@ -19,7 +19,7 @@ PANELS = ("waveform", "spectrum", "spectrogram", "phase", "mel", "mfcc", "chroma
 
 @dataclass
 class VisualizeResult:
-    facts: AudioFacts
+    facts: AudioFacts | None  # None when rendered with with_facts=False (a settings redraw)
     features: Features
     figures: dict[str, Path]  # panel name -> PNG path, in PANELS order
     warnings: list[str]
@@ -33,10 +33,13 @@ def render(
     cmap: str = "magma",
     freq_scale: str = "log",
     full_phase: bool = False,
+    with_facts: bool = True,
 ) -> VisualizeResult:
     """Compute every feature at full resolution and draw every panel as a PNG in out_dir.
 
-    The phase is kept at display resolution unless ``full_phase`` (needed to export it)."""
+    The phase is kept at display resolution unless ``full_phase`` (needed to export it). The facts
+    (loudness included) do not depend on the spectral settings: a redraw passes ``with_facts=False``
+    to skip them, and gets ``facts=None``."""
     if cmap not in plots.COLORMAPS:
         raise ValueError(f"Unknown colour map '{cmap}'; choose one of {', '.join(plots.COLORMAPS)}.")
     if freq_scale not in ("linear", "log"):
@@ -75,7 +78,8 @@ def render(
     for k in (1, 2):  # separate static / delta / delta-delta blocks
         mfcc_ax.axhline(k * p.n_mfcc, color="black", lw=0.8)
     paths = {name: plots.save_png(fig, out_dir / f"{name}.png") for name, fig in figs.items()}
-    return VisualizeResult(audio_facts(audio), feats, paths, list(audio.warnings))
+    facts = audio_facts(audio) if with_facts else None
+    return VisualizeResult(facts, feats, paths, list(audio.warnings))
 
 
 def export_features(result: VisualizeResult, out_dir: Path, stem: str = "features") -> Path:
@@ -84,6 +88,8 @@ def export_features(result: VisualizeResult, out_dir: Path, stem: str = "feature
     feats = result.features
     if feats.phase_step != 1:
         raise ValueError("This result holds the phase at display resolution only; render with full_phase=True.")
+    if result.facts is None:
+        raise ValueError("This result holds no facts; render with with_facts=True.")
     zip_path = out_dir / f"{stem}.zip"
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("facts.json", json.dumps(asdict(result.facts), indent=2))

@@ -98,20 +98,27 @@ def build(ctx: TabContext) -> None:
 
     settings = [n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma]
 
-    @user_errors
-    def visualize(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
-                  cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
+    def draw(source, with_facts, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap):
         audio = ctx.load(source)
         show_warnings(audio.warnings)
         result = render(audio, ctx.settings.new_output_dir("visualize"),
                         _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
-                        cmap=cmap, freq_scale=freq_scale)
-        return [result.facts.as_rows()] + [str(result.figures[p]) for p in PANELS]
+                        cmap=cmap, freq_scale=freq_scale, with_facts=with_facts)
+        facts_out = result.facts.as_rows() if with_facts else gr.skip()
+        return [facts_out] + [str(result.figures[p]) for p in PANELS]
 
-    def redraw(source, *args):
+    @user_errors
+    def visualize(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
+                  cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
+        return draw(source, True, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
+
+    @user_errors
+    def redraw(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
+               cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
+        """A setting changed: the figures again, the facts (which no setting changes) kept as shown."""
         if source is None:  # nothing to redraw yet
             return [gr.skip()] * (1 + len(PANELS))
-        return visualize(source, *args)
+        return draw(source, False, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
 
     inputs = [audio, *settings, freq_scale, cmap]
     gr.on([run.click, audio.upload, audio.stop_recording], visualize, inputs, [facts, *images],

@@ -35,6 +35,23 @@ def test_visualize_with_defaults_returns_facts_and_every_panel(client):
             assert img.format == "PNG" and img.size[0] >= 800
 
 
+def test_redraw_keeps_the_facts_and_redraws_every_panel(client):
+    """A settings change (visualize_redraw) skips the facts, which no setting changes, and draws what
+    /visualize draws with the same settings."""
+    settings = ["1024", "256", "hamming", 64, 0, 0, 13, False, "stft", "linear", "viridis"]  # positional: undocumented
+    source = handle_file(str(STEREO))
+    facts, *images = client.predict(source, *settings, api_name="/visualize_redraw")
+    assert facts == {"__type__": "update"}  # gr.skip(): the facts on screen stay as they are
+    full_facts, *full_images = client.predict(source, *settings, api_name="/visualize")
+    assert facts_dict(full_facts)["Channels"].startswith("2")
+    assert len(images) == len(full_images) == 7
+    for redrawn, full in zip(images, full_images):
+        with open(redrawn, "rb") as a, open(full, "rb") as b:
+            assert a.read() == b.read()
+    # no audio yet: nothing to redraw, every output skipped
+    assert all(o == {"__type__": "update"} for o in client.predict(None, *settings, api_name="/visualize_redraw"))
+
+
 def test_settings_reach_the_features(client, tmp_path):
     zip_path = client.predict(
         handle_file(str(EXAMPLES / "a440_sine.wav")), n_fft="1024", hop="256", n_mels=40, n_mfcc=20,

@@ -48,6 +48,7 @@ def test_upload_shows_facts_and_every_figure(page, artifacts):
         "(old) => { const i = document.querySelector('#panel-chroma img'); return i && i.getAttribute('src') !== old; }",
         arg=before, timeout=90_000,
     )
+    assert facts_in_page(page)["Channels"].startswith("2")  # a redraw keeps the facts (it skips recomputing them)
 
 
 def test_microphone_recording_gives_non_silent_facts(page, artifacts):

@@ -141,3 +141,26 @@ def test_export_has_npy_and_csv_for_every_matrix(tmp_path):
         assert "csv/spectrum.csv" in names and "facts.json" in names
     mel = np.load(tmp_path / "mel_db.npy")
     assert mel.shape[0] == 40
+
+
+def test_redraw_render_skips_the_facts_and_draws_the_same_figures(tmp_path, monkeypatch):
+    audio = load_audio((SR, np.stack([sine(), sine(660.0)], axis=1)))
+    params = SpectralParams(n_fft=1024, hop_length=256, n_mels=64)
+    full = render(audio, tmp_path / "full", params, cmap="viridis", freq_scale="linear")
+    assert full.facts is not None and full.facts.channels == 2
+
+    import pipelines.visualize as visualize
+
+    def no_facts(_audio):
+        raise AssertionError("a redraw must not compute the facts (loudness is the slow part)")
+
+    monkeypatch.setattr(visualize, "audio_facts", no_facts)
+    redraw = render(audio, tmp_path / "redraw", params, cmap="viridis", freq_scale="linear", with_facts=False)
+    assert redraw.facts is None
+    assert list(redraw.figures) == list(full.figures) == list(PANELS)
+    for name in PANELS:  # same settings, same pixels (Gradio names files by content)
+        assert redraw.figures[name].read_bytes() == full.figures[name].read_bytes(), name
+    for name, m in full.features.matrices().items():
+        np.testing.assert_array_equal(redraw.features.matrices()[name], m)
+    with pytest.raises(ValueError, match="with_facts"):
+        export_features(render(audio, tmp_path / "x", params, full_phase=True, with_facts=False), tmp_path / "x")
