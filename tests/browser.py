@@ -11,15 +11,15 @@ def tab(page, title: str):
     page.get_by_role("tab", name=title, exact=True).first.click()
 
 
-def audio_block(page, label: str):
-    """The gr.Audio block whose label is `label`."""
-    return page.locator(".block", has=page.get_by_text(label, exact=True)).filter(
+def audio_block(page, label: str, within=None):
+    """The gr.Audio block whose label is `label` (the first one, or the first inside the locator `within`)."""
+    return (within or page).locator(".block", has=page.get_by_text(label, exact=True)).filter(
         has=page.locator("[aria-label='Upload file'], audio, .upload-container")
     ).first
 
 
 def upload_audio(page, block, path: str | Path) -> None:
-    """Upload a file into a gr.Audio block and wait until the server holds it."""
+    """Upload a file into a gr.Audio block. This does not wait: follow it with wait_for_audio_value(block)."""
     block.get_by_label("Upload file").click()
     block.locator("input[type=file]").set_input_files(str(path))
 

@@ -8,6 +8,7 @@ Chromium with Playwright; its microphone is a fake device fed by a speech WAV.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sys
@@ -25,6 +26,9 @@ EXAMPLES = ROOT / "assets" / "examples"
 ARTIFACTS = ROOT / "test-artifacts"
 SPEECH_WAV = EXAMPLES / "speech_librivox.wav"
 
+SRT_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)$")
+TINY_LABELS = ["yes", "no", "up", "down"]
+
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
@@ -41,6 +45,42 @@ def free_port() -> int:
 def librivox_clips() -> list[tuple[Path, str]]:
     """(wav, reference transcript) for the public-domain LibriVox clips."""
     return [(wav, wav.with_suffix(".txt").read_text().strip()) for wav in sorted(LIBRIVOX.glob("*.wav"))]
+
+
+def parse_srt_times(text: str) -> list[tuple[float, float]]:
+    """(start, end) seconds of every SRT cue; asserts each cue is numbered, timed and has text."""
+    times = []
+    for block in text.strip().split("\n\n"):
+        lines = block.split("\n")
+        assert lines[0].strip().isdigit(), block
+        m = SRT_TIME.match(lines[1])
+        assert m, lines[1]
+        g = [int(x) for x in m.groups()]
+        times.append((g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000))
+        assert len(lines) >= 3 and lines[2].strip(), block
+    return times
+
+
+def assert_monotonic(times, duration):
+    """Starts never go back, each span is ordered, and all lie within the recording."""
+    last = 0.0
+    for start, end in times:
+        assert last <= start <= end <= duration + 0.01, (times, duration)
+        last = start
+
+
+def build_tiny_ast(path):
+    """A tiny randomly initialised AST audio classifier (labels TINY_LABELS) saved at `path`."""
+    import torch
+    from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
+
+    torch.manual_seed(0)
+    config = ASTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
+                       num_mel_bins=128, max_length=100, id2label=dict(enumerate(TINY_LABELS)),
+                       label2id={x: i for i, x in enumerate(TINY_LABELS)})
+    ASTForAudioClassification(config).save_pretrained(path)
+    ASTFeatureExtractor(max_length=100, num_mel_bins=128).save_pretrained(path)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +105,14 @@ def local_model_root(tmp_path_factory):
         os.environ.pop(LOCAL_DIRS_ENV, None)
     else:
         os.environ[LOCAL_DIRS_ENV] = old
+
+
+@pytest.fixture(scope="module")
+def model_root(local_model_root):
+    """A folder for tiny classifier models inside the app's allowed local-model folder (AUDIO_STUDIO_MODEL_DIRS)."""
+    root = local_model_root / "classify"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture(scope="session")

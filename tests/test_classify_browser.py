@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from browser import record_from_microphone, tab, upload_audio, wait_for_audio_value
 from conftest import EXAMPLES
 
 pytestmark = pytest.mark.browser
 
 
-def open_tab(page, title: str):
-    page.get_by_role("tab", name=title, exact=True).click()
-
-
 def test_classify_pick_task_upload_see_labels_and_timeline(page, artifacts):
-    open_tab(page, "Classify")
+    tab(page, "Classify")
     task = page.locator("#classify-task")
     # A hub task says why it cannot run here (the test app is offline) ...
     task.locator("input").click()
@@ -26,7 +23,7 @@ def test_classify_pick_task_upload_see_labels_and_timeline(page, artifacts):
     task.locator("input").click()
     page.get_by_role("option", name="Sound events (AudioSet, 521 classes): YAMNet, bundled").click()
     info.get_by_text("YAMNet int8", exact=False).wait_for()
-    page.locator("#classify-audio input[type=file]").set_input_files(str(EXAMPLES / "speech_librivox.wav"))
+    upload_audio(page, page.locator("#classify-audio"), EXAMPLES / "speech_librivox.wav")
     labels = page.locator("#classify-labels")
     labels.get_by_text("Speech", exact=True).first.wait_for(timeout=90_000)
     page.locator("#classify-summary").get_by_text("offline: bundled YAMNet", exact=False).wait_for()
@@ -38,9 +35,10 @@ def test_classify_pick_task_upload_see_labels_and_timeline(page, artifacts):
 
 
 def test_zero_shot_with_typed_labels(page, artifacts):
-    open_tab(page, "Zero-shot")
-    page.locator("#zs-audio input[type=file]").set_input_files(str(EXAMPLES / "drum_loop.wav"))
-    page.locator("#zs-audio [data-testid=download-link]").wait_for(state="attached", timeout=60_000)
+    tab(page, "Zero-shot")
+    block = page.locator("#zs-audio")
+    upload_audio(page, block, EXAMPLES / "drum_loop.wav")
+    wait_for_audio_value(block)
     box = page.locator("#zs-labels textarea")
     box.fill("Someone talking\nDrums\nA dog barking")
     page.locator("#zs-run").click()
@@ -54,12 +52,8 @@ def test_zero_shot_with_typed_labels(page, artifacts):
 
 def test_classify_from_the_microphone(page, artifacts):
     """Chromium's fake microphone plays LibriVox speech; stopping the recording classifies it."""
-    open_tab(page, "Classify")
-    block = page.locator("#classify-audio")
-    block.get_by_label("Record audio").click()
-    block.locator("button.record-button").click()
-    page.wait_for_timeout(3000)
-    block.locator("button.stop-button").first.click()
+    tab(page, "Classify")
+    record_from_microphone(page, page.locator("#classify-audio"), seconds=3.0)
     page.locator("#classify-labels").get_by_text("Speech", exact=True).first.wait_for(timeout=90_000)
     page.locator("#classify-timeline img").wait_for(timeout=60_000)
     page.screenshot(path=str(artifacts / "classify-microphone.png"), full_page=True)

@@ -6,36 +6,11 @@ path the hub models take, the model folder, labels, errors), not any quality.
 
 from __future__ import annotations
 
-
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-
-from conftest import EXAMPLES
-
-TINY_LABELS = ["yes", "no", "up", "down"]
-
-
-@pytest.fixture(scope="module")
-def model_root(local_model_root):
-    """This module's folder inside the app's allowed local-model folder (AUDIO_STUDIO_MODEL_DIRS)."""
-    root = local_model_root / "classify"
-    root.mkdir(exist_ok=True)
-    return root
-
-
-def build_tiny_ast(path):
-    import torch
-    from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
-
-    torch.manual_seed(0)
-    config = ASTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-                       num_mel_bins=128, max_length=100, id2label=dict(enumerate(TINY_LABELS)),
-                       label2id={x: i for i, x in enumerate(TINY_LABELS)})
-    ASTForAudioClassification(config).save_pretrained(path)
-    ASTFeatureExtractor(max_length=100, num_mel_bins=128).save_pretrained(path)
-    return path
+from conftest import EXAMPLES, TINY_LABELS, build_tiny_ast
 
 
 def build_tiny_text_model(path):

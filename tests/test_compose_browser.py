@@ -6,11 +6,13 @@ import mido
 import pytest
 import soundfile as sf
 
+from browser import tab, wait_for_audio_value
+
 pytestmark = pytest.mark.browser
 
 
 def test_type_prompt_compose_hear_and_download(page, artifacts, tmp_path):
-    page.get_by_role("tab", name="Compose").click()
+    tab(page, "Compose")
     engines = page.locator("#compose-engines")
     engines.get_by_text("Bundled composer").wait_for()
     assert "Not available here" in engines.inner_text() and "needs the model hub" in engines.inner_text()  # the app runs offline: MusicGen shown with the reason
@@ -19,9 +21,7 @@ def test_type_prompt_compose_hear_and_download(page, artifacts, tmp_path):
     page.locator("#compose-run").click()
 
     link = page.locator("#compose-audio [data-testid=download-link]")
-    page.wait_for_function(
-        "() => { const a = document.querySelector('#compose-audio [data-testid=download-link]');"
-        " return a && a.href.includes('/gradio_api/file='); }", timeout=90_000)
+    wait_for_audio_value(page.locator("#compose-audio"), timeout_s=90)
     description = page.locator("#compose-description")
     description.get_by_text("G major").first.wait_for()
     assert "Folk" in description.inner_text() and "rule-based composer" in description.inner_text()

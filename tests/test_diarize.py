@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import DATA, LIBRIVOX
+from conftest import DATA, LIBRIVOX, parse_srt_times
 from pipelines import diarize as dz
 from pipelines.registry import REGISTRY
 
@@ -176,15 +176,9 @@ def test_srt_cues_name_speakers_and_never_mix_them():
     assert blocks[1].splitlines() == ["2", "00:00:01,000 --> 00:00:01,300", "SPEAKER_01: Hi!"]
     assert blocks[2].splitlines()[1] == "01:01:01,000 --> 01:01:01,500"
     long = [dz.Word(i * 0.5, i * 0.5 + 0.4, " word", "SPEAKER_00") for i in range(40)]
-    for block in dz._srt(long).strip().split("\n\n"):
-        start, end = [dz_time(x) for x in block.splitlines()[1].split(" --> ")]
+    long_srt = dz._srt(long)
+    for (start, end), block in zip(parse_srt_times(long_srt), long_srt.strip().split("\n\n")):
         assert end - start <= dz.SRT_MAX_CUE_S and len(block.splitlines()[2]) <= dz.SRT_MAX_CHARS + 12
-
-
-def dz_time(text: str) -> float:
-    h, m, rest = text.split(":")
-    s, ms = rest.split(",")
-    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
 
 
 def test_timeline_draws_one_colour_per_speaker(fixed, tmp_path):

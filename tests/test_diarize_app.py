@@ -12,6 +12,7 @@ import soundfile as sf
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
+from browser import audio_block, tab, upload_audio, wait_for_audio_value
 from conftest import DATA, EXAMPLES
 from pipelines.diarize import read_rttm
 
@@ -85,12 +86,11 @@ def test_api_bad_audio_then_keeps_serving(client, tmp_path):
 
 @pytest.mark.browser
 def test_browser_upload_timeline_transcript_rename_and_rttm(page, artifacts):
-    page.get_by_role("tab", name="Diarize").click()
+    tab(page, "Diarize")
     panel = page.locator("#diarize-timeline").locator("xpath=ancestor::div[contains(@class,'tabitem')]").first
-    panel.locator("input[type=file]").first.set_input_files(str(SAMPLE))
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid=download-link]')]
-                 .some(a => (a.href || '').includes('/gradio_api/file=') && a.href.includes('sample'))""")
+    block = audio_block(page, "Audio: record or upload", within=panel)
+    upload_audio(page, block, SAMPLE)
+    assert "sample" in wait_for_audio_value(block)
     page.get_by_role("button", name="Find speakers").click()
     transcript = page.locator("#diarize-transcript textarea")
     page.wait_for_function("() => (document.querySelector('#diarize-transcript textarea')?.value || '')"

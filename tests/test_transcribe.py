@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, librivox_clips
+from conftest import EXAMPLES, assert_monotonic, librivox_clips, parse_srt_times
 from pipelines import subtitles
 from pipelines.audio import load_audio
 from pipelines.registry import ModelUnavailable
@@ -25,7 +25,6 @@ TINY = "whisper-tiny.en"
 BASE = "whisper-base"
 GERMAN = "Guten Morgen, ich heiße Anna. Heute ist das Wetter schön und wir gehen mit den Kindern in den Park."
 
-SRT_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)$")
 VTT_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d):(\d\d)\.(\d\d\d)$")
 
 
@@ -52,26 +51,6 @@ def german_wav(tmp_path_factory):
     out = tmp_path_factory.mktemp("de") / "german.wav"
     subprocess.run([exe, "-v", "de", "-s", "125", "-w", str(out), GERMAN], check=True, capture_output=True)
     return out
-
-
-def parse_srt_times(text: str) -> list[tuple[float, float]]:
-    times = []
-    for block in text.strip().split("\n\n"):
-        lines = block.split("\n")
-        assert lines[0].strip().isdigit(), block
-        m = SRT_TIME.match(lines[1])
-        assert m, lines[1]
-        g = [int(x) for x in m.groups()]
-        times.append((g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000))
-        assert len(lines) >= 3 and lines[2].strip(), block
-    return times
-
-
-def assert_monotonic(times, duration):
-    last = 0.0
-    for start, end in times:
-        assert last <= start <= end <= duration + 0.01, (times, duration)
-        last = start
 
 
 # --- subtitle writers ---------------------------------------------------------------------

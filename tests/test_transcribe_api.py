@@ -12,8 +12,7 @@ import soundfile as sf
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import EXAMPLES, SPEECH_WAV, librivox_clips
-from test_transcribe import parse_srt_times, assert_monotonic
+from conftest import EXAMPLES, SPEECH_WAV, assert_monotonic, librivox_clips, parse_srt_times
 
 REF = "And mister John Dashwood had then leisure to consider how much there might be prudently in his power to do for them"
 

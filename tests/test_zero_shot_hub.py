@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 from gradio_client import handle_file
 
-from conftest import EXAMPLES
-from test_classify_hub import model_root  # noqa: F401  (fixture: AUDIO_STUDIO_MODEL_DIRS for this module)
+from conftest import EXAMPLES, build_tiny_ast
 
 
 def build_tiny_clap(path):
@@ -41,7 +40,7 @@ def build_tiny_clap(path):
 
 
 @pytest.fixture(scope="module")
-def tiny_clap(model_root):  # noqa: F811
+def tiny_clap(model_root):
     return build_tiny_clap(model_root / "tiny-clap")
 
 
@@ -62,9 +61,7 @@ def test_tiny_random_clap_runs_through_the_hub_code_path(client, tiny_clap):
     assert {c["label"] for c in scores["confidences"]} == {"a", "b"} and "tiny-clap" in summary
 
 
-def test_an_audio_classifier_is_not_a_clap_model(client, model_root):  # noqa: F811
-    from test_classify_hub import build_tiny_ast
-
+def test_an_audio_classifier_is_not_a_clap_model(client, model_root):
     ast = build_tiny_ast(model_root / "tiny-ast-for-zero-shot")
     from gradio_client.exceptions import AppError
 
