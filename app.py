@@ -2,7 +2,7 @@
 
 ``python app.py`` serves on http://127.0.0.1:7860. ``build_app(settings)`` returns the
 ``gr.Blocks`` without launching it (tests, notebooks, other servers). No model is loaded
-at start-up: each loads on first use through ``pipelines.registry``.
+at start-up: each loads on first use through ``pipelines.core.registry``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import traceback  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from pipelines import hub  # noqa: E402
-from pipelines.memory import tune_malloc  # noqa: E402
-from pipelines.config import Settings  # noqa: E402
-from pipelines.registry import REGISTRY  # noqa: E402
+from pipelines.core import hub  # noqa: E402
+from pipelines.core.config import Settings  # noqa: E402
+from pipelines.core.memory import tune_malloc  # noqa: E402
+from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES  # noqa: E402
 from tabs.common import TabContext  # noqa: E402
 
@@ -62,8 +62,10 @@ def engines_status_markdown(settings: Settings | None = None) -> str:
         name = spec.title.split(" (")[0]
         state = " (loaded)" if REGISTRY.is_loaded(spec.key) else "" if ok else f" (unavailable: {reason})"
         by_task.setdefault(spec.task, []).append(name + state)
-    lines = ["**Offline engines on this server:** " + " · ".join(
-        f"*{task}*: {', '.join(names)}" for task, names in by_task.items())]
+    lines = [
+        "**Offline engines on this server:** "
+        + " · ".join(f"*{task}*: {', '.join(names)}" for task, names in by_task.items())
+    ]
     n_hub = sum(1 for s in REGISTRY.specs() if s.engine == "hub")
     hub_line = (
         f"**Model hub:** reachable ({status.reason}); {n_hub} hub models can be used."
@@ -140,7 +142,7 @@ def _warm_up() -> None:
     try:
         import numpy as np
 
-        from pipelines.plots import plot_heatmap
+        from pipelines.formats.plots import plot_heatmap
 
         plot_heatmap(np.zeros((8, 8), dtype=np.float32), 1.0, title="warm-up").canvas.draw()
     except Exception:  # warm-up is an optimisation only
@@ -152,14 +154,30 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p = argparse.ArgumentParser(description="Audio AI Studio web app. Each flag also reads AUDIO_STUDIO_<FLAG>.")
     p.add_argument("--host", default=s.host, help=f"interface to listen on (default {s.host}; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=s.port, help=f"port (default {s.port})")
-    p.add_argument("--share", action=argparse.BooleanOptionalAction, default=s.share,
-                   help="create a temporary public link (needs internet)")
-    p.add_argument("--auth", default=s.auth, metavar="USER:PASSWORD", help="ask for this login (protects a shared link)")
-    p.add_argument("--max-upload-mb", type=float, default=s.max_upload_mb, help=f"largest upload (default {s.max_upload_mb:g})")
-    p.add_argument("--max-seconds", type=float, default=s.max_seconds,
-                   help=f"longest audio accepted, in seconds (default {s.max_seconds:g})")
-    p.add_argument("--offline", action=argparse.BooleanOptionalAction, default=s.offline,
-                   help="never touch the model hub; use bundled engines only")
+    p.add_argument(
+        "--share",
+        action=argparse.BooleanOptionalAction,
+        default=s.share,
+        help="create a temporary public link (needs internet)",
+    )
+    p.add_argument(
+        "--auth", default=s.auth, metavar="USER:PASSWORD", help="ask for this login (protects a shared link)"
+    )
+    p.add_argument(
+        "--max-upload-mb", type=float, default=s.max_upload_mb, help=f"largest upload (default {s.max_upload_mb:g})"
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=s.max_seconds,
+        help=f"longest audio accepted, in seconds (default {s.max_seconds:g})",
+    )
+    p.add_argument(
+        "--offline",
+        action=argparse.BooleanOptionalAction,
+        default=s.offline,
+        help="never touch the model hub; use bundled engines only",
+    )
     a = p.parse_args(argv)
     s.host, s.port, s.share, s.auth = a.host, a.port, a.share, a.auth
     s.max_upload_mb, s.max_seconds, s.offline = a.max_upload_mb, a.max_seconds, a.offline
@@ -182,8 +200,11 @@ def main(argv: list[str] | None = None) -> None:
         if settings.share_url:
             print(f"Public share link (temporary): {demo.share_url}", flush=True)
         else:
-            print("Could not create a public share link (is this machine offline?). "
-                  f"The app is served locally only, at {demo.local_url}", flush=True)
+            print(
+                "Could not create a public share link (is this machine offline?). "
+                f"The app is served locally only, at {demo.local_url}",
+                flush=True,
+            )
     try:
         demo.block_thread()
     except KeyboardInterrupt:

@@ -26,9 +26,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines import birdnet, classify, yamnet, zero_shot  # noqa: E402
-from pipelines.audio import AudioInput, load_audio  # noqa: E402
-from pipelines.registry import REGISTRY  # noqa: E402
+from pipelines import (
+    classify,
+    zero_shot,  # noqa: E402
+)
+from pipelines.core.audio import AudioInput, load_audio  # noqa: E402
+from pipelines.core.registry import REGISTRY  # noqa: E402
+from pipelines.engines import birdnet, yamnet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,16 +77,33 @@ def main() -> None:
     print(f"  load BirdNET TFLite            {once(lambda: REGISTRY.get(birdnet.MODEL_KEY)):7.3f} s")
     print(f"  load MiniLM sentence model     {once(lambda: REGISTRY.get(zero_shot.EMBEDDER_KEY)):7.3f} s")
     emb = REGISTRY.get(zero_shot.EMBEDDER_KEY)
-    print(f"  embed 521 AudioSet names       {once(lambda: emb.encode(list(yamnet.class_names()))):7.3f} s"
-          " (then cached in memory and on disk)")
+    print(
+        f"  embed 521 AudioSet names       {once(lambda: emb.encode(list(yamnet.class_names()))):7.3f} s"
+        " (then cached in memory and on disk)"
+    )
     print(f"  load Whisper base              {once(lambda: classify.get_whisper(classify.LANGUAGE_MODEL_KEY)):7.3f} s")
 
     model = REGISTRY.get(yamnet.MODEL_KEY)
     patches = yamnet.log_mel_patches(y16)
     t_front = best_time(lambda: yamnet.log_mel_patches(y16), a.repeats)
-    t_librosa = best_time(lambda: librosa.feature.melspectrogram(
-        y=y16, sr=16000, n_fft=512, hop_length=160, win_length=400, window="hann", center=False, power=1.0,
-        n_mels=64, fmin=125, fmax=7500, htk=True, norm=None), a.repeats)
+    t_librosa = best_time(
+        lambda: librosa.feature.melspectrogram(
+            y=y16,
+            sr=16000,
+            n_fft=512,
+            hop_length=160,
+            win_length=400,
+            window="hann",
+            center=False,
+            power=1.0,
+            n_mels=64,
+            fmin=125,
+            fmax=7500,
+            htk=True,
+            norm=None,
+        ),
+        a.repeats,
+    )
     t_engine = best_time(lambda: model.logits(patches), a.repeats)
     t_yamnet = best_time(lambda: classify.classify(audio, "sound-events"), a.repeats)
     t_zero = best_time(lambda: zero_shot.zero_shot(audio, zero_shot.SEED_LABELS, engine="offline"), a.repeats)
@@ -102,8 +123,10 @@ def main() -> None:
     for name, ours, ref_name, ref in rows:
         print(f"  {name:34s} {ours:7.3f} s   ratio {ours / ref:5.2f} vs {ref_name} ({ref:.3f} s)")
     print(f"  {'spoken language (Whisper base)':34s} {t_lang:7.3f} s")
-    print(f"\nbars: YAMNet whole {t_yamnet:.3f} s <= 0.2 s: {'PASS' if t_yamnet <= 0.2 else 'FAIL'}; "
-          f"offline zero-shot {t_zero:.3f} s <= 0.5 s: {'PASS' if t_zero <= 0.5 else 'FAIL'}")
+    print(
+        f"\nbars: YAMNet whole {t_yamnet:.3f} s <= 0.2 s: {'PASS' if t_yamnet <= 0.2 else 'FAIL'}; "
+        f"offline zero-shot {t_zero:.3f} s <= 0.5 s: {'PASS' if t_zero <= 0.5 else 'FAIL'}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,18 +24,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
-from pipelines import music_check  # noqa: E402
-from pipelines.audio import load_audio  # noqa: E402
 from pipelines.compose import ComposeOptions, compose  # noqa: E402
-from pipelines.composer import compose_piece, write_midi  # noqa: E402
-from pipelines.registry import REGISTRY  # noqa: E402
-from pipelines.soundfont import SOUNDFONT_KEY, add_reverb, render_piece  # noqa: E402
+from pipelines.core.audio import load_audio  # noqa: E402
+from pipelines.core.registry import REGISTRY  # noqa: E402
+from pipelines.dsp import music as music_check  # noqa: E402
+from pipelines.engines.rule_composer import compose_piece, write_midi  # noqa: E402
+from pipelines.engines.soundfont import SOUNDFONT_KEY, add_reverb, render_piece  # noqa: E402
 
 PROMPTS = [
-    "calm lo-fi piano", "upbeat synth pop", "sad strings", "epic orchestral with drums",
-    "smooth jazz with saxophone", "happy folk guitar in G major", "dreamy ambient pad", "rock guitar 140 bpm",
+    "calm lo-fi piano",
+    "upbeat synth pop",
+    "sad strings",
+    "epic orchestral with drums",
+    "smooth jazz with saxophone",
+    "happy folk guitar in G major",
+    "dreamy ambient pad",
+    "rock guitar 140 bpm",
 ]
 
 
@@ -82,18 +87,36 @@ def main() -> None:
             result = compose(prompt, args.seconds, "composer", ComposeOptions(seed=seed), out)
             full = time.perf_counter() - t4
             heard = music_check.listen(audio, sr)
-            rows.append(dict(prompt=prompt, seed=seed, compose=t1 - t0, render=t2 - t1, reverb=t3 - t2, raw=raw,
-                             full=full, bpm=piece.plan.bpm, heard_bpm=heard.bpm, key=piece.plan.key_name,
-                             heard_key=heard.key_name, key_score=heard.key_score, pulse=heard.pulse,
-                             lufs=result.loudness_lufs))
+            rows.append(
+                dict(
+                    prompt=prompt,
+                    seed=seed,
+                    compose=t1 - t0,
+                    render=t2 - t1,
+                    reverb=t3 - t2,
+                    raw=raw,
+                    full=full,
+                    bpm=piece.plan.bpm,
+                    heard_bpm=heard.bpm,
+                    key=piece.plan.key_name,
+                    heard_key=heard.key_name,
+                    key_score=heard.key_score,
+                    pulse=heard.pulse,
+                    lufs=result.loudness_lufs,
+                )
+            )
 
-    print(f"\n{'prompt':30s} seed   BPM  heard  ok  key          heard key    tonal pulse  "
-          f"notes+render  raw tsf  whole compose()")
+    print(
+        f"\n{'prompt':30s} seed   BPM  heard  ok  key          heard key    tonal pulse  "
+        f"notes+render  raw tsf  whole compose()"
+    )
     for r in rows:
         ok = music_check.tempo_matches(r["heard_bpm"], r["bpm"])
-        print(f"{r['prompt']:30s} {r['seed']:4d} {r['bpm']:5.0f} {r['heard_bpm']:6.1f} {'yes' if ok else 'NO ':3s} "
-              f"{r['key']:12s} {r['heard_key']:12s} {r['key_score']:5.2f} {r['pulse']:5.2f}  "
-              f"{r['compose'] + r['render'] + r['reverb']:8.2f} s {r['raw']:7.2f} s {r['full']:8.2f} s")
+        print(
+            f"{r['prompt']:30s} {r['seed']:4d} {r['bpm']:5.0f} {r['heard_bpm']:6.1f} {'yes' if ok else 'NO ':3s} "
+            f"{r['key']:12s} {r['heard_key']:12s} {r['key_score']:5.2f} {r['pulse']:5.2f}  "
+            f"{r['compose'] + r['render'] + r['reverb']:8.2f} s {r['raw']:7.2f} s {r['full']:8.2f} s"
+        )
 
     make = [r["compose"] + r["render"] + r["reverb"] for r in rows]
     raw = [r["raw"] for r in rows]
@@ -102,17 +125,25 @@ def main() -> None:
     exact = [abs(r["heard_bpm"] - r["bpm"]) <= 0.05 * r["bpm"] for r in rows]
     key_ok = [r["heard_key"] == r["key"] for r in rows]
     print(f"\nSpeed, {args.seconds:g} s of music ({len(rows)} pieces):")
-    print(f"  compose + render + reverb: median {statistics.median(make):.2f} s, max {max(make):.2f} s "
-          f"(bar <= 3 s: {'PASS' if max(make) <= 3 else 'FAIL'}); real-time factor {statistics.median(make) / args.seconds:.4f}")
+    print(
+        f"  compose + render + reverb: median {statistics.median(make):.2f} s, max {max(make):.2f} s "
+        f"(bar <= 3 s: {'PASS' if max(make) <= 3 else 'FAIL'}); real-time factor {statistics.median(make) / args.seconds:.4f}"
+    )
     render = [r["render"] for r in rows]
-    print(f"  raw tinysoundfont Sequencer playing the same MIDI file: median {statistics.median(raw):.2f} s; "
-          f"our render loop alone: median {statistics.median(render):.2f} s "
-          f"(ours / raw = {statistics.median(render) / statistics.median(raw):.2f}x; "
-          f"with composing and reverb {statistics.median(make) / statistics.median(raw):.2f}x)")
-    print(f"  whole compose() (+ loudness, WAV, MIDI, picture, librosa check): median {statistics.median(full):.2f} s, "
-          f"max {max(full):.2f} s")
-    print(f"Tempo: {sum(tempo_ok)}/{len(rows)} within 5% of the chosen tempo or its double/half "
-          f"({sum(exact)}/{len(rows)} at the chosen tempo itself)")
+    print(
+        f"  raw tinysoundfont Sequencer playing the same MIDI file: median {statistics.median(raw):.2f} s; "
+        f"our render loop alone: median {statistics.median(render):.2f} s "
+        f"(ours / raw = {statistics.median(render) / statistics.median(raw):.2f}x; "
+        f"with composing and reverb {statistics.median(make) / statistics.median(raw):.2f}x)"
+    )
+    print(
+        f"  whole compose() (+ loudness, WAV, MIDI, picture, librosa check): median {statistics.median(full):.2f} s, "
+        f"max {max(full):.2f} s"
+    )
+    print(
+        f"Tempo: {sum(tempo_ok)}/{len(rows)} within 5% of the chosen tempo or its double/half "
+        f"({sum(exact)}/{len(rows)} at the chosen tempo itself)"
+    )
     print(f"Key: {sum(key_ok)}/{len(rows)} pieces where librosa's chroma finds exactly the chosen key")
     lufs = [r["lufs"] for r in rows]
     print(f"Loudness: {min(lufs):.1f} to {max(lufs):.1f} LUFS (target -14)")
@@ -124,9 +155,11 @@ def main() -> None:
     if speech:
         ks = [h.key_score for h in speech]
         ps = [h.pulse for h in speech]
-        print(f"Music vs speech: tonality (key-profile correlation) music median "
-              f"{statistics.median(r['key_score'] for r in rows):.2f} vs speech {statistics.median(ks):.2f}; "
-              f"pulse clarity music {statistics.median(r['pulse'] for r in rows):.2f} vs speech {statistics.median(ps):.2f}")
+        print(
+            f"Music vs speech: tonality (key-profile correlation) music median "
+            f"{statistics.median(r['key_score'] for r in rows):.2f} vs speech {statistics.median(ks):.2f}; "
+            f"pulse clarity music {statistics.median(r['pulse'] for r in rows):.2f} vs speech {statistics.median(ps):.2f}"
+        )
 
     musicgen_figure()
 
@@ -143,7 +176,7 @@ def musicgen_figure() -> None:
     except Exception:
         print("MusicGen small: weights not in the local cache and the hub is not reachable here: not measured.")
         return
-    from pipelines import musicgen
+    from pipelines.engines import musicgen
 
     key = musicgen.model_key(folder)  # the cached snapshot, through the same code as the hub model
     seconds = 5.0

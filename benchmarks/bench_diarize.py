@@ -22,12 +22,11 @@ import time
 
 THREADS = 2
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
-from _common import ROOT, proc_mb
-
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
-
 from eval_diarize import conversation  # noqa: E402  (same folder)
+
+from _common import ROOT, proc_mb
 
 SAMPLE = ROOT / "tests" / "data" / "pyannote" / "sample.wav"
 
@@ -45,15 +44,15 @@ def best_of(fn, repeats: int = 3) -> tuple[float, float]:
 
 def seed_way(y: np.ndarray, window_s: float = 1.5, step_s: float = 0.25) -> np.ndarray:
     """DESIGN.md's measured recipe as first written: VAD, then embed_utterance per window."""
-    from pipelines.diarize import REGISTRY, ENCODER_KEY
-    from pipelines.vad import speech_regions
+    from pipelines.diarize import ENCODER_KEY, REGISTRY
+    from pipelines.engines.silero_vad import speech_regions
 
     encoder = REGISTRY.get(ENCODER_KEY)
     embeds = []
     for a, b in speech_regions(y):
         t = a
         while t + window_s <= b or t == a:
-            embeds.append(encoder.embed_utterance(y[int(t * 16000):int((t + window_s) * 16000)]))
+            embeds.append(encoder.embed_utterance(y[int(t * 16000) : int((t + window_s) * 16000)]))
             t += step_s
     return np.array(embeds)
 
@@ -87,21 +86,27 @@ def main() -> None:
     long = conversation(180.0)
     diarize(sample)  # warm-up
     print(f"threads: {torch.get_num_threads()} (torch), cores seen: {os.cpu_count()}")
-    for name, y, opts in (("sample.wav 30 s, auto", sample, DiarizeOptions()),
-                          ("sample.wav 30 s, 2 given", sample, DiarizeOptions(num_speakers=2)),
-                          ("conversation 180 s, auto", long, DiarizeOptions())):
-        t, cpu = best_of(lambda: diarize(y, options=opts))
-        print(f"  bundled diarization, {name:26s}: {t:6.2f} s  RTF {t / (len(y) / 16000):.3f}  "
-              f"(CPU {cpu:.2f} s = {cpu / THREADS / (len(y) / 16000):.3f} of 2 cores x audio time)")
+    for name, y, opts in (
+        ("sample.wav 30 s, auto", sample, DiarizeOptions()),
+        ("sample.wav 30 s, 2 given", sample, DiarizeOptions(num_speakers=2)),
+        ("conversation 180 s, auto", long, DiarizeOptions()),
+    ):
+        t, cpu = best_of(lambda y=y, opts=opts: diarize(y, options=opts))
+        print(
+            f"  bundled diarization, {name:26s}: {t:6.2f} s  RTF {t / (len(y) / 16000):.3f}  "
+            f"(CPU {cpu:.2f} s = {cpu / THREADS / (len(y) / 16000):.3f} of 2 cores x audio time)"
+        )
     t_ours, _ = best_of(lambda: diarize(sample, options=DiarizeOptions(num_speakers=2)))
     t_seed, _ = best_of(lambda: seed_way(sample), repeats=1)
-    print(f"  seed way (embed_utterance per window, embeddings only), sample.wav: {t_seed:6.2f} s  "
-          f"RTF {t_seed / 30:.3f}")
-    print(f"  speed-up of the whole bundled diarization over the seed way's embeddings alone: "
-          f"{t_seed / t_ours:.1f}x")
+    print(
+        f"  seed way (embed_utterance per window, embeddings only), sample.wav: {t_seed:6.2f} s  RTF {t_seed / 30:.3f}"
+    )
+    print(f"  speed-up of the whole bundled diarization over the seed way's embeddings alone: {t_seed / t_ours:.1f}x")
     idle, busy = peak_mb("load"), peak_mb("diarize")
-    print(f"peak RSS: models loaded {idle:.0f} MB; after diarizing 180 s {busy:.0f} MB "
-          f"(+{busy - idle:.0f} MB for the work)")
+    print(
+        f"peak RSS: models loaded {idle:.0f} MB; after diarizing 180 s {busy:.0f} MB "
+        f"(+{busy - idle:.0f} MB for the work)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipelines import speak as sp  # noqa: E402
-from pipelines.registry import REGISTRY  # noqa: E402
-from pipelines.tts_engines import PIPER_SPEC, _espeak_binary  # noqa: E402
+from pipelines.core.registry import REGISTRY  # noqa: E402
+from pipelines.engines.tts import PIPER_SPEC, _espeak_binary  # noqa: E402
 
 REPEATS = 5
 ONE_SENTENCE = "The quick brown fox jumps over the lazy dog."
@@ -62,8 +62,9 @@ def main() -> None:
 
     stock = PiperVoice.load(str(model_path()), config_path=str(config_path()))  # onnxruntime defaults
     raw_piper(ONE_SENTENCE, stock)
-    ours, raw, raw_stock = median_times(lambda: sp.speak(sp.SAMPLE_TEXT), lambda: raw_piper(sp.SAMPLE_TEXT),
-                                        lambda: raw_piper(sp.SAMPLE_TEXT, stock))
+    ours, raw, raw_stock = median_times(
+        lambda: sp.speak(sp.SAMPLE_TEXT), lambda: raw_piper(sp.SAMPLE_TEXT), lambda: raw_piper(sp.SAMPLE_TEXT, stock)
+    )
     print(f"Piper, {len(sp.SAMPLE_TEXT)} chars -> {paragraph.duration:.1f} s of speech")
     print(f"  RTF (pipeline: split, synthesise, pauses)   {ours / paragraph.duration:.3f}   (bar <= 0.2)")
     print(f"  RTF (raw synthesize_wav, our session)       {raw / paragraph.duration:.3f}")
@@ -71,28 +72,39 @@ def main() -> None:
     print(f"  pipeline / raw time {ours / raw:.2f}x; pipeline / stock Piper {ours / raw_stock:.2f}x")
 
     firsts = []
-    _, raw_first = median_times(lambda: firsts.append(sp.speak(ONE_SENTENCE).first_audio_seconds),
-                                lambda: next(iter(REGISTRY.get(PIPER_SPEC.key).synthesize(ONE_SENTENCE))))
+    _, raw_first = median_times(
+        lambda: firsts.append(sp.speak(ONE_SENTENCE).first_audio_seconds),
+        lambda: next(iter(REGISTRY.get(PIPER_SPEC.key).synthesize(ONE_SENTENCE))),
+    )
     first = statistics.median(firsts)
-    print(f"Time to first audio, one sentence, warm Piper: {first:.3f} s (bar <= 1 s); raw engine {raw_first:.3f} s;"
-          f" ratio {first / raw_first:.2f}x")
+    print(
+        f"Time to first audio, one sentence, warm Piper: {first:.3f} s (bar <= 1 s); raw engine {raw_first:.3f} s;"
+        f" ratio {first / raw_first:.2f}x"
+    )
 
     if _espeak_binary():
         ko = sp.speak(sp.SAMPLE_TEXT_KO, "espeak", "ko")
-        ours_ko, raw_ko = median_times(lambda: sp.speak(sp.SAMPLE_TEXT_KO, "espeak", "ko"),
-                                       lambda: raw_espeak(sp.SAMPLE_TEXT_KO))
-        print(f"espeak-ng Korean: RTF {ours_ko / ko.duration:.3f} (raw binary {raw_ko / ko.duration:.3f}; "
-              f"pipeline / raw {ours_ko / raw_ko:.2f}x)")
+        ours_ko, raw_ko = median_times(
+            lambda: sp.speak(sp.SAMPLE_TEXT_KO, "espeak", "ko"), lambda: raw_espeak(sp.SAMPLE_TEXT_KO)
+        )
+        print(
+            f"espeak-ng Korean: RTF {ours_ko / ko.duration:.3f} (raw binary {raw_ko / ko.duration:.3f}; "
+            f"pipeline / raw {ours_ko / raw_ko:.2f}x)"
+        )
 
     check = sp.listening_check(paragraph.audio, paragraph.sr, paragraph.text, paragraph.voice.language)
     c = check.comparison
-    print(f"Round-trip WER, Piper Joe -> {check.model}, fixed paragraph ({c.reference_words} words): "
-          f"{c.wer:.1%} (CER {c.cer:.1%}; {c.substitutions} sub, {c.deletions} del, {c.insertions} ins)")
+    print(
+        f"Round-trip WER, Piper Joe -> {check.model}, fixed paragraph ({c.reference_words} words): "
+        f"{c.wer:.1%} (CER {c.cer:.1%}; {c.substitutions} sub, {c.deletions} del, {c.insertions} ins)"
+    )
     print(f"  heard: {check.transcript}")
     if _espeak_binary():
         ko_check = sp.listening_check(ko.audio, ko.sr, ko.text, "ko")
-        print(f"Round-trip espeak-ng Korean -> {ko_check.model}: WER {ko_check.wer:.1%}, "
-              f"CER {ko_check.comparison.cer:.1%} (espeak's Korean is hard to understand)")
+        print(
+            f"Round-trip espeak-ng Korean -> {ko_check.model}: WER {ko_check.wer:.1%}, "
+            f"CER {ko_check.comparison.cer:.1%} (espeak's Korean is hard to understand)"
+        )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ RAW_BASE = """
 import sys, soundfile as sf
 sys.path.insert(0, {root!r})
 from faster_whisper import WhisperModel
-from pipelines.whisper_models import base_model_path
+from pipelines.engines.whisper import base_model_path
 m = WhisperModel(str(base_model_path()), device="cpu", compute_type="int8", cpu_threads={threads})
 x, _ = sf.read({wav!r}, dtype="float32")
 list(m.transcribe(x, language="en", beam_size=5, vad_filter=True, word_timestamps=True)[0])
@@ -81,10 +81,10 @@ class InProcessApp:
     """The whole app served from this process (as tests/conftest.py does), offline."""
 
     def __init__(self):
-        import app as app_module
         from gradio_client import Client
 
-        from pipelines.config import Settings
+        import app as app_module
+        from pipelines.core.config import Settings
 
         settings = Settings(offline=True, port=free_port(), output_dir=Path(tempfile.mkdtemp(prefix="bench-out-")))
         self.demo = app_module.build_app(settings)
@@ -103,8 +103,13 @@ class AppServer:
     def __init__(self):
         self.port = free_port()
         env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", AUDIO_STUDIO_CPU_THREADS=str(THREADS))
-        self.proc = subprocess.Popen([sys.executable, "app.py", "--offline", "--port", str(self.port)], cwd=ROOT,
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "app.py", "--offline", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{self.port}/"
         wait_http_200(url, self.proc)
         from gradio_client import Client
@@ -119,7 +124,7 @@ class AppServer:
 
 
 def bench_speed(wav: Path, audio: np.ndarray, repeats: int) -> bool:
-    from pipelines.whisper_models import get_whisper
+    from pipelines.engines.whisper import get_whisper
 
     app = InProcessApp()
     model = get_whisper("whisper-tiny.en")  # the WhisperModel the app uses (int8, THREADS threads)
@@ -141,22 +146,36 @@ def bench_speed(wav: Path, audio: np.ndarray, repeats: int) -> bool:
     d, e = statistics.median(direct), statistics.median(end_to_end)
     rtf, overhead = d / SECONDS, e / d - 1
     min_overhead = min(end_to_end) / min(direct) - 1
-    print(f"30 s of speech, Whisper tiny.en int8, {THREADS} threads, {repeats} alternating runs (medians); "
-          f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs:")
+    print(
+        f"30 s of speech, Whisper tiny.en int8, {THREADS} threads, {repeats} alternating runs (medians); "
+        f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs:"
+    )
     print(f"  faster-whisper direct: {d:.2f} s  RTF {rtf:.3f}   (runs: {', '.join(f'{x:.2f}' for x in direct)})")
-    print(f"  app end to end (HTTP): {e:.2f} s  RTF {e / SECONDS:.3f}   (runs: {', '.join(f'{x:.2f}' for x in end_to_end)})")
+    print(
+        f"  app end to end (HTTP): {e:.2f} s  RTF {e / SECONDS:.3f}   (runs: {', '.join(f'{x:.2f}' for x in end_to_end)})"
+    )
     cd, ca = statistics.median(cpu_direct), statistics.median(cpu_app)
-    print(f"  CPU seconds (all threads, less disturbed by other load): direct {cd:.2f}, app {ca:.2f}, "
-          f"app / direct {ca / cd:.3f} ({ca / cd - 1:+.1%})")
-    print(f"  app / direct: medians {e / d:.3f} ({overhead:+.1%}), minimums {min_overhead + 1:.3f} ({min_overhead:+.1%})")
-    print(f"  bars: RTF <= 0.10 "
-          f"{'PASS' if e / SECONDS <= 0.10 else 'FAIL'} (app), overhead <= +10% {'PASS' if overhead <= 0.10 else 'FAIL'}")
+    print(
+        f"  CPU seconds (all threads, less disturbed by other load): direct {cd:.2f}, app {ca:.2f}, "
+        f"app / direct {ca / cd:.3f} ({ca / cd - 1:+.1%})"
+    )
+    print(
+        f"  app / direct: medians {e / d:.3f} ({overhead:+.1%}), minimums {min_overhead + 1:.3f} ({min_overhead:+.1%})"
+    )
+    print(
+        f"  bars: RTF <= 0.10 "
+        f"{'PASS' if e / SECONDS <= 0.10 else 'FAIL'} (app), overhead <= +10% {'PASS' if overhead <= 0.10 else 'FAIL'}"
+    )
     return e / SECONDS <= 0.10 and overhead <= 0.10
 
 
 def bench_memory(wav: Path) -> bool:
-    raw = subprocess.run([sys.executable, "-c", RAW_BASE.format(root=str(ROOT), threads=THREADS, wav=str(wav))],
-                         capture_output=True, text=True, check=True)
+    raw = subprocess.run(
+        [sys.executable, "-c", RAW_BASE.format(root=str(ROOT), threads=THREADS, wav=str(wav))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     raw_mb = float(raw.stdout.strip().splitlines()[-1])
     app = AppServer()
     try:
@@ -171,8 +190,10 @@ def bench_memory(wav: Path) -> bool:
         app.close()
     print("Peak resident memory (VmHWM):")
     print(f"  bare faster-whisper process with base: {raw_mb:.0f} MB")
-    print(f"  app idle {idle:.0f} MB at its first HTTP 200, {idle_warm:.0f} MB after its warm-up; app after 30 s with Whisper base: {base_peak:.0f} MB "
-          f"({base_peak / raw_mb:.2f}x bare); bar <= 700 MB {'PASS' if base_peak <= 700 else 'FAIL'}")
+    print(
+        f"  app idle {idle:.0f} MB at its first HTTP 200, {idle_warm:.0f} MB after its warm-up; app after 30 s with Whisper base: {base_peak:.0f} MB "
+        f"({base_peak / raw_mb:.2f}x bare); bar <= 700 MB {'PASS' if base_peak <= 700 else 'FAIL'}"
+    )
     print(f"  app after also running the default 'auto' (base + tiny.en loaded): {both_peak:.0f} MB")
     return base_peak <= 700
 
@@ -184,13 +205,13 @@ def long_recording(minutes: float, tmp: Path, sr: int, channels: int, ext: str) 
     n = int(minutes * 60 * 16000)
     x = np.tile(one, n // len(one) + 1)[:n]
     if sr != 16000:
-        from pipelines.audio import resample_array
+        from pipelines.core.audio import resample_array
 
         x = resample_array(x, 16000, sr)
     path = tmp / f"long-{sr}-{channels}ch.{ext}"
     with sf.SoundFile(path, "w", sr, channels, format=ext.upper()) as f:
         for start in range(0, len(x), sr * 60):  # a minute at a time (MP3 encoding is slow in one go)
-            part = x[start:start + sr * 60]
+            part = x[start : start + sr * 60]
             f.write(np.repeat(part[:, None], channels, 1))
     return path
 
@@ -210,16 +231,18 @@ def bench_long(minutes: float, tmp: Path) -> bool:
         finally:
             app.close()
         decoded = minutes * 60 * sr * channels * 4 / 1e6
-        print(f"{minutes:g} min of speech ({sr / 1000:g} kHz, {channels} ch {ext.upper()}, {path.stat().st_size / 1e6:.0f} MB file, "
-              f"{decoded:.0f} MB decoded as float32) with Whisper base through the app: {elapsed:.0f} s "
-              f"(RTF {elapsed / minutes / 60:.3f}), peak {peak:.0f} MB; bar <= 700 MB {'PASS' if peak <= 700 else 'FAIL'}")
+        print(
+            f"{minutes:g} min of speech ({sr / 1000:g} kHz, {channels} ch {ext.upper()}, {path.stat().st_size / 1e6:.0f} MB file, "
+            f"{decoded:.0f} MB decoded as float32) with Whisper base through the app: {elapsed:.0f} s "
+            f"(RTF {elapsed / minutes / 60:.3f}), peak {peak:.0f} MB; bar <= 700 MB {'PASS' if peak <= 700 else 'FAIL'}"
+        )
         ok &= peak <= 700
         path.unlink()
     return ok
 
 
 def main() -> int:
-    os.environ["AUDIO_STUDIO_CPU_THREADS"] = str(THREADS)  # read when pipelines.whisper_models is imported
+    os.environ["AUDIO_STUDIO_CPU_THREADS"] = str(THREADS)  # read when pipelines.engines.whisper is imported
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--long-minutes", type=float, default=0, help="also measure a long recording (e.g. 30)")

@@ -28,8 +28,8 @@ import librosa.display  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import soundfile as sf  # noqa: E402
 
-from pipelines.audio import load_audio  # noqa: E402
-from pipelines.examples import chord, drum_loop, stereo_sweeps  # noqa: E402
+from pipelines.core.audio import load_audio  # noqa: E402
+from pipelines.dsp.synth import chord, drum_loop, stereo_sweeps  # noqa: E402
 from pipelines.visualize import render  # noqa: E402
 
 SR = 44100
@@ -115,8 +115,10 @@ def main() -> None:
         sf.write(long_, make_clip(args.long_minutes * 60), SR, subtype="PCM_16")
         ours(short, tmp), seed_way(short, tmp)  # warm-up: imports, font cache, numba
         print(f"{'clip':<22}{'ours (s)':>10}{'seed way (s)':>14}{'ratio':>8}")
-        for label, path, repeats in (("30 s stereo 44.1 kHz", short, args.repeats),
-                                     (f"{args.long_minutes:g} min stereo 44.1 kHz", long_, 1)):
+        for label, path, repeats in (
+            ("30 s stereo 44.1 kHz", short, args.repeats),
+            (f"{args.long_minutes:g} min stereo 44.1 kHz", long_, 1),
+        ):
             a = best_of(ours, path, repeats)
             b = best_of(seed_way, path, repeats)
             print(f"{label:<22}{a:>10.2f}{b:>14.2f}{a / b:>8.2f}", flush=True)

@@ -19,7 +19,8 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.diarize import DiarizeOptions, diarization_error_rate as der, diarize, read_rttm  # noqa: E402
+from pipelines.diarize import DiarizeOptions, diarize, read_rttm  # noqa: E402
+from pipelines.diarize import diarization_error_rate as der
 
 SAMPLE = ROOT / "tests" / "data" / "pyannote" / "sample.wav"
 LIBRIVOX = ROOT / "tests" / "data" / "librivox"
@@ -28,7 +29,9 @@ COLLAR = 0.25
 
 def conversation(seconds: float) -> np.ndarray:
     """sample.wav and the LibriVox clips in turn, repeated up to ``seconds``: three voices."""
-    parts = [sf.read(SAMPLE, dtype="float32")[0]] + [sf.read(p, dtype="float32")[0] for p in sorted(LIBRIVOX.glob("*.wav"))]
+    parts = [sf.read(SAMPLE, dtype="float32")[0]] + [
+        sf.read(p, dtype="float32")[0] for p in sorted(LIBRIVOX.glob("*.wav"))
+    ]
     out, i = [], 0
     while sum(map(len, out)) < seconds * 16000:
         out.append(parts[i % len(parts)])
@@ -46,15 +49,21 @@ def main() -> None:
     print(f"sample.wav: {len(y) / sr:.1f} s, reference speakers: {len({t.speaker for t in ref})}")
     for label, opts in (("fixed 2", DiarizeOptions(num_speakers=2)), ("auto", DiarizeOptions())):
         res = diarize(y, sr, opts)
-        print(f"  DER {label:8s} = {100 * der(ref, res.turns):5.1f} %  (collar {COLLAR} s; "
-              f"{len(res.speakers)} speakers; {res.how})")
+        print(
+            f"  DER {label:8s} = {100 * der(ref, res.turns):5.1f} %  (collar {COLLAR} s; "
+            f"{len(res.speakers)} speakers; {res.how})"
+        )
     one = librivox_one_speaker()
     res = diarize(one, 16000, DiarizeOptions())
-    print(f"one-speaker LibriVox ({len(one) / 16000:.1f} s, 5 clips joined), auto: {len(res.speakers)} speaker(s) "
-          f"({res.how})")
-    for label, mix, truth in (("sample + LibriVox reader (54.7 s)", np.concatenate([y, one]), 3),
-                              ("LibriVox reader x4 (98.9 s)", np.tile(one, 4), 1),
-                              ("conversation: sample, reader, sample, ... (180 s)", conversation(180.0), 3)):
+    print(
+        f"one-speaker LibriVox ({len(one) / 16000:.1f} s, 5 clips joined), auto: {len(res.speakers)} speaker(s) "
+        f"({res.how})"
+    )
+    for label, mix, truth in (
+        ("sample + LibriVox reader (54.7 s)", np.concatenate([y, one]), 3),
+        ("LibriVox reader x4 (98.9 s)", np.tile(one, 4), 1),
+        ("conversation: sample, reader, sample, ... (180 s)", conversation(180.0), 3),
+    ):
         r = diarize(mix, 16000, DiarizeOptions())
         print(f"{label}, auto: {len(r.speakers)} speaker(s), truth {truth} ({r.how})")
     for p in sorted(LIBRIVOX.glob("*.wav")):

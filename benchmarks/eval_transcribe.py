@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.audio import load_audio  # noqa: E402
-from pipelines.text_metrics import compare, normalize_text  # noqa: E402
+from pipelines.core.audio import load_audio  # noqa: E402
+from pipelines.engines.whisper import get_whisper  # noqa: E402
+from pipelines.formats.text_metrics import compare, normalize_text  # noqa: E402
 from pipelines.transcribe import SAMPLE_RATE, TranscribeOptions, transcribe  # noqa: E402
-from pipelines.whisper_models import get_whisper  # noqa: E402
 
 BARS = {"whisper-tiny.en": 0.06, "whisper-base": 0.03}
 GERMAN = "Guten Morgen, ich heiße Anna. Heute ist das Wetter schön und wir gehen mit den Kindern in den Park."
@@ -58,8 +58,10 @@ def main() -> int:
         app, raw = pooled(refs, app_hyps), pooled(refs, raw_hyps)
         verdict = "PASS" if app.wer <= bar else "FAIL"
         ok &= app.wer <= bar
-        print(f"{key}: app WER {app.wer:.2%} (CER {app.cer:.2%}); faster-whisper direct WER {raw.wer:.2%}; "
-              f"bar <= {bar:.0%}: {verdict}")
+        print(
+            f"{key}: app WER {app.wer:.2%} (CER {app.cer:.2%}); faster-whisper direct WER {raw.wer:.2%}; "
+            f"bar <= {bar:.0%}: {verdict}"
+        )
 
     exe = shutil.which("espeak-ng")
     if exe:
@@ -70,8 +72,10 @@ def main() -> int:
             t = transcribe(audio, TranscribeOptions(word_timestamps=False))
             tr = transcribe(audio, TranscribeOptions(task="translate", word_timestamps=False))
         top = ", ".join(f"{c} {p:.0%}" for c, p in t.top_languages)
-        print(f"German (espeak-ng, synthetic): detected {top}; WER {compare(GERMAN, t.text).wer:.1%}; "
-              f"translation: {tr.text}")
+        print(
+            f"German (espeak-ng, synthetic): detected {top}; WER {compare(GERMAN, t.text).wer:.1%}; "
+            f"translation: {tr.text}"
+        )
     return 0 if ok else 1
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import librivox_speech, proc_mb as status_mb
+from _common import librivox_speech
+from _common import proc_mb as status_mb
 
 
 def peak_above_now(fn) -> float:
-    from pipelines.memory import release_free_memory
+    from pipelines.core.memory import release_free_memory
 
     release_free_memory()
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
@@ -32,8 +33,8 @@ def peak_above_now(fn) -> float:
 def main() -> int:
     from faster_whisper.transcribe import pad_or_trim
 
-    from pipelines.memory import tune_malloc
-    from pipelines.whisper_models import BASE, get_whisper
+    from pipelines.core.memory import tune_malloc
+    from pipelines.engines.whisper import BASE, get_whisper
 
     tune_malloc()  # as the app does
     model = get_whisper(BASE.key)
@@ -41,14 +42,16 @@ def main() -> int:
     list(model.transcribe(x, language="en")[0])  # warm
     print(f"Whisper base int8 loaded; process RSS {status_mb('VmRSS'):.0f} MB. Peak above that, one 30-s window:")
     features = model.feature_extractor(x)
-    print(f"  encoder only                               +{peak_above_now(lambda: model.encode(pad_or_trim(features[:, :3000]))):4.0f} MB")
+    print(
+        f"  encoder only                               +{peak_above_now(lambda: model.encode(pad_or_trim(features[:, :3000]))):4.0f} MB"
+    )
     for label, kwargs in [
         ("beam search, 1 beam (T = 0)", dict(beam_size=1, temperature=0.0)),
         ("beam search, 5 beams (T = 0, the default)", dict(beam_size=5, temperature=0.0)),
         ("fallback sampling, best_of 5 (T = 0.4)", dict(beam_size=5, best_of=5, temperature=0.4)),
         ("fallback sampling, best_of 2 (T = 0.4)", dict(beam_size=5, best_of=2, temperature=0.4)),
     ]:
-        grew = peak_above_now(lambda: list(model.transcribe(x, language="en", word_timestamps=True, **kwargs)[0]))
+        grew = peak_above_now(lambda kw=kwargs: list(model.transcribe(x, language="en", word_timestamps=True, **kw)[0]))
         print(f"  {label:42s} +{grew:4.0f} MB")
     return 0
 

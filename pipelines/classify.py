@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import birdnet, yamnet
-from .audio import AudioInput, resample_array
-from .hub import hub_status
-from .registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
-from .whisper_models import get_whisper
-from .yamnet import FrameScores
+from pipelines.core.audio import AudioInput, resample_array
+from pipelines.core.errors import UserError
+from pipelines.core.hub import hub_status
+from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
+from pipelines.engines import birdnet, yamnet
+from pipelines.engines.whisper import get_whisper
+from pipelines.formats.scores import FrameScores
 
 LANGUAGE_MODEL_KEY = "whisper-base"
 LANGUAGE_PREFIX = "Spoken language: "
@@ -51,21 +52,55 @@ class Task:
 
 
 TASKS: tuple[Task, ...] = (
-    Task("sound-events", "Sound events (AudioSet, 521 classes): YAMNet, bundled", "yamnet",
-         about="Google's YAMNet, int8, per 0.48 s frame", model_key=yamnet.MODEL_KEY),
-    Task("birds", "Bird species (6,522): BirdNET, bundled, non-commercial licence", "birdnet",
-         about="BirdNET 2.4, per 3 s chunk. " + birdnet.SPEC.note, model_key=birdnet.MODEL_KEY),
-    Task("language", "Spoken language (99): Whisper base, bundled", "language",
-         about="Whisper base's language detection on the first 30 s of speech", model_key=LANGUAGE_MODEL_KEY),
-    Task("keywords", "Keyword spotting (Speech Commands): AST, model hub", "hf", "MIT/ast-finetuned-speech-commands-v2"),
+    Task(
+        "sound-events",
+        "Sound events (AudioSet, 521 classes): YAMNet, bundled",
+        "yamnet",
+        about="Google's YAMNet, int8, per 0.48 s frame",
+        model_key=yamnet.MODEL_KEY,
+    ),
+    Task(
+        "birds",
+        "Bird species (6,522): BirdNET, bundled, non-commercial licence",
+        "birdnet",
+        about="BirdNET 2.4, per 3 s chunk. " + birdnet.SPEC.note,
+        model_key=birdnet.MODEL_KEY,
+    ),
+    Task(
+        "language",
+        "Spoken language (99): Whisper base, bundled",
+        "language",
+        about="Whisper base's language detection on the first 30 s of speech",
+        model_key=LANGUAGE_MODEL_KEY,
+    ),
+    Task(
+        "keywords", "Keyword spotting (Speech Commands): AST, model hub", "hf", "MIT/ast-finetuned-speech-commands-v2"
+    ),
     Task("intent", "Banking intent (MINDS-14): XLS-R 300M, model hub", "hf", "anton-l/xtreme_s_xlsr_300m_minds14"),
-    Task("language-fleurs", "Language ID (FLEURS, 102): Whisper medium, model hub", "hf",
-         "sanchit-gandhi/whisper-medium-fleurs-lang-id"),
-    Task("emotion", "Speech emotion: wav2vec2 XLSR, model hub", "hf",
-         "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition"),
-    Task("audioset-ast", "Sound events (AudioSet, 527 classes): AST, model hub", "hf",
-         "MIT/ast-finetuned-audioset-10-10-0.4593"),
-    Task("music-genre", "Music genre (GTZAN): DistilHuBERT, model hub", "hf", "sanchit-gandhi/distilhubert-finetuned-gtzan"),
+    Task(
+        "language-fleurs",
+        "Language ID (FLEURS, 102): Whisper medium, model hub",
+        "hf",
+        "sanchit-gandhi/whisper-medium-fleurs-lang-id",
+    ),
+    Task(
+        "emotion",
+        "Speech emotion: wav2vec2 XLSR, model hub",
+        "hf",
+        "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
+    ),
+    Task(
+        "audioset-ast",
+        "Sound events (AudioSet, 527 classes): AST, model hub",
+        "hf",
+        "MIT/ast-finetuned-audioset-10-10-0.4593",
+    ),
+    Task(
+        "music-genre",
+        "Music genre (GTZAN): DistilHuBERT, model hub",
+        "hf",
+        "sanchit-gandhi/distilhubert-finetuned-gtzan",
+    ),
     Task("custom", "Any audio-classification model (hub id or local folder)", "hf"),
 )
 TASK_BY_KEY = {t.key: t for t in TASKS}
@@ -77,7 +112,7 @@ def find_task(task: str) -> Task:
     for t in TASKS:
         if needle in (t.key, t.title.lower()):
             return t
-    raise ValueError(f"Unknown task '{task}'. Choose one of: {', '.join(TASK_BY_KEY)}.")
+    raise UserError(f"Unknown task '{task}'. Choose one of: {', '.join(TASK_BY_KEY)}.")
 
 
 # --- hub and local models through transformers ------------------------------------------
@@ -91,21 +126,29 @@ def resolve_model(model_id: str, hf_task: str) -> ModelSpec:
     """The registry entry for a hub model id or an allowed local model folder (registered on first use)."""
     model_id = (model_id or "").strip()
     if not model_id:
-        raise ValueError("Enter a model id from the model hub (for example MIT/ast-finetuned-speech-commands-v2).")
+        raise UserError("Enter a model id from the model hub (for example MIT/ast-finetuned-speech-commands-v2).")
     if model_id.startswith(("/", ".", "~")) or model_id.count("/") > 1:  # a folder, not owner/name
         return _local_spec(Path(os.path.expanduser(model_id)), hf_task)
     if not _MODEL_ID_RE.match(model_id):
-        raise ValueError(f"'{model_id[:100]}' is not a model id: it looks like 'owner/name' "
-                         "(letters, digits, '-', '_' and '.').")
+        raise UserError(
+            f"'{model_id[:100]}' is not a model id: it looks like 'owner/name' (letters, digits, '-', '_' and '.')."
+        )
     key = f"hf:{hf_task}:{model_id}"
     try:
         return REGISTRY.spec(key)
     except ModelUnavailable:
-        return register(ModelSpec(
-            key=key, task=hf_task, title=f"{model_id} (model hub)", engine="hub",
-            licence="see the model card on the hub", loader=_hf_loader(model_id, hf_task),
-            requires=("transformers", "torch"), hub_id=model_id,
-        ))
+        return register(
+            ModelSpec(
+                key=key,
+                task=hf_task,
+                title=f"{model_id} (model hub)",
+                engine="hub",
+                licence="see the model card on the hub",
+                loader=_hf_loader(model_id, hf_task),
+                requires=("transformers", "torch"),
+                hub_id=model_id,
+            )
+        )
 
 
 def _local_spec(path: Path, hf_task: str) -> ModelSpec:
@@ -115,10 +158,17 @@ def _local_spec(path: Path, hf_task: str) -> ModelSpec:
         return REGISTRY.spec(key)
     except ModelUnavailable:
         # engine "local": needs no hub, and is not listed among the bundled engines
-        return register(ModelSpec(
-            key=key, task=hf_task, title=f"local model '{path.name}'", engine="local",  # type: ignore[arg-type]
-            licence="as its folder says", loader=_hf_loader(str(path), hf_task), requires=("transformers", "torch"),
-        ))
+        return register(
+            ModelSpec(
+                key=key,
+                task=hf_task,
+                title=f"local model '{path.name}'",
+                engine="local",  # type: ignore[arg-type]
+                licence="as its folder says",
+                loader=_hf_loader(str(path), hf_task),
+                requires=("transformers", "torch"),
+            )
+        )
 
 
 def _hf_loader(model: str, hf_task: str):
@@ -128,20 +178,24 @@ def _hf_loader(model: str, hf_task: str):
         try:  # the config is small: check the kind of model before fetching any weights
             config = AutoConfig.from_pretrained(model)
         except OSError as exc:  # not found, private, no network mid-download
-            raise ValueError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
+            raise UserError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
         except (ValueError, KeyError) as exc:
-            raise ValueError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:200]}") from exc
+            raise UserError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:200]}") from exc
         if not _supports(config.model_type, hf_task):
-            raise ValueError(f"'{model}' is a {config.model_type} model, not a model for {hf_task}: "
-                             "pick one tagged with that task on the model hub.")
+            raise UserError(
+                f"'{model}' is a {config.model_type} model, not a model for {hf_task}: "
+                "pick one tagged with that task on the model hub."
+            )
         try:
             pipe = pipeline(hf_task, model=model, device="cpu")
         except OSError as exc:
-            raise ValueError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
+            raise UserError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:300]}") from exc
-        if getattr(pipe, "feature_extractor", None) is None or not getattr(pipe.feature_extractor, "sampling_rate", None):
-            raise ValueError(f"'{model}' is not a model for {hf_task} (it has no audio feature extractor).")
+            raise UserError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:300]}") from exc
+        if getattr(pipe, "feature_extractor", None) is None or not getattr(
+            pipe.feature_extractor, "sampling_rate", None
+        ):
+            raise UserError(f"'{model}' is not a model for {hf_task} (it has no audio feature extractor).")
         return pipe
 
     return loader
@@ -177,7 +231,9 @@ def engine_line(spec: ModelSpec) -> str:
 def hf_input(audio: AudioInput, sr: int, notes: list[str] | None = None) -> dict:
     """The first HF_MAX_SECONDS of the clip at the model's rate, as transformers pipelines take it."""
     if audio.duration > HF_MAX_SECONDS:
-        audio = AudioInput(audio.channels[:, : int(HF_MAX_SECONDS * audio.sr)], audio.sr, audio.sample_format, audio.name)
+        audio = AudioInput(
+            audio.channels[:, : int(HF_MAX_SECONDS * audio.sr)], audio.sr, audio.sample_format, audio.name
+        )
         if notes is not None:
             notes.append(f"Hub models hear the first {HF_MAX_SECONDS:g} s of the clip.")
     y = resample_mono(audio, sr)
@@ -210,23 +266,27 @@ class ClassifyResult:
         return next(iter(self.labels), "")
 
 
-def classify(audio: AudioInput, task: str = "sound-events", model_id: str | None = None, top_k: int = 5) -> ClassifyResult:
+def classify(
+    audio: AudioInput, task: str = "sound-events", model_id: str | None = None, top_k: int = 5
+) -> ClassifyResult:
     t = find_task(task)
     top_k = int(top_k)
     if not 1 <= top_k <= MAX_TOP_K:
-        raise ValueError(f"Top-k must be between 1 and {MAX_TOP_K}, got {top_k}.")
+        raise UserError(f"Top-k must be between 1 and {MAX_TOP_K}, got {top_k}.")
     if t.kind == "yamnet":
         frames = yamnet.frame_scores(resample_mono(audio, yamnet.SAMPLE_RATE))
         return ClassifyResult(frames.top(top_k), "offline: bundled YAMNet int8 (AudioSet, 521 classes)", t, frames)
     if t.kind == "birdnet":
         frames = birdnet.frame_scores(resample_mono(audio, birdnet.SAMPLE_RATE))
-        return ClassifyResult(frames.top(top_k), "offline: bundled BirdNET 2.4 (6,522 species)", t, frames,
-                              notes=[birdnet.SPEC.note])
+        return ClassifyResult(
+            frames.top(top_k), "offline: bundled BirdNET 2.4 (6,522 species)", t, frames, notes=[birdnet.SPEC.note]
+        )
     if t.kind == "language":
         labels, heard = spoken_language(resample_mono(audio, 16000), top_k)
         notes = [] if heard else ["No speech was found in this clip, so this language guess means little."]
-        return ClassifyResult(labels, "offline: bundled Whisper base (99 languages), language detection", t,
-                              notes=notes)
+        return ClassifyResult(
+            labels, "offline: bundled Whisper base (99 languages), language detection", t, notes=notes
+        )
     model = (model_id or "").strip() or t.hub_id
     spec = resolve_model(model or "", "audio-classification")
     pipe = load_hf_pipeline(spec)
@@ -242,7 +302,7 @@ def resample_mono(audio: AudioInput, sr: int) -> np.ndarray:
 
 def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float], bool]:
     """Whisper base's language probabilities (keys 'Spoken language: English (en)'), and whether speech was heard."""
-    from .transcribe import LANGUAGES, detect_language
+    from pipelines.transcribe import LANGUAGES, detect_language
 
     model = get_whisper(LANGUAGE_MODEL_KEY)
     probs, heard = detect_language(model, y16k, search_s=LANGUAGE_SEARCH_SECONDS)
@@ -259,14 +319,22 @@ def strongest(frames: FrameScores, n: int = 8) -> np.ndarray:
 
 def plot_timeline(frames: FrameScores, title: str, n: int = 8):
     """Heatmap: the strongest classes (rows) over time, one column per frame/chunk."""
-    from .plots import new_figure
+    from pipelines.formats.plots import new_figure
 
     idx = strongest(frames, n)[::-1]  # strongest on top
     fig, (ax,) = new_figure(height_in=max(2.6, 0.32 * len(idx) + 1.2))
     fig.subplots_adjust(left=0.27, right=0.93)
     end = float(frames.starts[-1] + frames.hop_s) if len(frames.starts) else frames.window_s
-    image = ax.imshow(frames.scores[:, idx].T, origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                      interpolation="nearest", extent=(0, end, 0, len(idx)))
+    image = ax.imshow(
+        frames.scores[:, idx].T,
+        origin="lower",
+        aspect="auto",
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        extent=(0, end, 0, len(idx)),
+    )
     ax.set_yticks(np.arange(len(idx)) + 0.5, [_short(frames.labels[i]) for i in idx])
     ax.set_xlabel(f"time (s); one column per {frames.hop_s:g} s")
     ax.set_title(title, loc="right", fontsize=10)  # right: the UI puts its own label top-left
@@ -294,7 +362,7 @@ def write_timeline(frames: FrameScores, title: str, out_dir: Path, stem: str, ke
     """The timeline heatmap as PNG and the frame scores as CSV, side by side in out_dir.
 
     Files are ``timeline-{key}-{stem}.png`` and ``frames-{key}-{stem}.csv``."""
-    from .plots import save_png
+    from pipelines.formats.plots import save_png
 
     out_dir = Path(out_dir)
     png = save_png(plot_timeline(frames, title), out_dir / f"timeline-{key}-{stem}.png")

@@ -3,10 +3,10 @@
 Two engines behind one function, :func:`compose`:
 
 - ``composer`` (bundled, offline, the default): the rule-based composer in
-  ``pipelines.composer`` rendered through the bundled General MIDI SoundFont
-  (``pipelines.soundfont``). Not a neural model: rules and a seed.
+  ``pipelines.engines.rule_composer`` rendered through the bundled General MIDI SoundFont
+  (``pipelines.engines.soundfont``). Not a neural model: rules and a seed.
 - MusicGen (hub): ``musicgen-small`` (default), ``-medium``, ``-large``, ``-melody``, or a
-  local folder holding a saved MusicGen model (``pipelines.musicgen``).
+  local folder holding a saved MusicGen model (``pipelines.engines.musicgen``).
 
 Either way the audio is loudness-normalised (ITU-R BS.1770, pyloudnorm) and written as WAV.
 """
@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from . import music_check, musicgen, plots
-from .composer import Piece, compose_piece, write_midi
-from .hub import hub_status
-from .registry import REGISTRY, ModelUnavailable
-from .soundfont import SOUNDFONT_KEY, add_reverb, render_piece
+from pipelines.core.errors import UserError
+from pipelines.core.hub import hub_status
+from pipelines.core.registry import REGISTRY, ModelUnavailable
+from pipelines.dsp import music as music_check
+from pipelines.engines import musicgen
+from pipelines.engines.rule_composer import Piece, compose_piece, write_midi
+from pipelines.engines.soundfont import SOUNDFONT_KEY, add_reverb, render_piece
+from pipelines.formats import plots
 
 COMPOSER = "composer"
 MAX_PROMPT_CHARS = 500
@@ -75,7 +78,7 @@ class EngineChoice:
 def engine_choices(check_hub: bool = True) -> list[EngineChoice]:
     """Every engine with whether it can run here and why not (hub models need the hub)."""
     out = [EngineChoice(COMPOSER, "Bundled composer (rules, offline)", True, "ready, no download")]
-    for key, (hub_id, title, size) in musicgen.HUB_MODELS.items():
+    for key, (_hub_id, title, size) in musicgen.HUB_MODELS.items():
         ok, reason = REGISTRY.spec(key).availability(check_hub=check_hub)  # says when the hub is needed
         out.append(EngineChoice(key, f"{title} (hub, ~{size / 1000:.1f} GB)", ok, reason))
     return out
@@ -85,27 +88,32 @@ def check_request(prompt, seconds, engine: str) -> tuple[str, float]:
     """The cleaned prompt and duration, or a ValueError saying what to change."""
     prompt = " ".join(str(prompt or "").split())
     if not prompt:
-        raise ValueError("Describe the music first, e.g. 'calm lo-fi piano' or 'epic orchestral with drums'.")
+        raise UserError("Describe the music first, e.g. 'calm lo-fi piano' or 'epic orchestral with drums'.")
     if len(prompt) > MAX_PROMPT_CHARS:
-        raise ValueError(f"The prompt is {len(prompt)} characters long; keep it under {MAX_PROMPT_CHARS}.")
+        raise UserError(f"The prompt is {len(prompt)} characters long; keep it under {MAX_PROMPT_CHARS}.")
     try:
         seconds = float(seconds)
     except (TypeError, ValueError):
-        raise ValueError(f"Duration must be a number of seconds, not {seconds!r}.") from None
+        raise UserError(f"Duration must be a number of seconds, not {seconds!r}.") from None
     limit = MAX_SECONDS if engine == COMPOSER else musicgen.MAX_SECONDS
     if not np.isfinite(seconds) or not MIN_SECONDS <= seconds <= limit:
         who = "The bundled composer" if engine == COMPOSER else "MusicGen"
-        raise ValueError(f"{who} makes between {MIN_SECONDS:g} and {limit:g} seconds of music; "
-                         f"{seconds:g} s is out of range.")
+        raise UserError(
+            f"{who} makes between {MIN_SECONDS:g} and {limit:g} seconds of music; {seconds:g} s is out of range."
+        )
     return prompt, seconds
 
 
 def _check_sampling(o: ComposeOptions) -> None:
     """MusicGen's sampling settings, checked before any model loads."""
-    for name, value, lo, hi in (("Temperature", o.temperature, 0.01, 5.0), ("Top-k", o.top_k, 0, 2048),
-                                ("Top-p", o.top_p, 0.0, 1.0), ("Guidance scale", o.guidance_scale, 1.0, 20.0)):
+    for name, value, lo, hi in (
+        ("Temperature", o.temperature, 0.01, 5.0),
+        ("Top-k", o.top_k, 0, 2048),
+        ("Top-p", o.top_p, 0.0, 1.0),
+        ("Guidance scale", o.guidance_scale, 1.0, 20.0),
+    ):
         if not (np.isfinite(value) and lo <= value <= hi):
-            raise ValueError(f"{name} must be between {lo:g} and {hi:g} (got {value:g}).")
+            raise UserError(f"{name} must be between {lo:g} and {hi:g} (got {value:g}).")
 
 
 def _resolve_engine(engine: str | None) -> str:
@@ -117,27 +125,34 @@ def _resolve_engine(engine: str | None) -> str:
         if not status.reachable:
             raise ModelUnavailable(
                 f"{musicgen.HUB_MODELS[engine][1]} needs the Hugging Face model hub, which is not reachable here "
-                f"({status.reason}). Choose the bundled composer, which works offline.")
+                f"({status.reason}). Choose the bundled composer, which works offline."
+            )
         return engine
     if Path(engine).expanduser().is_dir():
         musicgen.model_key(engine)  # the allowed-folders rule before anything in the folder is read
         return engine
     known = ", ".join([COMPOSER, *musicgen.HUB_MODELS])
-    raise ValueError(f"Unknown engine '{engine}'. Choose one of: {known} (or a folder with a saved MusicGen model).")
+    raise UserError(f"Unknown engine '{engine}'. Choose one of: {known} (or a folder with a saved MusicGen model).")
 
 
 def new_seed() -> int:
     return int(np.random.default_rng().integers(0, 2**31 - 1))
 
 
-def compose(prompt: str, seconds: float = 15.0, engine: str = COMPOSER, options: ComposeOptions | None = None,
-            out_dir: Path | str = ".", progress: Progress | None = None) -> ComposeResult:
+def compose(
+    prompt: str,
+    seconds: float = 15.0,
+    engine: str = COMPOSER,
+    options: ComposeOptions | None = None,
+    out_dir: Path | str = ".",
+    progress: Progress | None = None,
+) -> ComposeResult:
     """Make music for ``prompt``; write the WAV (+ MIDI) and a picture into ``out_dir``."""
     options = options or ComposeOptions()
     engine = _resolve_engine(engine)
     prompt, seconds = check_request(prompt, seconds, engine)
     if options.melody is not None and engine == COMPOSER:
-        raise ValueError("The bundled composer does not follow a melody; choose MusicGen melody or remove it.")
+        raise UserError("The bundled composer does not follow a melody; choose MusicGen melody or remove it.")
     seed = new_seed() if options.seed is None or int(options.seed) < 0 else int(options.seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,9 +175,17 @@ def compose(prompt: str, seconds: float = 15.0, engine: str = COMPOSER, options:
         key = musicgen.model_key(engine)
         title = REGISTRY.spec(key).title
         progress(0.02, f"Loading {title}" if not REGISTRY.is_loaded(key) else f"Starting {title}")
-        params = musicgen.MusicGenParams(options.temperature, options.top_k, options.top_p, options.guidance_scale, seed)
-        audio, sr = musicgen.generate(key, prompt, seconds, params, options.melody,
-                                      progress=lambda share, desc: progress(0.05 + 0.85 * share, desc))
+        params = musicgen.MusicGenParams(
+            options.temperature, options.top_k, options.top_p, options.guidance_scale, seed
+        )
+        audio, sr = musicgen.generate(
+            key,
+            prompt,
+            seconds,
+            params,
+            options.melody,
+            progress=lambda share, desc: progress(0.05 + 0.85 * share, desc),
+        )
         where = "local folder" if key.startswith("musicgen-local:") else "hub"
         engine_line = f"{where}: {title} through transformers"
     compute_s = time.perf_counter() - start
@@ -171,17 +194,37 @@ def compose(prompt: str, seconds: float = 15.0, engine: str = COMPOSER, options:
     wav_path = _write_wav(out_dir / f"{stem}.wav", audio, sr)
     figure_path = _draw(audio, sr, piece, out_dir / f"{stem}.png", prompt)
     heard = music_check.listen(audio, sr)
-    facts = {"engine": engine_line, "seed": seed, "seconds": round(audio.shape[1] / sr, 2), "sample_rate": sr,
-             "loudness_lufs": round(lufs, 1), "compute_seconds": round(compute_s, 2),
-             "heard_bpm": round(heard.bpm, 1), "heard_key": heard.key_name}
+    facts = {
+        "engine": engine_line,
+        "seed": seed,
+        "seconds": round(audio.shape[1] / sr, 2),
+        "sample_rate": sr,
+        "loudness_lufs": round(lufs, 1),
+        "compute_seconds": round(compute_s, 2),
+        "heard_bpm": round(heard.bpm, 1),
+        "heard_key": heard.key_name,
+    }
     description = _describe(prompt, piece, facts, options, engine)
     progress(1.0, "Done")
-    return ComposeResult(wav_path, midi_path, figure_path, description, engine_line, seed, audio.shape[1] / sr, sr,
-                         lufs, compute_s, piece, facts)
+    return ComposeResult(
+        wav_path,
+        midi_path,
+        figure_path,
+        description,
+        engine_line,
+        seed,
+        audio.shape[1] / sr,
+        sr,
+        lufs,
+        compute_s,
+        piece,
+        facts,
+    )
 
 
-def normalize_loudness(audio: np.ndarray, sr: int, target_lufs: float = TARGET_LUFS,
-                       ceiling_dbfs: float = PEAK_CEILING_DBFS) -> tuple[np.ndarray, float]:
+def normalize_loudness(
+    audio: np.ndarray, sr: int, target_lufs: float = TARGET_LUFS, ceiling_dbfs: float = PEAK_CEILING_DBFS
+) -> tuple[np.ndarray, float]:
     """Bring the integrated loudness (ITU-R BS.1770) to ``target_lufs`` with peaks under the ceiling.
 
     Drum hits would otherwise stop a plain gain well short of the target, so peaks above the
@@ -203,7 +246,9 @@ def normalize_loudness(audio: np.ndarray, sr: int, target_lufs: float = TARGET_L
     return out, float(meter.integrated_loudness(out.T.astype(np.float64)))
 
 
-def limit_peaks(audio: np.ndarray, sr: int, ceiling: float, attack_s: float = 0.005, release_s: float = 0.08) -> np.ndarray:
+def limit_peaks(
+    audio: np.ndarray, sr: int, ceiling: float, attack_s: float = 0.005, release_s: float = 0.08
+) -> np.ndarray:
     """A look-ahead peak limiter: gain dips before a peak and recovers smoothly after it."""
     from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
     from scipy.signal import lfilter
@@ -242,9 +287,10 @@ def _draw(audio: np.ndarray, sr: int, piece: Piece | None, path: Path, prompt: s
     mel_db = librosa.power_to_db(mel, ref=max(float(mel.max()), 1e-10))
     freqs = librosa.mel_frequencies(n_mels=96, fmax=min(16000, sr / 2))
     duration = audio.shape[1] / sr
-    title = f"Mel spectrogram: \"{prompt[:70]}\""
-    fig = plots.plot_heatmap(mel_db, duration, title=title, y_axis="mel", y_values=freqs, vmin=-80, vmax=0,
-                             height_in=3.2)
+    title = f'Mel spectrogram: "{prompt[:70]}"'
+    fig = plots.plot_heatmap(
+        mel_db, duration, title=title, y_axis="mel", y_values=freqs, vmin=-80, vmax=0, height_in=3.2
+    )
     ax = fig.axes[0]
     ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if f <= freqs[-1]]
     rows = np.interp(librosa.hz_to_mel(ticks), librosa.hz_to_mel(freqs), np.arange(len(freqs)) + 0.5)
@@ -274,13 +320,19 @@ def _describe(prompt: str, piece: Piece | None, facts: dict, options: ComposeOpt
     else:
         lines.append(f"**Prompt:** {prompt}")
         if engine != COMPOSER:
-            lines.append(f"**Sampling:** temperature {options.temperature:g}, top-k {options.top_k}, "
-                         f"top-p {options.top_p:g}, guidance {options.guidance_scale:g}"
-                         + (", following the given melody." if options.melody is not None else "."))
-    lines.append(f"**Seed:** {facts['seed']} (the same prompt, seed and engine give the same audio). "
-                 f"**Length:** {facts['seconds']:g} s at {facts['sample_rate']} Hz, loudness "
-                 f"{facts['loudness_lufs']:g} LUFS. Made in {facts['compute_seconds']:.1f} s.")
-    lines.append(f"**Measured by librosa in the result:** about {facts['heard_bpm']:g} BPM, key "
-                 f"{facts['heard_key']} (a check by ear-like analysis, not by the composer's word).")
+            lines.append(
+                f"**Sampling:** temperature {options.temperature:g}, top-k {options.top_k}, "
+                f"top-p {options.top_p:g}, guidance {options.guidance_scale:g}"
+                + (", following the given melody." if options.melody is not None else ".")
+            )
+    lines.append(
+        f"**Seed:** {facts['seed']} (the same prompt, seed and engine give the same audio). "
+        f"**Length:** {facts['seconds']:g} s at {facts['sample_rate']} Hz, loudness "
+        f"{facts['loudness_lufs']:g} LUFS. Made in {facts['compute_seconds']:.1f} s."
+    )
+    lines.append(
+        f"**Measured by librosa in the result:** about {facts['heard_bpm']:g} BPM, key "
+        f"{facts['heard_key']} (a check by ear-like analysis, not by the composer's word)."
+    )
     lines.append(f"**Engine:** {facts['engine']}.")
     return "\n\n".join(lines)

@@ -25,15 +25,17 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
-from .subtitles import safe_stem, to_srt
-from .vad import SAMPLE_RATE, VadOptions, speech_regions
+from pipelines.core.errors import UserError
+from pipelines.core.files import safe_stem
+from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from pipelines.engines.silero_vad import SAMPLE_RATE, VadOptions, speech_regions
+from pipelines.formats.subtitles import to_srt
 
 ENCODER_KEY = "resemblyzer"
 PYANNOTE_KEY = "pyannote-hub"
@@ -52,23 +54,37 @@ def _load_encoder():
     return VoiceEncoder("cpu", verbose=False).eval()
 
 
-ENCODER = register(ModelSpec(
-    key=ENCODER_KEY, task="diarize", title="Resemblyzer voice encoder (bundled)", engine="bundled",
-    licence="Apache-2.0 (resemblyzer 0.1.4, pretrained.pt in the wheel)", loader=_load_encoder, size_mb=17,
-    requires=("resemblyzer", "torch", "webrtcvad"),
-))
+ENCODER = register(
+    ModelSpec(
+        key=ENCODER_KEY,
+        task="diarize",
+        title="Resemblyzer voice encoder (bundled)",
+        engine="bundled",
+        licence="Apache-2.0 (resemblyzer 0.1.4, pretrained.pt in the wheel)",
+        loader=_load_encoder,
+        size_mb=17,
+        requires=("resemblyzer", "torch", "webrtcvad"),
+    )
+)
 
 
 def _load_pyannote_from_env():
     return load_pyannote(PYANNOTE_ID, os.environ.get("HF_TOKEN") or os.environ.get("HUGGINGFACE_TOKEN"))
 
 
-PYANNOTE = register(ModelSpec(
-    key=PYANNOTE_KEY, task="diarize", title="pyannote speaker diarization (model hub)", engine="hub",
-    licence="MIT code (pyannote.audio); model terms on the hub page (gated: accept them, use a token)",
-    loader=_load_pyannote_from_env, requires=("pyannote.audio",), hub_id=PYANNOTE_ID,
-    note="needs pyannote.audio (with a torchaudio matching torch), the model hub and a Hugging Face token",
-))
+PYANNOTE = register(
+    ModelSpec(
+        key=PYANNOTE_KEY,
+        task="diarize",
+        title="pyannote speaker diarization (model hub)",
+        engine="hub",
+        licence="MIT code (pyannote.audio); model terms on the hub page (gated: accept them, use a token)",
+        loader=_load_pyannote_from_env,
+        requires=("pyannote.audio",),
+        hub_id=PYANNOTE_ID,
+        note="needs pyannote.audio (with a torchaudio matching torch), the model hub and a Hugging Face token",
+    )
+)
 
 
 # --- results ----------------------------------------------------------------------------
@@ -128,23 +144,24 @@ def check_counts(num_speakers: int, min_speakers: int, max_speakers: int) -> tup
     try:
         num, lo, hi = int(num_speakers or 0), int(min_speakers or 1), int(max_speakers or MAX_SPEAKERS)
     except (TypeError, ValueError):
-        raise ValueError("Speaker counts must be whole numbers.") from None
+        raise UserError("Speaker counts must be whole numbers.") from None
     if not 0 <= num <= MAX_SPEAKERS:
-        raise ValueError(f"Number of speakers must be 0 (auto) or between 1 and {MAX_SPEAKERS}; got {num}.")
+        raise UserError(f"Number of speakers must be 0 (auto) or between 1 and {MAX_SPEAKERS}; got {num}.")
     if not 1 <= lo <= MAX_SPEAKERS or not 1 <= hi <= MAX_SPEAKERS:
-        raise ValueError(f"Minimum and maximum speakers must be between 1 and {MAX_SPEAKERS}; got {lo} and {hi}.")
+        raise UserError(f"Minimum and maximum speakers must be between 1 and {MAX_SPEAKERS}; got {lo} and {hi}.")
     if lo > hi:
-        raise ValueError(f"The minimum number of speakers ({lo}) is larger than the maximum ({hi}).")
+        raise UserError(f"The minimum number of speakers ({lo}) is larger than the maximum ({hi}).")
     if num and not lo <= num <= hi:
-        raise ValueError(f"{num} speakers contradicts the range {lo} to {hi}: set 0 (auto) or widen the range.")
+        raise UserError(f"{num} speakers contradicts the range {lo} to {hi}: set 0 (auto) or widen the range.")
     return num, lo, hi
 
 
 # --- the bundled engine -----------------------------------------------------------------
 
 
-def diarize(y: np.ndarray, sr: int = SAMPLE_RATE, options: DiarizeOptions | None = None,
-            progress: Progress | None = None) -> DiarizationResult:
+def diarize(
+    y: np.ndarray, sr: int = SAMPLE_RATE, options: DiarizeOptions | None = None, progress: Progress | None = None
+) -> DiarizationResult:
     """Who spoke when in a mono 16 kHz signal."""
     o = options or DiarizeOptions()
     num, lo, hi = check_counts(o.num_speakers, o.min_speakers, o.max_speakers)
@@ -157,17 +174,27 @@ def diarize(y: np.ndarray, sr: int = SAMPLE_RATE, options: DiarizeOptions | None
     regions = speech_regions(y, sr, o.vad)
     speech_s = float(np.sum(regions[:, 1] - regions[:, 0])) if len(regions) else 0.0
     if speech_s == 0.0:
-        raise ValueError("No speech was found in this recording (voice activity detection heard none).")
+        raise UserError("No speech was found in this recording (voice activity detection heard none).")
     if speech_s < MIN_SPEECH_S:
-        raise ValueError(f"Only {speech_s:.1f} s of speech was found; diarization needs at least "
-                         f"{MIN_SPEECH_S:g} s to tell voices apart.")
+        raise UserError(
+            f"Only {speech_s:.1f} s of speech was found; diarization needs at least "
+            f"{MIN_SPEECH_S:g} s to tell voices apart."
+        )
     if num >= 2 and speech_s < num * o.window_s:
-        raise ValueError(f"Only {speech_s:.1f} s of speech was found: too little to split into {num} speakers "
-                         f"(needs at least {num * o.window_s:g} s).")
+        raise UserError(
+            f"Only {speech_s:.1f} s of speech was found: too little to split into {num} speakers "
+            f"(needs at least {num * o.window_s:g} s)."
+        )
 
     report(0.15, "Embedding voices (resemblyzer)")
-    starts, emb = embed_windows(y, regions, o.window_s, o.step_s, o.level_dbfs,
-                                progress=lambda f: report(0.15 + 0.65 * f, "Embedding voices (resemblyzer)"))
+    starts, emb = embed_windows(
+        y,
+        regions,
+        o.window_s,
+        o.step_s,
+        o.level_dbfs,
+        progress=lambda f: report(0.15 + 0.65 * f, "Embedding voices (resemblyzer)"),
+    )
     report(0.85, "Clustering voices")
     labels, how = cluster(emb, num, lo, hi, o.min_separation, o.same_voice_cos, overlap=o.window_s / o.step_s)
 
@@ -182,7 +209,7 @@ def _normalise_volume(y: np.ndarray, regions: np.ndarray, sr: int, target_dbfs: 
     """Bring speech to one level, measured over speech only: the encoder's power mel input is
     not level-invariant. -20 dBFS measured better than resemblyzer's own -30 on sample.wav
     (DER 7.7 % against 12.5 %, two speakers given)."""
-    speech = np.concatenate([y[int(a * sr):int(b * sr)] for a, b in regions])
+    speech = np.concatenate([y[int(a * sr) : int(b * sr)] for a, b in regions])
     rms = float(np.sqrt(np.mean(np.square(speech, dtype=np.float64)))) if speech.size else 0.0
     if rms <= 1e-6:
         return y
@@ -203,8 +230,14 @@ def window_starts(regions: np.ndarray, n_frames: int, window: int, step: int) ->
     return np.clip(np.array(starts, dtype=int), 0, max(0, n_frames - window))
 
 
-def embed_windows(y: np.ndarray, regions: np.ndarray, window_s: float = 1.5, step_s: float = 0.25,
-                  level_dbfs: float = -20.0, progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def embed_windows(
+    y: np.ndarray,
+    regions: np.ndarray,
+    window_s: float = 1.5,
+    step_s: float = 0.25,
+    level_dbfs: float = -20.0,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(window start frames, (n, 256) unit-length voice embeddings) over the speech regions."""
     import torch
     from resemblyzer.audio import wav_to_mel_spectrogram
@@ -219,8 +252,8 @@ def embed_windows(y: np.ndarray, regions: np.ndarray, window_s: float = 1.5, ste
     out = np.empty((len(starts), 256), dtype=np.float32)
     with torch.inference_mode():
         for i in range(0, len(starts), EMBED_BATCH):
-            batch = np.stack([mel[s:s + window] for s in starts[i:i + EMBED_BATCH]])
-            out[i:i + len(batch)] = encoder(torch.from_numpy(batch)).numpy()
+            batch = np.stack([mel[s : s + window] for s in starts[i : i + EMBED_BATCH]])
+            out[i : i + len(batch)] = encoder(torch.from_numpy(batch)).numpy()
             if progress:
                 progress(min(1.0, (i + len(batch)) / len(starts)))
     return starts, out
@@ -269,8 +302,15 @@ def centroid_cos(emb: np.ndarray, labels: np.ndarray) -> float:
     return float(sim.max())
 
 
-def cluster(emb: np.ndarray, num: int, lo: int, hi: int, min_separation: float = 2.0,
-            same_voice_cos: float = 0.883, overlap: float = 6.0) -> tuple[np.ndarray, str]:
+def cluster(
+    emb: np.ndarray,
+    num: int,
+    lo: int,
+    hi: int,
+    min_separation: float = 2.0,
+    same_voice_cos: float = 0.883,
+    overlap: float = 6.0,
+) -> tuple[np.ndarray, str]:
     """Labels 0..k-1 per window, and how k was chosen, in words.
 
     Fixed k: cut the Ward tree at k, then refine. Auto: split further down the Ward tree
@@ -312,14 +352,13 @@ def cluster(emb: np.ndarray, num: int, lo: int, hi: int, min_separation: float =
     return labels, f"auto: {k} speakers (separation {score:.1f}; range {lo}-{hi})"
 
 
-def vote_frames(starts: np.ndarray, labels: np.ndarray, window: int, regions: np.ndarray,
-                n_frames: int) -> np.ndarray:
+def vote_frames(starts: np.ndarray, labels: np.ndarray, window: int, regions: np.ndarray, n_frames: int) -> np.ndarray:
     """Speaker per 10 ms frame (-1 = no speech): Hann-weighted votes of the windows covering it."""
     k = int(labels.max()) + 1 if len(labels) else 1
     votes = np.zeros((n_frames + window, k))
     weight = np.hanning(window + 2)[1:-1]  # the window's centre is the surest part
     for s, lab in zip(starts, labels):
-        votes[s:s + window, lab] += weight
+        votes[s : s + window, lab] += weight
     votes = votes[:n_frames]
     frames = votes.argmax(axis=1)
     speech = np.zeros(n_frames, dtype=bool)
@@ -351,9 +390,13 @@ def clean_turns(turns: list[Turn], o: DiarizeOptions) -> list[Turn]:
             t = turns[i]
             if t.duration >= o.min_turn_s:
                 break
-            near = [n for n in (turns[i - 1] if i else None, turns[i + 1] if i + 1 < len(turns) else None)
-                    if n is not None and n.speaker != t.speaker and
-                    min(abs(n.end - t.start), abs(t.end - n.start)) < o.merge_gap_s]
+            near = [
+                n
+                for n in (turns[i - 1] if i else None, turns[i + 1] if i + 1 < len(turns) else None)
+                if n is not None
+                and n.speaker != t.speaker
+                and min(abs(n.end - t.start), abs(t.end - n.start)) < o.merge_gap_s
+            ]
             if near:
                 t.speaker = max(near, key=lambda n: n.duration).speaker
                 turns = _merge(turns, o.merge_gap_s)
@@ -385,8 +428,10 @@ def _rename_by_appearance(turns: list[Turn]) -> list[Turn]:
 def pyannote_availability(token: str | None, offline: bool = False) -> tuple[bool, str]:
     """Can pyannote.audio answer here? (ok, reason in words) without loading anything."""
     if importlib.util.find_spec("pyannote.audio") is None:
-        return False, ("pyannote.audio is not installed (it needs a torchaudio build matching torch, which this "
-                       "app does not install)")
+        return False, (
+            "pyannote.audio is not installed (it needs a torchaudio build matching torch, which this "
+            "app does not install)"
+        )
     if offline:
         return False, "the app runs offline (--offline), and pyannote's pipeline comes from the model hub"
     ok, reason = PYANNOTE.availability()
@@ -413,8 +458,9 @@ def load_pyannote(model: str, token: str | None):
     return pipeline
 
 
-def diarize_pyannote(y: np.ndarray, sr: int, options: DiarizeOptions, token: str | None,
-                     model: str = PYANNOTE_ID, offline: bool = False) -> DiarizationResult:
+def diarize_pyannote(
+    y: np.ndarray, sr: int, options: DiarizeOptions, token: str | None, model: str = PYANNOTE_ID, offline: bool = False
+) -> DiarizationResult:
     ok, reason = pyannote_availability(token, offline) if not Path(model).exists() else (True, "local")
     if not ok:
         raise ModelUnavailable(f"pyannote is not available: {reason}. Use the bundled engine.")
@@ -428,8 +474,13 @@ def diarize_pyannote(y: np.ndarray, sr: int, options: DiarizeOptions, token: str
     turns = [Turn(seg.start, seg.end, str(label)) for seg, _, label in annotation.itertracks(yield_label=True)]
     turns.sort(key=lambda t: t.start)
     speech = float(sum(t.duration for t in turns))
-    return DiarizationResult(_rename_by_appearance(turns), len(y) / sr, speech, f"hub: pyannote ({model})",
-                             f"{len({t.speaker for t in turns})} speakers (pyannote)")
+    return DiarizationResult(
+        _rename_by_appearance(turns),
+        len(y) / sr,
+        speech,
+        f"hub: pyannote ({model})",
+        f"{len({t.speaker for t in turns})} speakers (pyannote)",
+    )
 
 
 # --- formats ----------------------------------------------------------------------------
@@ -451,7 +502,7 @@ def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
         label, sep, name = part.partition("=")
         if sep:
             if label.strip() not in speakers:
-                raise ValueError(f"Unknown speaker '{label.strip()}' in the names; speakers are {', '.join(speakers)}.")
+                raise UserError(f"Unknown speaker '{label.strip()}' in the names; speakers are {', '.join(speakers)}.")
             out[label.strip()] = name.strip()
         elif i < len(speakers):
             out[speakers[i]] = part
@@ -462,8 +513,10 @@ def to_rttm(turns: list[Turn], uri: str = "audio", names: dict[str, str] | None 
     """NIST RTTM, one SPEAKER line per turn (names may not contain spaces there)."""
     shown = speaker_names(sorted({t.speaker for t in turns}), names)
     uri = "_".join(uri.split()) or "audio"
-    return "".join(f"SPEAKER {uri} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {'_'.join(shown[t.speaker].split())} "
-                   "<NA> <NA>\n" for t in turns)
+    return "".join(
+        f"SPEAKER {uri} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {'_'.join(shown[t.speaker].split())} <NA> <NA>\n"
+        for t in turns
+    )
 
 
 def read_rttm(text: str) -> list[Turn]:
@@ -513,15 +566,21 @@ class Utterance:
     text: str
 
 
-def transcribe_words(y: np.ndarray, sr: int = SAMPLE_RATE, model_key: str = "whisper-tiny.en",
-                     progress: Progress | None = None) -> list[Word]:
+def transcribe_words(
+    y: np.ndarray, sr: int = SAMPLE_RATE, model_key: str = "whisper-tiny.en", progress: Progress | None = None
+) -> list[Word]:
     """Whisper's words with their times, through the Transcribe tab's pipeline: ~2-minute blocks
     (a long meeting stays within memory), segments judged not speech left out."""
-    from .transcribe import TranscribeOptions, transcribe_stream
-    from .whisper_models import ENGLISH_ONLY
+    from pipelines.engines.whisper import ENGLISH_ONLY
+    from pipelines.transcribe import TranscribeOptions, transcribe_stream
 
-    options = TranscribeOptions(model=model_key, language="en" if model_key in ENGLISH_ONLY else None,
-                                vad_filter=True, word_timestamps=True, condition_on_previous_text=False)
+    options = TranscribeOptions(
+        model=model_key,
+        language="en" if model_key in ENGLISH_ONLY else None,
+        vad_filter=True,
+        word_timestamps=True,
+        condition_on_previous_text=False,
+    )
     t = None
     for t in transcribe_stream(y, options, sr=sr):
         if progress and t.segments:
@@ -576,8 +635,12 @@ def _srt_cues(words: list[Word], names: dict[str, str]) -> list[tuple[float, flo
         text = w.text.strip()
         if cues:
             start, end, spk, prev = cues[-1]
-            if (spk == w.speaker and w.end - start <= SRT_MAX_CUE_S and len(prev) + 1 + len(text) <= SRT_MAX_CHARS
-                    and w.start - end <= 1.0):
+            if (
+                spk == w.speaker
+                and w.end - start <= SRT_MAX_CUE_S
+                and len(prev) + 1 + len(text) <= SRT_MAX_CHARS
+                and w.start - end <= 1.0
+            ):
                 cues[-1] = (start, w.end, spk, f"{prev} {text}")
                 continue
         cues.append((w.start, w.end, w.speaker, text))
@@ -601,8 +664,10 @@ def talk_rows(result: DiarizationResult, names: dict[str, str] | None = None) ->
     shown = speaker_names(result.speakers, names)
     total = sum(result.talk_time().values()) or 1.0
     counts = {s: sum(t.speaker == s for t in result.turns) for s in result.speakers}
-    return [[s, shown[s], round(sec, 1), f"{100 * sec / total:.0f}%", counts[s]]
-            for s, sec in sorted(result.talk_time().items(), key=lambda kv: -kv[1])]
+    return [
+        [s, shown[s], round(sec, 1), f"{100 * sec / total:.0f}%", counts[s]]
+        for s, sec in sorted(result.talk_time().items(), key=lambda kv: -kv[1])
+    ]
 
 
 @dataclass
@@ -613,8 +678,13 @@ class DiarizeFiles:
     timeline: Path | None = None
 
 
-def write_files(result: DiarizationResult, out_dir: Path, stem: str = "audio", words: list[Word] | None = None,
-                names: dict[str, str] | None = None) -> DiarizeFiles:
+def write_files(
+    result: DiarizationResult,
+    out_dir: Path,
+    stem: str = "audio",
+    words: list[Word] | None = None,
+    names: dict[str, str] | None = None,
+) -> DiarizeFiles:
     out_dir = Path(out_dir)
     stem = safe_stem(stem, "audio")
     files = DiarizeFiles(out_dir / f"{stem}.rttm")
@@ -631,7 +701,7 @@ def plot_timeline(result: DiarizationResult, names: dict[str, str] | None = None
     """One row and one colour per speaker; returns the Figure (saved as PNG when path is given)."""
     from matplotlib import colormaps
 
-    from . import plots
+    from pipelines.formats import plots
 
     speakers = result.speakers
     shown = speaker_names(speakers, names)
@@ -666,8 +736,9 @@ class DiarizeOutcome:
     loaded_now: bool = False  # the voice encoder was loaded by this call (its time is in seconds)
 
 
-def render(result: DiarizationResult, words: list[Word] | None, out_dir: Path, stem: str,
-           names: dict[str, str] | None = None) -> tuple[DiarizeFiles, dict[str, str]]:
+def render(
+    result: DiarizationResult, words: list[Word] | None, out_dir: Path, stem: str, names: dict[str, str] | None = None
+) -> tuple[DiarizeFiles, dict[str, str]]:
     """Write the downloads and the timeline with the speakers' display names."""
     shown = speaker_names(result.speakers, names)
     files = write_files(result, out_dir, stem, words, shown)
@@ -676,10 +747,21 @@ def render(result: DiarizationResult, words: list[Word] | None, out_dir: Path, s
     return files, shown
 
 
-def run(y: np.ndarray, sr: int, out_dir: Path, *, stem: str = "audio", options: DiarizeOptions | None = None,
-        engine: str = "bundled", hub_token: str | None = None, offline: bool = False, transcribe: bool = True,
-        whisper_key: str = "whisper-tiny.en", names: dict[str, str] | str | None = None,
-        progress: Progress | None = None) -> DiarizeOutcome:
+def run(
+    y: np.ndarray,
+    sr: int,
+    out_dir: Path,
+    *,
+    stem: str = "audio",
+    options: DiarizeOptions | None = None,
+    engine: str = "bundled",
+    hub_token: str | None = None,
+    offline: bool = False,
+    transcribe: bool = True,
+    whisper_key: str = "whisper-tiny.en",
+    names: dict[str, str] | str | None = None,
+    progress: Progress | None = None,
+) -> DiarizeOutcome:
     """Diarize (bundled or pyannote), optionally transcribe and attribute words, write files."""
     import time
 
@@ -693,16 +775,18 @@ def run(y: np.ndarray, sr: int, out_dir: Path, *, stem: str = "audio", options: 
     elif engine == "bundled":
         result = diarize(y, sr, o, progress=lambda f, d: report(0.7 * f if transcribe else f, d))
     else:
-        raise ValueError(f"Unknown engine '{engine}': choose 'bundled' or 'pyannote'.")
+        raise UserError(f"Unknown engine '{engine}': choose 'bundled' or 'pyannote'.")
     seconds = time.perf_counter() - start
     words, asr = None, ""
     if transcribe:
         report(0.72, "Transcribing (Whisper)")
-        words = attribute_words(transcribe_words(y, sr, whisper_key,
-                                                 progress=lambda f, d: report(0.72 + 0.25 * f, d)), result.turns)
+        words = attribute_words(
+            transcribe_words(y, sr, whisper_key, progress=lambda f, d: report(0.72 + 0.25 * f, d)), result.turns
+        )
         asr = REGISTRY.spec(whisper_key).title  # registered by transcribe_words' import
     if isinstance(names, str):
         names = parse_names(names, result.speakers)
     files, shown = render(result, words, out_dir, stem, names)
-    return DiarizeOutcome(result, words, files, shown, seconds, asr,
-                          loaded_now=engine == "bundled" and not loaded_before)
+    return DiarizeOutcome(
+        result, words, files, shown, seconds, asr, loaded_now=engine == "bundled" and not loaded_before
+    )

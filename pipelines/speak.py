@@ -2,7 +2,7 @@
 
 ``speak(text, voice_id, options)`` checks the text (empty, too long, only symbols, a script
 the voice cannot read), splits it into sentences, renders each with the voice's engine
-(``pipelines.tts_engines``), joins them with pauses and returns a :class:`SpeakResult`
+(``pipelines.engines.tts``), joins them with pauses and returns a :class:`SpeakResult`
 holding the audio, sentence (and, for edge-tts, word) timings and which engine answered.
 ``write_outputs`` writes WAV, MP3, SRT and VTT; ``listening_check`` transcribes the result
 with the bundled Whisper and scores it against the text.
@@ -17,15 +17,16 @@ import re
 import subprocess
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .audio import resample_array
-from .subtitles import write_subtitles
-from .tts_engines import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice
+from pipelines.core.audio import resample_array
+from pipelines.core.errors import UserError
+from pipelines.engines.tts import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice
+from pipelines.formats.subtitles import write_subtitles
 
 MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
 MAX_SENTENCE_CHARS = 400  # longer "sentences" are cut at commas, then at spaces
@@ -47,24 +48,90 @@ SAMPLE_TEXT_KO = "안녕하세요. 오늘은 날씨가 정말 좋습니다. 음�
 
 # Unicode script (first word of a character's name) -> language that writes it (for advice).
 _SCRIPT_LANGUAGE = {
-    "HANGUL": "ko", "HIRAGANA": "ja", "KATAKANA": "ja", "CJK": "cmn", "CYRILLIC": "ru", "ARABIC": "ar",
-    "HEBREW": "he", "GREEK": "el", "DEVANAGARI": "hi", "THAI": "th", "GEORGIAN": "ka", "ARMENIAN": "hy",
-    "BENGALI": "bn", "TAMIL": "ta", "TELUGU": "te", "KANNADA": "kn", "MALAYALAM": "ml", "GUJARATI": "gu",
-    "GURMUKHI": "pa", "SINHALA": "si", "ETHIOPIC": "am", "MYANMAR": "my", "ORIYA": "or", "KHMER": "km", "LAO": "lo",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "CJK": "cmn",
+    "CYRILLIC": "ru",
+    "ARABIC": "ar",
+    "HEBREW": "he",
+    "GREEK": "el",
+    "DEVANAGARI": "hi",
+    "THAI": "th",
+    "GEORGIAN": "ka",
+    "ARMENIAN": "hy",
+    "BENGALI": "bn",
+    "TAMIL": "ta",
+    "TELUGU": "te",
+    "KANNADA": "kn",
+    "MALAYALAM": "ml",
+    "GUJARATI": "gu",
+    "GURMUKHI": "pa",
+    "SINHALA": "si",
+    "ETHIOPIC": "am",
+    "MYANMAR": "my",
+    "ORIYA": "or",
+    "KHMER": "km",
+    "LAO": "lo",
 }
-_SCRIPT_NAMES = {"HANGUL": "Korean (Hangul)", "HIRAGANA": "Japanese", "KATAKANA": "Japanese", "CJK": "Chinese characters"}
+_SCRIPT_NAMES = {
+    "HANGUL": "Korean (Hangul)",
+    "HIRAGANA": "Japanese",
+    "KATAKANA": "Japanese",
+    "CJK": "Chinese characters",
+}
 # Language (primary subtag) -> the scripts its voices read besides Latin.
 _LANGUAGE_SCRIPTS = {
-    "ko": {"HANGUL", "CJK"}, "ja": {"HIRAGANA", "KATAKANA", "CJK"}, "zh": {"CJK"}, "cmn": {"CJK"}, "yue": {"CJK"},
-    "hak": {"CJK"}, "ru": {"CYRILLIC"}, "uk": {"CYRILLIC"}, "bg": {"CYRILLIC"}, "sr": {"CYRILLIC"},
-    "mk": {"CYRILLIC"}, "be": {"CYRILLIC"}, "kk": {"CYRILLIC"}, "ky": {"CYRILLIC"}, "tt": {"CYRILLIC"},
-    "ba": {"CYRILLIC"}, "cv": {"CYRILLIC"}, "mn": {"CYRILLIC"}, "ar": {"ARABIC"}, "fa": {"ARABIC"},
-    "ur": {"ARABIC"}, "ps": {"ARABIC"}, "sd": {"ARABIC"}, "ug": {"ARABIC"}, "he": {"HEBREW"},
-    "el": {"GREEK"}, "grc": {"GREEK"}, "hi": {"DEVANAGARI"}, "mr": {"DEVANAGARI"}, "ne": {"DEVANAGARI"},
-    "sa": {"DEVANAGARI"}, "kok": {"DEVANAGARI"}, "th": {"THAI"}, "ka": {"GEORGIAN"}, "hy": {"ARMENIAN"},
-    "bn": {"BENGALI"}, "as": {"BENGALI"}, "bpy": {"BENGALI"}, "ta": {"TAMIL"}, "te": {"TELUGU"},
-    "kn": {"KANNADA"}, "ml": {"MALAYALAM"}, "gu": {"GUJARATI"}, "pa": {"GURMUKHI"}, "si": {"SINHALA"},
-    "am": {"ETHIOPIC"}, "my": {"MYANMAR"}, "or": {"ORIYA"}, "km": {"KHMER"}, "lo": {"LAO"},
+    "ko": {"HANGUL", "CJK"},
+    "ja": {"HIRAGANA", "KATAKANA", "CJK"},
+    "zh": {"CJK"},
+    "cmn": {"CJK"},
+    "yue": {"CJK"},
+    "hak": {"CJK"},
+    "ru": {"CYRILLIC"},
+    "uk": {"CYRILLIC"},
+    "bg": {"CYRILLIC"},
+    "sr": {"CYRILLIC"},
+    "mk": {"CYRILLIC"},
+    "be": {"CYRILLIC"},
+    "kk": {"CYRILLIC"},
+    "ky": {"CYRILLIC"},
+    "tt": {"CYRILLIC"},
+    "ba": {"CYRILLIC"},
+    "cv": {"CYRILLIC"},
+    "mn": {"CYRILLIC"},
+    "ar": {"ARABIC"},
+    "fa": {"ARABIC"},
+    "ur": {"ARABIC"},
+    "ps": {"ARABIC"},
+    "sd": {"ARABIC"},
+    "ug": {"ARABIC"},
+    "he": {"HEBREW"},
+    "el": {"GREEK"},
+    "grc": {"GREEK"},
+    "hi": {"DEVANAGARI"},
+    "mr": {"DEVANAGARI"},
+    "ne": {"DEVANAGARI"},
+    "sa": {"DEVANAGARI"},
+    "kok": {"DEVANAGARI"},
+    "th": {"THAI"},
+    "ka": {"GEORGIAN"},
+    "hy": {"ARMENIAN"},
+    "bn": {"BENGALI"},
+    "as": {"BENGALI"},
+    "bpy": {"BENGALI"},
+    "ta": {"TAMIL"},
+    "te": {"TELUGU"},
+    "kn": {"KANNADA"},
+    "ml": {"MALAYALAM"},
+    "gu": {"GUJARATI"},
+    "pa": {"GURMUKHI"},
+    "si": {"SINHALA"},
+    "am": {"ETHIOPIC"},
+    "my": {"MYANMAR"},
+    "or": {"ORIYA"},
+    "km": {"KHMER"},
+    "lo": {"LAO"},
 }
 FOREIGN_SCRIPT_SHARE = 0.3  # more than this share of letters in a script the voice cannot read: refuse
 
@@ -72,14 +139,18 @@ FOREIGN_SCRIPT_SHARE = 0.3  # more than this share of letters in a script the vo
 def clean_text(text: str | None, max_chars: int = MAX_TEXT_CHARS) -> str:
     """The text to speak, normalised; ValueError with a user-facing sentence when unusable."""
     if text is None or not str(text).strip():
-        raise ValueError("There is no text to speak: type or paste some text first.")
+        raise UserError("There is no text to speak: type or paste some text first.")
     text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").strip()
     if len(text) > max_chars:
-        raise ValueError(f"The text is {len(text):,} characters long; the limit is {max_chars:,}. "
-                         "Shorten it or split it into several parts.")
+        raise UserError(
+            f"The text is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Shorten it or split it into several parts."
+        )
     if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
-        raise ValueError("The text has no letters or digits (only symbols, punctuation or emoji), so there is "
-                         "nothing a voice can read. Type some words.")
+        raise UserError(
+            "The text has no letters or digits (only symbols, punctuation or emoji), so there is "
+            "nothing a voice can read. Type some words."
+        )
     return text
 
 
@@ -107,7 +178,7 @@ def check_language(text: str, voice: Voice) -> None:
     advice = ""
     if language:
         advice = f" Choose a voice for that language, for example the bundled espeak-ng voice 'espeak:{language}'."
-    raise ValueError(
+    raise UserError(
         f"The voice {voice.label()} cannot read text written in "
         f"{_SCRIPT_NAMES.get(script, script.title())} script.{advice}"
     )
@@ -142,7 +213,24 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sent
 
 
 # "Mr. Smith", "e.g. this", "J. Austen": a period that ends no sentence.
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "fig", "mt", "approx"}
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "sr",
+    "jr",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "no",
+    "fig",
+    "mt",
+    "approx",
+}
 
 
 def _join_abbreviations(pieces: list[str]) -> list[str]:
@@ -162,7 +250,7 @@ def _cut_long(sentence: str, max_chars: int) -> list[str]:
         return [sentence]
     parts, current = [], ""
     for piece in re.split(r"(?<=[,;:、，])\s*", sentence):
-        for word in ([piece] if len(piece) <= max_chars else piece.split()):
+        for word in [piece] if len(piece) <= max_chars else piece.split():
             if current and len(current) + len(word) + 1 > max_chars:
                 parts.append(current)
                 current = ""
@@ -178,8 +266,9 @@ def _cut_long(sentence: str, max_chars: int) -> list[str]:
 # --- voices -----------------------------------------------------------------------------
 
 
-def find_voices(engine: str | None = None, language: str = "", gender: str = "", query: str = "",
-                offline: bool = False) -> list[Voice]:
+def find_voices(
+    engine: str | None = None, language: str = "", gender: str = "", query: str = "", offline: bool = False
+) -> list[Voice]:
     """Voices filtered by engine, language (prefix of the code or part of its name), gender and free text."""
     language, query, gender = language.strip().lower(), query.strip().lower(), gender.strip().lower()
     voices = []
@@ -214,12 +303,12 @@ def resolve_voice(engine: str, voice_id: str | None, offline: bool = False) -> V
     """The Voice for an engine and an id ('' = the engine's default); ValueError if unknown."""
     engine = (engine or "piper").strip().lower()
     if engine not in ENGINES:
-        raise ValueError(f"Unknown engine '{engine}'. Choose one of: {', '.join(ENGINES)}.")
+        raise UserError(f"Unknown engine '{engine}'. Choose one of: {', '.join(ENGINES)}.")
     voice_id = (voice_id or "").strip() or DEFAULT_VOICES[engine]
     if ":" not in voice_id:
         voice_id = f"{engine}:{voice_id}"
     if not voice_id.startswith(engine + ":"):
-        raise ValueError(f"The voice '{voice_id}' belongs to another engine than '{engine}'.")
+        raise UserError(f"The voice '{voice_id}' belongs to another engine than '{engine}'.")
     if engine == "edge":
         ok, _ = ENGINES["edge"].reachability(offline)
         listed = {v.id: v for v in ENGINES["edge"].voices(offline)}
@@ -237,8 +326,10 @@ def resolve_voice(engine: str, voice_id: str | None, offline: bool = False) -> V
         for v in ENGINES[engine].voices():
             if v.id == voice_id:
                 return v
-    raise ValueError(f"Unknown voice '{voice_id}' for engine '{engine}'. Search the voice list (API: /voices) "
-                     f"for a valid id, e.g. '{DEFAULT_VOICES[engine]}'.")
+    raise UserError(
+        f"Unknown voice '{voice_id}' for engine '{engine}'. Search the voice list (API: /voices) "
+        f"for a valid id, e.g. '{DEFAULT_VOICES[engine]}'."
+    )
 
 
 def fallback_voice(language: str) -> Voice:
@@ -292,8 +383,14 @@ class SpeakResult:
         return self.synth_seconds / max(self.duration, 1e-9)
 
 
-def speak(text: str, engine: str = "piper", voice_id: str | None = None, options: SpeakOptions | None = None,
-          progress: Callable[[float, str], None] | None = None, max_chars: int = MAX_TEXT_CHARS) -> SpeakResult:
+def speak(
+    text: str,
+    engine: str = "piper",
+    voice_id: str | None = None,
+    options: SpeakOptions | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
+) -> SpeakResult:
     """Text -> speech. Raises ValueError for unusable input, EngineUnavailable when no engine can answer."""
     options = options or SpeakOptions()
     text = clean_text(text, max_chars)
@@ -303,16 +400,19 @@ def speak(text: str, engine: str = "piper", voice_id: str | None = None, options
         ok, reason = ENGINES["edge"].reachability(options.offline)
         if not ok:
             if not options.fallback:
-                raise EngineUnavailable(f"The online voices are not reachable: {reason}. "
-                                        "Use a bundled engine (piper or espeak) instead.")
+                raise EngineUnavailable(
+                    f"The online voices are not reachable: {reason}. Use a bundled engine (piper or espeak) instead."
+                )
             wanted = voice
             voice = fallback_voice(wanted.language)
-            note = (f"Online voices not reachable ({reason}): answered by the bundled "
-                    f"{ENGINES[voice.engine].title} voice {voice.label()} instead of {wanted.id}.")
+            note = (
+                f"Online voices not reachable ({reason}): answered by the bundled "
+                f"{ENGINES[voice.engine].title} voice {voice.label()} instead of {wanted.id}."
+            )
     check_language(text, voice)
     sentences = split_sentences(text)
     if not sentences:
-        raise ValueError("The text has no words a voice can read.")
+        raise UserError("The text has no words a voice can read.")
     engine_obj = ENGINES[voice.engine]
     start = time.perf_counter()
     if progress:
@@ -336,7 +436,9 @@ def speak(text: str, engine: str = "piper", voice_id: str | None = None, options
         t0 = cursor / sr
         cues.append(Cue(t0, t0 + len(audio) / sr, sentence.text))
         if rendered.words:
-            words += [Cue(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text) for w in rendered.words]
+            words += [
+                Cue(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text) for w in rendered.words
+            ]
         pieces.append(audio)
         cursor += len(audio)
         if i < len(sentences) - 1:
@@ -344,15 +446,16 @@ def speak(text: str, engine: str = "piper", voice_id: str | None = None, options
             pieces.append(np.zeros(int(round(gap * sr)), np.float32))
             cursor += len(pieces[-1])
     if not cues:
-        raise ValueError("The voice produced no sound for this text (nothing it can pronounce).")
+        raise UserError("The voice produced no sound for this text (nothing it can pronounce).")
     audio = np.concatenate(pieces)
     peak = float(np.max(np.abs(audio)))
     if peak > 0:
         audio = (audio * (OUTPUT_PEAK / peak)).astype(np.float32)
     if progress:
         progress(1.0, "Done")
-    return SpeakResult(audio, sr, text, voice, cues, words or None, note, time.perf_counter() - start, first_audio,
-                       load_seconds)
+    return SpeakResult(
+        audio, sr, text, voice, cues, words or None, note, time.perf_counter() - start, first_audio, load_seconds
+    )
 
 
 def _trim(audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
@@ -403,22 +506,26 @@ def write_outputs(result: SpeakResult, out_dir: Path, stem: str = "speech") -> S
     subs = write_subtitles(((c.start, c.end, c.text) for c in result.sentences), out_dir, stem, ("srt", "vtt"))
     files = SpeakFiles(wav, _to_mp3(wav), subs["srt"], subs["vtt"])
     if result.words:
-        words = write_subtitles(((c.start, c.end, c.text) for c in result.words), out_dir, f"{stem}.words",
-                                ("srt", "vtt"))
+        words = write_subtitles(
+            ((c.start, c.end, c.text) for c in result.words), out_dir, f"{stem}.words", ("srt", "vtt")
+        )
         files.words_srt, files.words_vtt = words["srt"], words["vtt"]
     return files
 
 
 def _to_mp3(wav: Path) -> Path | None:
     """MP3 beside the WAV through ffmpeg (None when ffmpeg is missing: the WAV still serves)."""
-    from .audio import ffmpeg_executable
+    from pipelines.core.audio import ffmpeg_executable
 
     exe = ffmpeg_executable()
     if exe is None:
         return None
     mp3 = wav.with_suffix(".mp3")
-    run = subprocess.run([exe, "-v", "error", "-nostdin", "-y", "-i", str(wav), "-codec:a", "libmp3lame",
-                          "-q:a", "4", str(mp3)], capture_output=True, timeout=300)
+    run = subprocess.run(
+        [exe, "-v", "error", "-nostdin", "-y", "-i", str(wav), "-codec:a", "libmp3lame", "-q:a", "4", str(mp3)],
+        capture_output=True,
+        timeout=300,
+    )
     return mp3 if run.returncode == 0 and mp3.exists() else None
 
 
@@ -443,13 +550,17 @@ class ListeningCheck:
 def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en") -> ListeningCheck:
     """Transcribe speech with the bundled Whisper (the Transcribe pipeline, model 'auto': tiny.en
     for English, base otherwise) and compare it with the text it should say."""
-    from .text_metrics import compare
-    from .transcribe import LANGUAGES, SAMPLE_RATE, TranscribeOptions, transcribe
+    from pipelines.formats.text_metrics import compare
+    from pipelines.transcribe import LANGUAGES, SAMPLE_RATE, TranscribeOptions, transcribe
 
     primary = language.split("-")[0].lower()
     code = _WHISPER_LANGUAGE.get(primary, primary)
-    options = TranscribeOptions(language=code if code in LANGUAGES else "auto",  # unknown to Whisper: detect
-                                beam_size=5, condition_on_previous_text=False, word_timestamps=False)
+    options = TranscribeOptions(
+        language=code if code in LANGUAGES else "auto",  # unknown to Whisper: detect
+        beam_size=5,
+        condition_on_previous_text=False,
+        word_timestamps=False,
+    )
     t = transcribe(resample_array(audio, sr, SAMPLE_RATE), options, name="speech")
     # Everything Whisper heard, including what the pipeline set aside as likely non-speech:
     # robotic voices (espeak-ng) often score a high no-speech probability yet are transcribed well.

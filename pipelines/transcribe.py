@@ -5,7 +5,7 @@ decoded (the UI shows them live and can cancel); ``transcribe`` returns the fina
 Every field of :class:`TranscribeOptions` is passed to the model (see ``decode_kwargs``), and
 the model's own record of the options it used is kept in ``Transcript.options_used``.
 
-Models come from ``pipelines.whisper_models`` (one registry). ``model="auto"`` picks the
+Models come from ``pipelines.engines.whisper`` (one registry). ``model="auto"`` picks the
 bundled Whisper tiny.en when English is chosen, and Whisper base for every other language,
 for translation, and when the language is to be detected: base detects it and then
 transcribes with the same loaded model (more accurate than tiny.en, WER 1.4 % vs 4.2 % on
@@ -18,17 +18,19 @@ import os
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
-from . import whisper_models as wm
-from .audio_stream import SampleFile
-from .memory import release_free_memory
-from .registry import REGISTRY, ModelUnavailable
-from .subtitles import FORMATS, safe_stem, write_subtitles
+from pipelines.core.audio_stream import SampleFile
+from pipelines.core.errors import UserError
+from pipelines.core.files import safe_stem
+from pipelines.core.memory import release_free_memory
+from pipelines.core.registry import REGISTRY, ModelUnavailable
+from pipelines.engines import whisper as wm
+from pipelines.formats.subtitles import FORMATS, write_subtitles
 
 SAMPLE_RATE = 16000  # what Whisper takes
 AUTO = "auto"
@@ -77,7 +79,7 @@ def parse_language(value: str | None) -> str | None:
     head = low.split(" ")[0].split("-")[0].split("_")[0]  # "en-US", "fr (French)"
     if head in LANGUAGES:
         return head
-    raise ValueError(
+    raise UserError(
         f"Unknown language '{value}'. Use 'auto' to detect it, or one of Whisper's 100 language codes "
         f"such as en, fr, de, es, zh, ja (or a name like 'French')."
     )
@@ -101,18 +103,23 @@ class TranscribeOptions:
     def decode_kwargs(self, language: str | None) -> dict:
         """Keyword arguments for ``WhisperModel.transcribe`` (validated)."""
         if self.task not in TASKS:
-            raise ValueError(f"Unknown task '{self.task}': choose 'transcribe' or 'translate'.")
+            raise UserError(f"Unknown task '{self.task}': choose 'transcribe' or 'translate'.")
         beam = int(self.beam_size)
         if not 1 <= beam <= 10:
-            raise ValueError(f"Beam size must be between 1 and 10 (got {self.beam_size}).")
+            raise UserError(f"Beam size must be between 1 and 10 (got {self.beam_size}).")
         t0 = float(self.temperature)
         if not 0.0 <= t0 <= 1.0:
-            raise ValueError(f"Temperature must be between 0 and 1 (got {self.temperature}).")
+            raise UserError(f"Temperature must be between 0 and 1 (got {self.temperature}).")
         # Whisper's fallback: start at the chosen temperature, step up when a window fails.
         temps = tuple(round(float(t), 2) for t in np.arange(t0, 1.0001, 0.2)) or (t0,)
         return dict(
-            language=language, task=self.task, beam_size=beam, best_of=beam, temperature=temps,
-            vad_filter=bool(self.vad_filter), word_timestamps=bool(self.word_timestamps),
+            language=language,
+            task=self.task,
+            beam_size=beam,
+            best_of=beam,
+            temperature=temps,
+            vad_filter=bool(self.vad_filter),
+            word_timestamps=bool(self.word_timestamps),
             initial_prompt=(self.initial_prompt or "").strip() or None,
             condition_on_previous_text=bool(self.condition_on_previous_text),
             no_speech_threshold=float(self.no_speech_threshold),
@@ -190,11 +197,19 @@ class Transcript:
     def warnings(self) -> list[str]:
         out = []
         if self.no_speech:
-            how = "the voice-activity filter found none" if self.options_used.get("vad_filter") else "the model heard none"
-            out.append(f"No speech was found in this audio ({how}), so there is no transcript. "
-                       "Silence, music and noise are not transcribed.")
+            how = (
+                "the voice-activity filter found none"
+                if self.options_used.get("vad_filter")
+                else "the model heard none"
+            )
+            out.append(
+                f"No speech was found in this audio ({how}), so there is no transcript. "
+                "Silence, music and noise are not transcribed."
+            )
         if self.dropped:
-            shown = "; ".join(f"'{s.text}' at {s.start:.1f} s ({s.no_speech_prob:.0%} no speech)" for s in self.dropped[:3])
+            shown = "; ".join(
+                f"'{s.text}' at {s.start:.1f} s ({s.no_speech_prob:.0%} no speech)" for s in self.dropped[:3]
+            )
             out.append(f"Left out {len(self.dropped)} segment(s) the model judged more likely not speech: {shown}.")
         return out
 
@@ -229,11 +244,15 @@ def _check_model_fits(key: str, language: str | None, task: str, english_only: b
         return
     title = REGISTRY.spec(key).title
     if task == "translate":
-        raise ValueError(f"{title} only knows English, so it cannot translate. Choose Whisper base "
-                         "(bundled, 99 languages) or model 'auto' to translate into English.")
+        raise UserError(
+            f"{title} only knows English, so it cannot translate. Choose Whisper base "
+            "(bundled, 99 languages) or model 'auto' to translate into English."
+        )
     if language not in (None, "en"):
-        raise ValueError(f"{title} only knows English, not {language_name(language)}. Choose Whisper base "
-                         "(bundled, 99 languages) or model 'auto'.")
+        raise UserError(
+            f"{title} only knows English, not {language_name(language)}. Choose Whisper base "
+            "(bundled, 99 languages) or model 'auto'."
+        )
 
 
 def _engine_text(key: str, why: str) -> str:
@@ -284,8 +303,13 @@ def _load_model(spec, out: Transcript) -> Iterator[Transcript]:
 
 def _snapshot(t: Transcript) -> Transcript:
     """A copy that later segments do not change (shallow: segments themselves are not mutated)."""
-    return replace(t, segments=list(t.segments), dropped=list(t.dropped), top_languages=list(t.top_languages),
-                   options_used=dict(t.options_used))
+    return replace(
+        t,
+        segments=list(t.segments),
+        dropped=list(t.dropped),
+        top_languages=list(t.top_languages),
+        options_used=dict(t.options_used),
+    )
 
 
 def _try(fn, *args):
@@ -311,8 +335,9 @@ def as_whisper_input(audio, sr: int):
     return np.ascontiguousarray(x)
 
 
-def detect_language(model, x, *, vad_filter: bool = True, search_s: float | None = None,
-                    step_s: float = BLOCK_SECONDS) -> tuple[list[tuple[str, float]], bool]:
+def detect_language(
+    model, x, *, vad_filter: bool = True, search_s: float | None = None, step_s: float = BLOCK_SECONDS
+) -> tuple[list[tuple[str, float]], bool]:
     """Whisper's language probabilities (best first) from the first 30 s of speech, and whether
     speech was heard.
 
@@ -320,25 +345,31 @@ def detect_language(model, x, *, vad_filter: bool = True, search_s: float | None
     ``step_s`` read) finds the speech first; only the first ``search_s`` seconds are searched
     (all when None). With ``vad_filter`` off, or no speech found, the first 30 s are judged.
     """
-    from .vad import speech_regions
+    from pipelines.engines.silero_vad import speech_regions
 
     n = len(x) if search_s is None else min(len(x), int(search_s * SAMPLE_RATE))
     window = 30 * SAMPLE_RATE  # what Whisper's detector listens to
     heard, speech = False, None
     for lo in range(0, n, int(step_s * SAMPLE_RATE)) if vad_filter else ():
-        part = np.asarray(x[lo:min(n, lo + int(step_s * SAMPLE_RATE))], dtype=np.float32)
+        part = np.asarray(x[lo : min(n, lo + int(step_s * SAMPLE_RATE))], dtype=np.float32)
         regions = (speech_regions(part) * SAMPLE_RATE).astype(int)
         if len(regions):
             heard, speech = True, np.concatenate([part[a:b] for a, b in regions])[:window]
             break
     if speech is None:
-        speech = np.asarray(x[:min(n, window)], dtype=np.float32)
+        speech = np.asarray(x[: min(n, window)], dtype=np.float32)
     _, _, probs = model.detect_language(audio=np.ascontiguousarray(speech))
     return sorted(((code, float(p)) for code, p in probs), key=lambda cp: cp[1], reverse=True), heard or not vad_filter
 
 
-def transcribe_stream(audio: np.ndarray | SampleFile, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
-                      name: str = "audio", block_s: float = BLOCK_SECONDS) -> Iterator[Transcript]:
+def transcribe_stream(
+    audio: np.ndarray | SampleFile,
+    options: TranscribeOptions | None = None,
+    *,
+    sr: int = SAMPLE_RATE,
+    name: str = "audio",
+    block_s: float = BLOCK_SECONDS,
+) -> Iterator[Transcript]:
     """Yield the transcript as it grows; the last one has ``done=True``.
 
     Stop iterating (close the generator) to cancel: decoding stops at the next segment.
@@ -357,8 +388,15 @@ def transcribe_stream(audio: np.ndarray | SampleFile, options: TranscribeOptions
     if key == AUTO:  # tiny.en for English; base for other languages, translation and detection
         english = opts.task == "transcribe" and language == "en"
         key = wm.TINY_EN.key if english else wm.BASE.key
-        why = ("English chosen" if english else "translating to English" if opts.task == "translate"
-               else f"{language_name(language)} chosen" if language else "")
+        why = (
+            "English chosen"
+            if english
+            else "translating to English"
+            if opts.task == "translate"
+            else f"{language_name(language)} chosen"
+            if language
+            else ""
+        )
     else:
         why = "chosen"
         _check_model_fits(key, language, opts.task)
@@ -396,10 +434,15 @@ def transcribe_stream(audio: np.ndarray | SampleFile, options: TranscribeOptions
         offset = lo / SAMPLE_RATE
         for seg in segments:  # decoding happens as this generator is consumed
             item = SegmentInfo(
-                float(seg.start) + offset, float(seg.end) + offset, seg.text.strip(), float(seg.avg_logprob),
+                float(seg.start) + offset,
+                float(seg.end) + offset,
+                seg.text.strip(),
+                float(seg.avg_logprob),
                 float(seg.no_speech_prob),
-                [WordInfo(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability))
-                 for w in (seg.words or [])],
+                [
+                    WordInfo(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability))
+                    for w in (seg.words or [])
+                ],
             )
             (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
             out.processing_seconds = time.perf_counter() - started - out.load_seconds
@@ -424,7 +467,7 @@ def block_bounds(x: np.ndarray | SampleFile, block_s: float = BLOCK_SECONDS) -> 
     frame, hop, search = int(0.3 * SAMPLE_RATE), int(0.05 * SAMPLE_RATE), int(15 * SAMPLE_RATE)
     while n - start > block * 1.25:
         lo = start + block - search
-        window = x[lo:start + block].astype(np.float32)
+        window = x[lo : start + block].astype(np.float32)
         energy = np.convolve(window * window, np.ones(frame, np.float32), mode="valid")[::hop]
         cut = lo + int(np.argmin(energy)) * hop + frame // 2
         bounds.append((start, cut))
@@ -440,19 +483,32 @@ def _top3(probs) -> list[tuple[str, float]]:
 def _options_record(info, kwargs: dict) -> dict:
     """What the model says it used (faster-whisper's TranscriptionInfo), plus the VAD switch."""
     used = asdict(info.transcription_options) if info.transcription_options is not None else {}
-    keep = ("beam_size", "best_of", "temperatures", "initial_prompt", "condition_on_previous_text",
-            "word_timestamps", "no_speech_threshold")
+    keep = (
+        "beam_size",
+        "best_of",
+        "temperatures",
+        "initial_prompt",
+        "condition_on_previous_text",
+        "word_timestamps",
+        "no_speech_threshold",
+    )
     record = {k: used.get(k) for k in keep}
     record.update(language=info.language, task=kwargs["task"], vad_filter=kwargs["vad_filter"])
     return record
 
 
-def transcribe(audio: np.ndarray | SampleFile, options: TranscribeOptions | None = None, *, sr: int = SAMPLE_RATE,
-               name: str = "audio", block_s: float = BLOCK_SECONDS) -> Transcript:
+def transcribe(
+    audio: np.ndarray | SampleFile,
+    options: TranscribeOptions | None = None,
+    *,
+    sr: int = SAMPLE_RATE,
+    name: str = "audio",
+    block_s: float = BLOCK_SECONDS,
+) -> Transcript:
     """The finished transcript (see :func:`transcribe_stream`)."""
     result = None
-    for result in transcribe_stream(audio, options, sr=sr, name=name, block_s=block_s):
-        pass
+    for partial in transcribe_stream(audio, options, sr=sr, name=name, block_s=block_s):
+        result = partial
     assert result is not None and result.done
     return result
 
@@ -463,16 +519,31 @@ def transcribe(audio: np.ndarray | SampleFile, options: TranscribeOptions | None
 def write_outputs(t: Transcript, out_dir: Path, stem: str | None = None) -> dict[str, Path]:
     """SRT, VTT, TXT, JSON (with words and scores) and TSV for one transcript."""
     metadata = {
-        "file": t.name, "model": t.model_key, "engine": t.engine, "task": t.task, "language": t.language,
+        "file": t.name,
+        "model": t.model_key,
+        "engine": t.engine,
+        "task": t.task,
+        "language": t.language,
         "language_probability": round(t.language_probability, 4),
         "top_languages": [[c, round(p, 4)] for c, p in t.top_languages],
-        "duration": round(t.duration, 3), "processing_seconds": round(t.processing_seconds, 3),
+        "duration": round(t.duration, 3),
+        "processing_seconds": round(t.processing_seconds, 3),
         "options": t.options_used,
     }
     extra = [
-        {"avg_logprob": round(s.avg_logprob, 4), "no_speech_prob": round(s.no_speech_prob, 4),
-         "words": [{"start": round(w.start, 3), "end": round(w.end, 3), "word": w.word,
-                    "probability": round(w.probability, 4)} for w in s.words]}
+        {
+            "avg_logprob": round(s.avg_logprob, 4),
+            "no_speech_prob": round(s.no_speech_prob, 4),
+            "words": [
+                {
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "word": w.word,
+                    "probability": round(w.probability, 4),
+                }
+                for w in s.words
+            ],
+        }
         for s in t.segments
     ]
     return write_subtitles(t.timed_text(), out_dir, stem or safe_stem(t.name), FORMATS, metadata, extra)
@@ -489,7 +560,14 @@ def zip_outputs(files: dict[str, dict[str, Path]], zip_path: Path) -> Path:
 
 def summary_rows(t: Transcript) -> list[list]:
     lang = f"{language_name(t.language)} ({t.language_probability:.0%})" if t.language else "-"
-    return [["Engine", t.engine], ["Language", lang], ["Task", t.task], ["Duration", f"{t.duration:.1f} s"],
-            ["Speech after voice filter", "-" if t.duration_after_vad is None else f"{t.duration_after_vad:.1f} s"],
-            ["Processing time", f"{t.processing_seconds:.2f} s"], ["Real-time factor", f"{t.rtf:.3f}"],
-            ["Segments", str(len(t.segments))], ["Words", str(len(t.text.split()))]]
+    return [
+        ["Engine", t.engine],
+        ["Language", lang],
+        ["Task", t.task],
+        ["Duration", f"{t.duration:.1f} s"],
+        ["Speech after voice filter", "-" if t.duration_after_vad is None else f"{t.duration_after_vad:.1f} s"],
+        ["Processing time", f"{t.processing_seconds:.2f} s"],
+        ["Real-time factor", f"{t.rtf:.3f}"],
+        ["Segments", str(len(t.segments))],
+        ["Words", str(len(t.text.split()))],
+    ]

@@ -10,9 +10,18 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from . import plots
-from .audio import AudioInput
-from .features import AudioFacts, Features, PhaseLesson, SpectralParams, audio_facts, compute_features, phase_lesson
+from pipelines.core.audio import AudioInput
+from pipelines.core.errors import UserError
+from pipelines.dsp.features import (
+    AudioFacts,
+    Features,
+    PhaseLesson,
+    SpectralParams,
+    audio_facts,
+    compute_features,
+    phase_lesson,
+)
+from pipelines.formats import plots
 
 PANELS = ("waveform", "spectrum", "spectrogram", "phase", "mel", "mfcc", "chroma")
 
@@ -41,9 +50,9 @@ def render(
     (loudness included) do not depend on the spectral settings: a redraw passes ``with_facts=False``
     to skip them, and gets ``facts=None``."""
     if cmap not in plots.COLORMAPS:
-        raise ValueError(f"Unknown colour map '{cmap}'; choose one of {', '.join(plots.COLORMAPS)}.")
+        raise UserError(f"Unknown colour map '{cmap}'; choose one of {', '.join(plots.COLORMAPS)}.")
     if freq_scale not in ("linear", "log"):
-        raise ValueError("Frequency axis must be 'linear' or 'log'.")
+        raise UserError("Frequency axis must be 'linear' or 'log'.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     feats = compute_features(audio.mono, audio.sr, params, phase_columns=None if full_phase else plots.MAX_COLUMNS)
@@ -53,25 +62,57 @@ def render(
         "waveform": plots.plot_waveform(audio.channels, audio.sr),
         "spectrum": plots.plot_spectrum(feats.spectrum_freqs, feats.spectrum_db),
         "spectrogram": plots.plot_heatmap(
-            feats.stft_db, dur, title=f"STFT spectrogram (n_fft={p.n_fft}, hop={p.hop_length}, {p.window})",
-            cmap=cmap, y_axis=freq_scale, y_values=feats.frequencies, vmin=-100, vmax=0,
+            feats.stft_db,
+            dur,
+            title=f"STFT spectrogram (n_fft={p.n_fft}, hop={p.hop_length}, {p.window})",
+            cmap=cmap,
+            y_axis=freq_scale,
+            y_values=feats.frequencies,
+            vmin=-100,
+            vmax=0,
         ),
         "phase": plots.plot_heatmap(
-            feats.phase, dur, title="STFT phase", cmap="twilight", colorbar="radians",
-            y_axis=freq_scale, y_values=feats.frequencies, pool="pick", vmin=-np.pi, vmax=np.pi,
+            feats.phase,
+            dur,
+            title="STFT phase",
+            cmap="twilight",
+            colorbar="radians",
+            y_axis=freq_scale,
+            y_values=feats.frequencies,
+            pool="pick",
+            vmin=-np.pi,
+            vmax=np.pi,
         ),
         "mel": plots.plot_heatmap(
-            feats.mel_db, dur, title=f"Mel spectrogram ({p.n_mels} bands, {p.fmin:.0f}-{p.fmax:.0f} Hz)",
-            cmap=cmap, y_axis="mel", y_values=feats.mel_frequencies, vmin=-100, vmax=0,
+            feats.mel_db,
+            dur,
+            title=f"Mel spectrogram ({p.n_mels} bands, {p.fmin:.0f}-{p.fmax:.0f} Hz)",
+            cmap=cmap,
+            y_axis="mel",
+            y_values=feats.mel_frequencies,
+            vmin=-100,
+            vmax=0,
         ),
         "mfcc": plots.plot_heatmap(
-            plots.scale_blocks(feats.mfcc, 3), dur, cmap="coolwarm", colorbar="relative value (each block scaled)",
-            pool="mean", vmin=-1, vmax=1,
+            plots.scale_blocks(feats.mfcc, 3),
+            dur,
+            cmap="coolwarm",
+            colorbar="relative value (each block scaled)",
+            pool="mean",
+            vmin=-1,
+            vmax=1,
             title=f"MFCC + delta + delta-delta ({3 * p.n_mfcc} dims){', CMVN' if p.cmvn else ''}",
         ),
         "chroma": plots.plot_heatmap(
-            feats.chroma, dur, title=f"Chroma ({p.chroma.upper()})", cmap=cmap, colorbar="energy",
-            y_axis="chroma", pool="mean", vmin=0, vmax=1 if p.chroma != "cens" else None,
+            feats.chroma,
+            dur,
+            title=f"Chroma ({p.chroma.upper()})",
+            cmap=cmap,
+            colorbar="energy",
+            y_axis="chroma",
+            pool="mean",
+            vmin=0,
+            vmax=1 if p.chroma != "cens" else None,
         ),
     }
     mfcc_ax = figs["mfcc"].axes[0]

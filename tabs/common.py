@@ -11,10 +11,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from pipelines.audio import AudioError, AudioInput, load_audio
-from pipelines.audio_stream import MonoAudio, open_mono
-from pipelines.config import Settings
-from pipelines.registry import ModelUnavailable
+from pipelines.core.audio import AudioInput, load_audio
+from pipelines.core.audio_stream import MonoAudio, open_mono
+from pipelines.core.config import Settings
+from pipelines.core.errors import UserError
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -93,13 +93,19 @@ def user_errors(fn):
 def _as_user_error(fn, exc: Exception) -> gr.Error:
     if isinstance(exc, gr.Error):
         return exc
-    if isinstance(exc, (AudioError, ModelUnavailable, ValueError)):
+    if isinstance(exc, UserError):  # the user can fix it: a plain message, one log line
+        log.info("User error in %s: %s", fn.__name__, exc)
         return gr.Error(str(exc), title="Cannot do that")
     if isinstance(exc, MemoryError):
+        log.error("Out of memory in %s", fn.__name__)
         return gr.Error("The server ran out of memory for this input; try a shorter clip.")
-    # A bug, not the user's fault: log it, say so briefly, keep serving.
+    # A bug, not the user's fault: log the traceback, say so briefly, keep serving.
     log.error("Unexpected error in %s:\n%s", fn.__name__, traceback.format_exc())
-    return gr.Error(f"Something went wrong on the server ({exc.__class__.__name__}: {exc}).")
+    return gr.Error(
+        f"Something went wrong on the server ({exc.__class__.__name__}). "
+        "It has been logged; please try again or with another input.",
+        title="Server error",
+    )
 
 
 def show_warnings(warnings: list[str]) -> None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines import musicgen
-from pipelines.compose import COMPOSER, MAX_PROMPT_CHARS, MAX_SECONDS, MIN_SECONDS, ComposeOptions, compose, \
-    engine_choices
+from pipelines.compose import (
+    COMPOSER,
+    MAX_PROMPT_CHARS,
+    MAX_SECONDS,
+    MIN_SECONDS,
+    ComposeOptions,
+    compose,
+    engine_choices,
+)
+from pipelines.engines import musicgen
 
 from .common import TabContext, audio_input, user_errors
 
@@ -54,31 +61,58 @@ def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
-            prompt = gr.Textbox(label="Describe the music", placeholder="e.g. calm lo-fi piano", lines=2,
-                                elem_id="compose-prompt", info=f"Up to {MAX_PROMPT_CHARS} characters.")
+            prompt = gr.Textbox(
+                label="Describe the music",
+                placeholder="e.g. calm lo-fi piano",
+                lines=2,
+                elem_id="compose-prompt",
+                info=f"Up to {MAX_PROMPT_CHARS} characters.",
+            )
             gr.Examples([[e] for e in EXAMPLES], inputs=[prompt], label="Examples (click one)")
             engine = gr.Dropdown(
-                [("Bundled composer (rules, offline)", COMPOSER)], value=COMPOSER, label="Engine",
-                allow_custom_value=True, elem_id="compose-engine",
+                [("Bundled composer (rules, offline)", COMPOSER)],
+                value=COMPOSER,
+                label="Engine",
+                allow_custom_value=True,
+                elem_id="compose-engine",
                 info="Hub engines appear when the model hub is reachable.",
             )
             engine_info = gr.Markdown("Checking which engines are available...", elem_id="compose-engines")
-            duration = gr.Slider(MIN_SECONDS, MAX_SECONDS, value=15, step=1, label="Duration (seconds)",
-                                 info=f"MusicGen: at most {musicgen.MAX_SECONDS:g} s.")
+            duration = gr.Slider(
+                MIN_SECONDS,
+                MAX_SECONDS,
+                value=15,
+                step=1,
+                label="Duration (seconds)",
+                info=f"MusicGen: at most {musicgen.MAX_SECONDS:g} s.",
+            )
             seed = gr.Number(-1, label="Seed (-1 = a new one each time)", precision=0, minimum=-1)
             with gr.Accordion("MusicGen settings", open=False):
                 temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature (higher = more surprising)")
                 top_k = gr.Slider(0, 500, value=250, step=1, label="Top-k (0 = off)")
                 top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p (0 = off)")
-                guidance = gr.Slider(1.0, 10.0, value=3.0, step=0.5, label="Guidance scale (how closely to follow the text)")
+                guidance = gr.Slider(
+                    1.0, 10.0, value=3.0, step=0.5, label="Guidance scale (how closely to follow the text)"
+                )
                 melody = audio_input("Melody to follow (MusicGen melody only): record or upload")
             run = gr.Button("Compose", variant="primary", elem_id="compose-run")
         with gr.Column(scale=2):
-            audio_out = gr.Audio(label="Music (WAV, loudness-normalised)", type="filepath", interactive=False,
-                                 elem_id="compose-audio", buttons=["download"])
+            audio_out = gr.Audio(
+                label="Music (WAV, loudness-normalised)",
+                type="filepath",
+                interactive=False,
+                elem_id="compose-audio",
+                buttons=["download"],
+            )
             midi_out = gr.File(label="MIDI file (bundled composer)", interactive=False, elem_id="compose-midi")
-            picture = gr.Image(label="What it looks like", type="filepath", format="png", interactive=False,
-                               buttons=["download", "fullscreen"], elem_id="compose-picture")
+            picture = gr.Image(
+                label="What it looks like",
+                type="filepath",
+                format="png",
+                interactive=False,
+                buttons=["download", "fullscreen"],
+                elem_id="compose-picture",
+            )
             description = gr.Markdown(elem_id="compose-description")
 
     def refresh_engines(current=COMPOSER):
@@ -87,23 +121,56 @@ def build(ctx: TabContext) -> None:
         return gr.update(choices=choices, value=current if current in keys else COMPOSER), info
 
     # when the page opens: the hub check has finished by then
-    ctx.on_page_load(refresh_engines, [engine], [engine, engine_info], api_name="compose_engines",
-                     api_visibility="undocumented", show_progress="hidden")
+    ctx.on_page_load(
+        refresh_engines,
+        [engine],
+        [engine, engine_info],
+        api_name="compose_engines",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
 
     @user_errors
-    def compose_music(prompt, duration=15, engine=COMPOSER, seed=-1, temperature=1.0, top_k=250, top_p=0.0,
-                      guidance_scale=3.0, melody=None, progress=gr.Progress()):
+    def compose_music(
+        prompt,
+        duration=15,
+        engine=COMPOSER,
+        seed=-1,
+        temperature=1.0,
+        top_k=250,
+        top_p=0.0,
+        guidance_scale=3.0,
+        melody=None,
+        progress=gr.Progress(),
+    ):
         mel = None
         if melody:
             loaded = ctx.load(melody, max_seconds=60)
             mel = (loaded.mono, loaded.sr)
-        options = ComposeOptions(seed=-1 if seed is None else int(seed), temperature=float(temperature),
-                                 top_k=int(top_k), top_p=float(top_p), guidance_scale=float(guidance_scale), melody=mel)
-        result = compose(prompt, duration, engine or COMPOSER, options, ctx.settings.new_output_dir("compose"),
-                         progress=lambda share, desc: progress(share, desc=desc))
+        options = ComposeOptions(
+            seed=-1 if seed is None else int(seed),
+            temperature=float(temperature),
+            top_k=int(top_k),
+            top_p=float(top_p),
+            guidance_scale=float(guidance_scale),
+            melody=mel,
+        )
+        result = compose(
+            prompt,
+            duration,
+            engine or COMPOSER,
+            options,
+            ctx.settings.new_output_dir("compose"),
+            progress=lambda share, desc: progress(share, desc=desc),
+        )
         midi = str(result.midi_path) if result.midi_path else None
         return str(result.wav_path), midi, str(result.figure_path), result.description
 
-    gr.on([run.click, prompt.submit], compose_music,
-          [prompt, duration, engine, seed, temperature, top_k, top_p, guidance, melody],
-          [audio_out, midi_out, picture, description], api_name="compose", concurrency_limit=2)
+    gr.on(
+        [run.click, prompt.submit],
+        compose_music,
+        [prompt, duration, engine, seed, temperature, top_k, top_p, guidance, melody],
+        [audio_out, midi_out, picture, description],
+        api_name="compose",
+        concurrency_limit=2,
+    )

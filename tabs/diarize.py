@@ -9,8 +9,8 @@ import gradio as gr
 import numpy as np
 
 from pipelines import diarize as dz
-from pipelines.config import format_seconds
-from pipelines.subtitles import safe_stem
+from pipelines.core.config import format_seconds
+from pipelines.core.files import safe_stem
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -41,7 +41,11 @@ def _state(outcome: dz.DiarizeOutcome, stem: str) -> dict:
     """What renaming needs, as plain data (gr.State must be deep-copyable)."""
     r = outcome.result
     return {
-        "stem": stem, "duration": r.duration, "speech": r.speech_seconds, "engine": r.engine, "how": r.how,
+        "stem": stem,
+        "duration": r.duration,
+        "speech": r.speech_seconds,
+        "engine": r.engine,
+        "how": r.how,
         "turns": [(t.start, t.end, t.speaker) for t in r.turns],
         "words": None if outcome.words is None else [(w.start, w.end, w.text, w.speaker) for w in outcome.words],
     }
@@ -55,13 +59,21 @@ def _from_state(state: dict) -> tuple[dz.DiarizationResult, list[dz.Word] | None
 
 
 def _outputs(result, words, files, shown, state, info=None):
-    transcript = dz.transcript_text(dz.group_utterances(words), shown) if words is not None else \
-        "(transcript not requested)"
+    transcript = (
+        dz.transcript_text(dz.group_utterances(words), shown) if words is not None else "(transcript not requested)"
+    )
     rows = [[s, shown[s] if shown[s] != s else ""] for s in result.speakers]
     return [
-        gr.skip() if info is None else info, str(files.timeline), dz.talk_rows(result, shown),
-        dz.turns_rows(result, shown), transcript, str(files.rttm),
-        str(files.txt) if files.txt else None, str(files.srt) if files.srt else None, rows, state,
+        gr.skip() if info is None else info,
+        str(files.timeline),
+        dz.talk_rows(result, shown),
+        dz.turns_rows(result, shown),
+        transcript,
+        str(files.rttm),
+        str(files.txt) if files.txt else None,
+        str(files.srt) if files.srt else None,
+        rows,
+        state,
     ]
 
 
@@ -74,67 +86,129 @@ def build(ctx: TabContext) -> None:
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             with gr.Row():
-                num = gr.Number(0, label="Speakers (0 = auto)", minimum=0, maximum=dz.MAX_SPEAKERS, precision=0,
-                                elem_id="num-speakers")
+                num = gr.Number(
+                    0,
+                    label="Speakers (0 = auto)",
+                    minimum=0,
+                    maximum=dz.MAX_SPEAKERS,
+                    precision=0,
+                    elem_id="num-speakers",
+                )
                 lo = gr.Number(1, label="Auto: at least", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
                 hi = gr.Number(6, label="Auto: at most", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
             transcribe = gr.Checkbox(True, label="Transcript with speakers (bundled Whisper tiny.en, English)")
             with gr.Accordion("Engine", open=False):
                 engine = gr.Radio(ENGINES, value="bundled", label="Diarization engine")
-                gr.Markdown("pyannote: " + ("ready when a token is given." if ok else f"not available: {reason}."),
-                            elem_id="pyannote-status")
+                gr.Markdown(
+                    "pyannote: " + ("ready when a token is given." if ok else f"not available: {reason}."),
+                    elem_id="pyannote-status",
+                )
                 token = gr.Textbox("", label="Hugging Face token (pyannote only; not stored)", type="password")
             run = gr.Button("Find speakers", variant="primary")
             with gr.Accordion("How it works", open=False):
                 gr.Markdown(HOW_IT_WORKS)
         with gr.Column(scale=2):
             info = gr.Markdown(label="Summary", elem_id="diarize-info")
-            timeline = gr.Image(label="Timeline: who spoke when", type="filepath", format="png", interactive=False,
-                                buttons=["download", "fullscreen"], elem_id="diarize-timeline")
-            talk = gr.Dataframe(headers=["Speaker", "Name", "Talk time (s)", "Share", "Turns"], label="Talk time",
-                                interactive=False, elem_id="diarize-talk")
-            transcript = gr.Textbox(label="Transcript with speakers", lines=8, max_lines=20, interactive=False,
-                                    buttons=["copy"], elem_id="diarize-transcript")
+            timeline = gr.Image(
+                label="Timeline: who spoke when",
+                type="filepath",
+                format="png",
+                interactive=False,
+                buttons=["download", "fullscreen"],
+                elem_id="diarize-timeline",
+            )
+            talk = gr.Dataframe(
+                headers=["Speaker", "Name", "Talk time (s)", "Share", "Turns"],
+                label="Talk time",
+                interactive=False,
+                elem_id="diarize-talk",
+            )
+            transcript = gr.Textbox(
+                label="Transcript with speakers",
+                lines=8,
+                max_lines=20,
+                interactive=False,
+                buttons=["copy"],
+                elem_id="diarize-transcript",
+            )
             with gr.Group():
-                names = gr.Dataframe(headers=["Speaker", "Name"], label="Rename speakers (type in the Name column)",
-                                     interactive=True, static_columns=[0], elem_id="diarize-names")
+                names = gr.Dataframe(
+                    headers=["Speaker", "Name"],
+                    label="Rename speakers (type in the Name column)",
+                    interactive=True,
+                    static_columns=[0],
+                    elem_id="diarize-names",
+                )
                 rename = gr.Button("Apply names to the timeline, tables and downloads")
             with gr.Row():
                 rttm = gr.File(label="Turns (RTTM)", interactive=False, elem_id="diarize-rttm")
                 txt = gr.File(label="Transcript (TXT)", interactive=False, elem_id="diarize-txt")
                 srt = gr.File(label="Subtitles (SRT)", interactive=False, elem_id="diarize-srt")
-            turns = gr.Dataframe(headers=["Start (s)", "End (s)", "Length (s)", "Speaker"], label="Turns",
-                                 interactive=False, elem_id="diarize-turns")
+            turns = gr.Dataframe(
+                headers=["Start (s)", "End (s)", "Length (s)", "Speaker"],
+                label="Turns",
+                interactive=False,
+                elem_id="diarize-turns",
+            )
             state = gr.State()
-            names_text = gr.Textbox("", label="Speaker names", visible=False)  # API only: 'Alice, Bob' or 'SPEAKER_01=Bob'
+            names_text = gr.Textbox(
+                "", label="Speaker names", visible=False
+            )  # API only: 'Alice, Bob' or 'SPEAKER_01=Bob'
 
     @user_errors
-    def find_speakers(source, num_speakers=0, min_speakers=1, max_speakers=6, transcribe=True, engine="bundled",
-                      hub_token="", speaker_names="", progress=gr.Progress()):
+    def find_speakers(
+        source,
+        num_speakers=0,
+        min_speakers=1,
+        max_speakers=6,
+        transcribe=True,
+        engine="bundled",
+        hub_token="",
+        speaker_names="",
+        progress=gr.Progress(),
+    ):
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
         progress(0.02, desc="Loading audio")
         audio = ctx.open_mono(source, dz.SAMPLE_RATE)  # 16 kHz mono, never the upload's rate and channels whole
         show_warnings(audio.warnings)
         stem = safe_stem(audio.name, "audio")
         outcome = dz.run(
-            np.asarray(audio.samples), audio.sr, ctx.settings.new_output_dir("diarize"), stem=stem,
+            np.asarray(audio.samples),
+            audio.sr,
+            ctx.settings.new_output_dir("diarize"),
+            stem=stem,
             options=dz.DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
-            engine=engine or "bundled", hub_token=hub_token, offline=ctx.settings.offline, transcribe=bool(transcribe),
-            names=speaker_names, progress=lambda f, d: progress(f, desc=d),
+            engine=engine or "bundled",
+            hub_token=hub_token,
+            offline=ctx.settings.offline,
+            transcribe=bool(transcribe),
+            names=speaker_names,
+            progress=lambda f, d: progress(f, desc=d),
         )
         r = outcome.result
         n = len(r.speakers)
-        info = (f"**{n} speaker{'s' if n != 1 else ''}** · {r.how} · {format_seconds(r.speech_seconds)} of speech in "
-                f"{format_seconds(r.duration)} · diarized in {outcome.seconds:.1f} s"
-                f"{' (first run: includes loading the models)' if outcome.loaded_now else ''}\n\n"
-                f"Engine: {'offline: ' if ctx.settings.offline and engine != 'pyannote' else ''}{r.engine}"
-                + (f"; transcript: {outcome.transcript_engine}, words joined to turns by overlap"
-                   if outcome.words is not None else ""))
+        info = (
+            f"**{n} speaker{'s' if n != 1 else ''}** · {r.how} · {format_seconds(r.speech_seconds)} of speech in "
+            f"{format_seconds(r.duration)} · diarized in {outcome.seconds:.1f} s"
+            f"{' (first run: includes loading the models)' if outcome.loaded_now else ''}\n\n"
+            f"Engine: {'offline: ' if ctx.settings.offline and engine != 'pyannote' else ''}{r.engine}"
+            + (
+                f"; transcript: {outcome.transcript_engine}, words joined to turns by overlap"
+                if outcome.words is not None
+                else ""
+            )
+        )
         return _outputs(r, outcome.words, outcome.files, outcome.names, _state(outcome, stem), info)
 
     outputs = [info, timeline, talk, turns, transcript, rttm, txt, srt, names, state]
-    gr.on([run.click], find_speakers, [audio, num, lo, hi, transcribe, engine, token, names_text], outputs,
-          api_name="diarize", concurrency_limit=2)
+    gr.on(
+        [run.click],
+        find_speakers,
+        [audio, num, lo, hi, transcribe, engine, token, names_text],
+        outputs,
+        api_name="diarize",
+        concurrency_limit=2,
+    )
 
     @user_errors
     def apply_names(table, saved):
@@ -146,5 +220,11 @@ def build(ctx: TabContext) -> None:
         files, shown = dz.render(result, words, ctx.settings.new_output_dir("diarize"), saved["stem"], given)
         return _outputs(result, words, files, shown, saved)
 
-    rename.click(apply_names, [names, state], outputs, api_name="rename_speakers", api_visibility="undocumented",
-                 concurrency_limit=2)
+    rename.click(
+        apply_names,
+        [names, state],
+        outputs,
+        api_name="rename_speakers",
+        api_visibility="undocumented",
+        concurrency_limit=2,
+    )

@@ -6,14 +6,24 @@ import time
 
 import gradio as gr
 
-from pipelines import whisper_models as wm
-from pipelines.hub import hub_status
-from pipelines.registry import REGISTRY
-from pipelines.subtitles import safe_stem
-from pipelines.text_metrics import alignment_spans, compare
-from pipelines.transcribe import (AUTO, LANGUAGES, SAMPLE_RATE, TranscribeOptions, is_english_only,
-                                  language_name, summary_rows, transcribe, transcribe_stream, write_outputs,
-                                  zip_outputs)
+from pipelines.core.files import safe_stem
+from pipelines.core.hub import hub_status
+from pipelines.core.registry import REGISTRY
+from pipelines.engines import whisper as wm
+from pipelines.formats.text_metrics import alignment_spans, compare
+from pipelines.transcribe import (
+    AUTO,
+    LANGUAGES,
+    SAMPLE_RATE,
+    TranscribeOptions,
+    is_english_only,
+    language_name,
+    summary_rows,
+    transcribe,
+    transcribe_stream,
+    write_outputs,
+    zip_outputs,
+)
 
 from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -62,12 +72,28 @@ def hub_note() -> str:
     return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."
 
 
-def _options(model, language, task, beam_size, temperature, vad_filter, word_timestamps, initial_prompt,
-             condition_on_previous_text) -> TranscribeOptions:
-    return TranscribeOptions(model=model or AUTO, language=language or AUTO, task=task or "transcribe",
-                             beam_size=int(beam_size), temperature=float(temperature), vad_filter=bool(vad_filter),
-                             word_timestamps=bool(word_timestamps), initial_prompt=initial_prompt or "",
-                             condition_on_previous_text=bool(condition_on_previous_text))
+def _options(
+    model,
+    language,
+    task,
+    beam_size,
+    temperature,
+    vad_filter,
+    word_timestamps,
+    initial_prompt,
+    condition_on_previous_text,
+) -> TranscribeOptions:
+    return TranscribeOptions(
+        model=model or AUTO,
+        language=language or AUTO,
+        task=task or "transcribe",
+        beam_size=int(beam_size),
+        temperature=float(temperature),
+        vad_filter=bool(vad_filter),
+        word_timestamps=bool(word_timestamps),
+        initial_prompt=initial_prompt or "",
+        condition_on_previous_text=bool(condition_on_previous_text),
+    )
 
 
 def _info_markdown(t) -> str:
@@ -76,8 +102,10 @@ def _info_markdown(t) -> str:
     lines = [f"**Engine:** {t.engine}."]
     if t.language:
         lines.append(f"**Language:** {language_name(t.language)} ({t.language_probability:.0%}).")
-    lines.append(f"**Audio:** {t.duration:.1f} s; processed in {t.processing_seconds:.2f} s "
-                 f"(real-time factor {t.rtf:.3f}){f'; models loaded in {t.load_seconds:.1f} s' if t.load_seconds > 0.05 else ''}.")
+    lines.append(
+        f"**Audio:** {t.duration:.1f} s; processed in {t.processing_seconds:.2f} s "
+        f"(real-time factor {t.rtf:.3f}){f'; models loaded in {t.load_seconds:.1f} s' if t.load_seconds > 0.05 else ''}."
+    )
     lines += [f"**Note:** {w}" for w in t.warnings()]
     return "  \n".join(lines)
 
@@ -87,22 +115,28 @@ def _comparison(reference: str, hypothesis: str):
     if not (reference or "").strip():
         return "", None
     c = compare(reference, hypothesis)
-    md = (f"**WER {c.wer:.1%}**, **CER {c.cer:.1%}** against {c.reference_words} reference words: "
-          f"{c.substitutions} substituted, {c.deletions} deleted, {c.insertions} inserted, {c.hits} right "
-          "(case, punctuation and numbers normalised).")
+    md = (
+        f"**WER {c.wer:.1%}**, **CER {c.cer:.1%}** against {c.reference_words} reference words: "
+        f"{c.substitutions} substituted, {c.deletions} deleted, {c.insertions} inserted, {c.hits} right "
+        "(case, punctuation and numbers normalised)."
+    )
     return md, alignment_spans(c.alignment)
 
 
 def _views(t):
-    segments = [[round(s.start, 2), round(s.end, 2), s.text, round(s.avg_logprob, 3), round(s.no_speech_prob, 3)]
-                for s in t.segments]
+    segments = [
+        [round(s.start, 2), round(s.end, 2), s.text, round(s.avg_logprob, 3), round(s.no_speech_prob, 3)]
+        for s in t.segments
+    ]
     words = [(w.word, w.confidence) for w in t.words]
     languages = {f"{language_name(c)} ({c})": p for c, p in t.top_languages} or None
     return segments, words, languages
 
 
 def _word_rows(t) -> list[list]:
-    return [[round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words]
+    return [
+        [round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words
+    ]
 
 
 def build(ctx: TabContext) -> None:
@@ -112,11 +146,17 @@ def build(ctx: TabContext) -> None:
             audio = audio_input(elem_id="transcribe-audio")
             gr.Examples(example_files("speech_librivox.wav"), inputs=audio, label="Example (click it)")
             gr.Markdown(ctx.limits_text())
-            model = gr.Dropdown(model_choices(), value=AUTO, label="Model", allow_custom_value=True,
-                                elem_id="transcribe-model")
+            model = gr.Dropdown(
+                model_choices(), value=AUTO, label="Model", allow_custom_value=True, elem_id="transcribe-model"
+            )
             hub_md = gr.Markdown(hub_note(), elem_id="transcribe-hub-note")
-            language = gr.Dropdown([("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
-                                   value=AUTO, label="Language", allow_custom_value=True, elem_id="transcribe-language")
+            language = gr.Dropdown(
+                [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
+                value=AUTO,
+                label="Language",
+                allow_custom_value=True,
+                elem_id="transcribe-language",
+            )
             task = gr.Radio(["transcribe", "translate"], value="transcribe", label="Task (translate = into English)")
             with gr.Accordion("Decoding options", open=False):
                 beam_size = gr.Slider(1, 10, value=5, step=1, label="Beam size")
@@ -126,8 +166,9 @@ def build(ctx: TabContext) -> None:
                 initial_prompt = gr.Textbox("", label="Initial prompt (names, spellings, style)", lines=2)
                 condition = gr.Checkbox(True, label="Condition on previous text")
                 gr.Markdown(HELP)
-            reference = gr.Textbox("", label="Reference (optional): what was really said", lines=3,
-                                   elem_id="transcribe-reference")
+            reference = gr.Textbox(
+                "", label="Reference (optional): what was really said", lines=3, elem_id="transcribe-reference"
+            )
             with gr.Row():
                 run = gr.Button("Transcribe", variant="primary", elem_id="transcribe-run")
                 cancel = gr.Button("Cancel", variant="stop", elem_id="transcribe-cancel")
@@ -136,40 +177,100 @@ def build(ctx: TabContext) -> None:
         with gr.Column(scale=2):
             info = gr.Markdown(elem_id="transcribe-info")
             text = gr.Textbox(label="Transcript", lines=6, interactive=False, buttons=["copy"], elem_id="transcript")
-            files = gr.File(label="Downloads: SRT, VTT, TXT, JSON, TSV", file_count="multiple", interactive=False,
-                            elem_id="transcribe-files")
+            files = gr.File(
+                label="Downloads: SRT, VTT, TXT, JSON, TSV",
+                file_count="multiple",
+                interactive=False,
+                elem_id="transcribe-files",
+            )
             with gr.Row():
-                languages = gr.Label(label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages")
+                languages = gr.Label(
+                    label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages"
+                )
                 compare_md = gr.Markdown(elem_id="transcribe-compare")
-            alignment = gr.HighlightedText(label="Reference alignment (ref→heard)", color_map=ALIGNMENT_COLORS,
-                                           show_legend=True, elem_id="transcribe-alignment", visible=False)
-            words = gr.HighlightedText(label="Words by confidence", color_map=CONFIDENCE_COLORS, show_legend=True,
-                                       combine_adjacent=False, elem_id="transcribe-words")
+            alignment = gr.HighlightedText(
+                label="Reference alignment (ref→heard)",
+                color_map=ALIGNMENT_COLORS,
+                show_legend=True,
+                elem_id="transcribe-alignment",
+                visible=False,
+            )
+            words = gr.HighlightedText(
+                label="Words by confidence",
+                color_map=CONFIDENCE_COLORS,
+                show_legend=True,
+                combine_adjacent=False,
+                elem_id="transcribe-words",
+            )
             with gr.Accordion("Word timings", open=False):
-                word_table = gr.Dataframe(headers=["start (s)", "end (s)", "word", "probability", "confidence"],
-                                          interactive=False, elem_id="transcribe-word-table")
-            segments = gr.Dataframe(headers=SEGMENT_HEADERS, label="Segments", interactive=False, wrap=True,
-                                    column_widths=["9%", "9%", "58%", "12%", "12%"], elem_id="transcribe-segments")
-            summary = gr.Dataframe(headers=["Fact", "Value"], label="Run", interactive=False, wrap=True,
-                                   column_widths=["30%", "70%"])
+                word_table = gr.Dataframe(
+                    headers=["start (s)", "end (s)", "word", "probability", "confidence"],
+                    interactive=False,
+                    elem_id="transcribe-word-table",
+                )
+            segments = gr.Dataframe(
+                headers=SEGMENT_HEADERS,
+                label="Segments",
+                interactive=False,
+                wrap=True,
+                column_widths=["9%", "9%", "58%", "12%", "12%"],
+                elem_id="transcribe-segments",
+            )
+            summary = gr.Dataframe(
+                headers=["Fact", "Value"], label="Run", interactive=False, wrap=True, column_widths=["30%", "70%"]
+            )
             with gr.Accordion("Several files at once (zip)", open=False):
-                batch_in = gr.File(label="Audio files", file_count="multiple", file_types=["audio"],
-                                   elem_id="transcribe-batch-in")
+                batch_in = gr.File(
+                    label="Audio files", file_count="multiple", file_types=["audio"], elem_id="transcribe-batch-in"
+                )
                 batch_run = gr.Button("Transcribe all")
-                batch_table = gr.Dataframe(headers=["file", "language", "duration (s)", "words", "transcript / problem"],
-                                           label="Files", interactive=False, wrap=True)
+                batch_table = gr.Dataframe(
+                    headers=["file", "language", "duration (s)", "words", "transcript / problem"],
+                    label="Files",
+                    interactive=False,
+                    wrap=True,
+                )
                 batch_zip = gr.File(label="All transcripts (zip)", interactive=False, elem_id="transcribe-zip")
 
-    option_inputs = [model, language, task, beam_size, temperature, vad_filter, word_timestamps, initial_prompt,
-                     condition]
+    option_inputs = [
+        model,
+        language,
+        task,
+        beam_size,
+        temperature,
+        vad_filter,
+        word_timestamps,
+        initial_prompt,
+        condition,
+    ]
     outputs = [text, info, languages, segments, words, files, summary, compare_md, alignment, word_table]
 
     @user_errors
-    def run_transcribe(audio_source, model=AUTO, language=AUTO, task="transcribe", beam_size=5, temperature=0.0,
-                       vad_filter=True, word_timestamps=True, initial_prompt="", condition_on_previous_text=True,
-                       reference="", progress=gr.Progress()):
-        opts = _options(model, language, task, beam_size, temperature, vad_filter, word_timestamps, initial_prompt,
-                        condition_on_previous_text)
+    def run_transcribe(
+        audio_source,
+        model=AUTO,
+        language=AUTO,
+        task="transcribe",
+        beam_size=5,
+        temperature=0.0,
+        vad_filter=True,
+        word_timestamps=True,
+        initial_prompt="",
+        condition_on_previous_text=True,
+        reference="",
+        progress=gr.Progress(),
+    ):
+        opts = _options(
+            model,
+            language,
+            task,
+            beam_size,
+            temperature,
+            vad_filter,
+            word_timestamps,
+            initial_prompt,
+            condition_on_previous_text,
+        )
         clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
@@ -179,8 +280,18 @@ def build(ctx: TabContext) -> None:
                 continue  # each update re-sends the text: a few a second is live enough
             progress(t.progress, desc=t.stage)
             if last_update is None:  # the first update clears the previous run's results
-                yield (t.text, _info_markdown(t), None, None, None, None, None, "", gr.update(value=None, visible=False),
-                       None)
+                yield (
+                    t.text,
+                    _info_markdown(t),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "",
+                    gr.update(value=None, visible=False),
+                    None,
+                )
             else:
                 yield t.text, _info_markdown(t), *[skip] * 8
             last_update = now
@@ -188,13 +299,36 @@ def build(ctx: TabContext) -> None:
         show_warnings(t.warnings())
         paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name))
         md, spans = _comparison(reference, t.text)
-        yield (t.text, _info_markdown(t), langs, seg_rows, word_spans, [str(p) for p in paths.values()],
-               summary_rows(t), md, gr.update(value=spans, visible=bool(spans)), _word_rows(t))
+        yield (
+            t.text,
+            _info_markdown(t),
+            langs,
+            seg_rows,
+            word_spans,
+            [str(p) for p in paths.values()],
+            summary_rows(t),
+            md,
+            gr.update(value=spans, visible=bool(spans)),
+            _word_rows(t),
+        )
 
-    event = gr.on([run.click, audio.stop_recording], run_transcribe, [audio, *option_inputs, reference], outputs,
-                  api_name="transcribe", concurrency_limit=2, show_progress_on=[info])
-    cancel.click(lambda: "**Cancelled.** The text above is what was decoded before you pressed Cancel.", None, info,
-                 cancels=[event], api_name=False, show_progress="hidden")
+    event = gr.on(
+        [run.click, audio.stop_recording],
+        run_transcribe,
+        [audio, *option_inputs, reference],
+        outputs,
+        api_name="transcribe",
+        concurrency_limit=2,
+        show_progress_on=[info],
+    )
+    cancel.click(
+        lambda: "**Cancelled.** The text above is what was decoded before you pressed Cancel.",
+        None,
+        info,
+        cancels=[event],
+        api_name=False,
+        show_progress="hidden",
+    )
 
     @user_errors
     def compare_reference(reference: str, hypothesis: str = ""):
@@ -205,25 +339,49 @@ def build(ctx: TabContext) -> None:
         md, spans = _comparison(reference, hypothesis)
         return md, gr.update(value=spans, visible=True)
 
-    gr.on([reference.submit], compare_reference, [reference, text], [compare_md, alignment], api_name="compare_reference")
+    gr.on(
+        [reference.submit], compare_reference, [reference, text], [compare_md, alignment], api_name="compare_reference"
+    )
 
     def task_choices(model_key):
         english_only = model_key != AUTO and is_english_only(model_key)
         if english_only:
-            return gr.update(value="transcribe", interactive=False,
-                             info="This model only knows English; choose base or Automatic to translate.")
+            return gr.update(
+                value="transcribe",
+                interactive=False,
+                info="This model only knows English; choose base or Automatic to translate.",
+            )
         return gr.update(interactive=True, info=None)
 
     model.change(task_choices, model, task, api_name=False, show_progress="hidden")
 
     @user_errors
-    def run_batch(file_list, model=AUTO, language=AUTO, task="transcribe", beam_size=5, temperature=0.0,
-                  vad_filter=True, word_timestamps=True, initial_prompt="", condition_on_previous_text=True,
-                  progress=gr.Progress()):
+    def run_batch(
+        file_list,
+        model=AUTO,
+        language=AUTO,
+        task="transcribe",
+        beam_size=5,
+        temperature=0.0,
+        vad_filter=True,
+        word_timestamps=True,
+        initial_prompt="",
+        condition_on_previous_text=True,
+        progress=gr.Progress(),
+    ):
         if not file_list:
             raise ValueError("Choose one or more audio files first.")
-        opts = _options(model, language, task, beam_size, temperature, vad_filter, word_timestamps, initial_prompt,
-                        condition_on_previous_text)
+        opts = _options(
+            model,
+            language,
+            task,
+            beam_size,
+            temperature,
+            vad_filter,
+            word_timestamps,
+            initial_prompt,
+            condition_on_previous_text,
+        )
         out_dir = ctx.settings.new_output_dir("transcribe-batch")
         rows, sets, used = [], {}, set()
         paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in file_list]
@@ -241,14 +399,26 @@ def build(ctx: TabContext) -> None:
                 continue
             sets[stem] = write_outputs(t, out_dir / stem, stem)
             note = t.text or " ".join(t.warnings())
-            rows.append([clip.name, language_name(t.language) if t.language else "-", round(t.duration, 1),
-                         len(t.text.split()), note[:300]])
+            rows.append(
+                [
+                    clip.name,
+                    language_name(t.language) if t.language else "-",
+                    round(t.duration, 1),
+                    len(t.text.split()),
+                    note[:300],
+                ]
+            )
         if not sets:
             raise ValueError("None of the files could be transcribed: " + "; ".join(r[4] for r in rows))
         return rows, str(zip_outputs(sets, out_dir / "transcripts.zip"))
 
-    batch_run.click(run_batch, [batch_in, *option_inputs], [batch_table, batch_zip], api_name="transcribe_batch",
-                    concurrency_limit=1)
+    batch_run.click(
+        run_batch,
+        [batch_in, *option_inputs],
+        [batch_table, batch_zip],
+        api_name="transcribe_batch",
+        concurrency_limit=1,
+    )
 
     def unload_models():
         dropped = [k for k in REGISTRY.loaded() if k.startswith("whisper")]
@@ -262,5 +432,11 @@ def build(ctx: TabContext) -> None:
         return gr.update(choices=model_choices()), hub_note()
 
     # the hub check finishes after start-up: refresh the choices on every visit
-    ctx.on_page_load(refresh_models, None, [model, hub_md], api_name="transcribe_models",
-                     api_visibility="undocumented", show_progress="hidden")
+    ctx.on_page_load(
+        refresh_models,
+        None,
+        [model, hub_md],
+        api_name="transcribe_models",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )

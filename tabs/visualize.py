@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines import plots
-from pipelines.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
-from pipelines.subtitles import safe_stem
+from pipelines.core.files import safe_stem
+from pipelines.dsp.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
+from pipelines.formats import plots
 from pipelines.visualize import PANELS, export_features, render, write_phase_lesson
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
@@ -48,8 +48,15 @@ def _int(value, name: str) -> int:
 
 def _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma) -> SpectralParams:
     return SpectralParams(
-        n_fft=_int(n_fft, "n_fft"), hop_length=_int(hop, "Hop length"), window=window, n_mels=int(n_mels), fmin=float(fmin or 0),
-        fmax=float(fmax) if fmax else None, n_mfcc=int(n_mfcc), cmvn=bool(cmvn), chroma=chroma,
+        n_fft=_int(n_fft, "n_fft"),
+        hop_length=_int(hop, "Hop length"),
+        window=window,
+        n_mels=int(n_mels),
+        fmin=float(fmin or 0),
+        fmax=float(fmax) if fmax else None,
+        n_mfcc=int(n_mfcc),
+        cmvn=bool(cmvn),
+        chroma=chroma,
     )
 
 
@@ -62,10 +69,18 @@ def build(ctx: TabContext) -> None:
             gr.Markdown(ctx.limits_text())
             run = gr.Button("Visualize", variant="primary")
             with gr.Accordion("Settings (figures redraw when you change one)", open=False):
-                n_fft = gr.Dropdown(["256", "512", "1024", "2048", "4096", "8192"], value="2048",
-                                    allow_custom_value=True, label="n_fft (frequency detail)")
-                hop = gr.Dropdown(["64", "128", "256", "512", "1024", "2048"], value="512",
-                                  allow_custom_value=True, label="Hop length (time detail)")
+                n_fft = gr.Dropdown(
+                    ["256", "512", "1024", "2048", "4096", "8192"],
+                    value="2048",
+                    allow_custom_value=True,
+                    label="n_fft (frequency detail)",
+                )
+                hop = gr.Dropdown(
+                    ["64", "128", "256", "512", "1024", "2048"],
+                    value="512",
+                    allow_custom_value=True,
+                    label="Hop length (time detail)",
+                )
                 window = gr.Dropdown(list(WINDOWS), value="hann", label="Window")
                 freq_scale = gr.Radio(["log", "linear"], value="log", label="Spectrogram frequency axis")
                 n_mels = gr.Slider(16, 256, value=128, step=1, label="Mel bands")
@@ -77,8 +92,10 @@ def build(ctx: TabContext) -> None:
                 chroma = gr.Radio(list(CHROMA_KINDS), value="stft", label="Chroma")
                 cmap = gr.Dropdown(list(plots.COLORMAPS), value="magma", label="Colour map")
             with gr.Group():
-                gr.Markdown("**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
-                            "alone (Griffin-Lim guesses the phase) beside magnitude and true phase (inverse STFT).")
+                gr.Markdown(
+                    "**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
+                    "alone (Griffin-Lim guesses the phase) beside magnitude and true phase (inverse STFT)."
+                )
                 lesson_btn = gr.Button("Rebuild and play")
                 mag_only = gr.Audio(label="Magnitude only (Griffin-Lim)", type="filepath", interactive=False)
                 with_phase = gr.Audio(label="Magnitude + phase (inverse STFT)", type="filepath", interactive=False)
@@ -92,8 +109,14 @@ def build(ctx: TabContext) -> None:
             images = []
             for name in PANELS:
                 images.append(
-                    gr.Image(label=PANEL_LABELS[name], type="filepath", format="png", buttons=["download", "fullscreen"],
-                             interactive=False, elem_id=f"panel-{name}")
+                    gr.Image(
+                        label=PANEL_LABELS[name],
+                        type="filepath",
+                        format="png",
+                        buttons=["download", "fullscreen"],
+                        interactive=False,
+                        elem_id=f"panel-{name}",
+                    )
                 )
 
     settings = [n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma]
@@ -101,32 +124,75 @@ def build(ctx: TabContext) -> None:
     def draw(source, with_facts, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap):
         audio = ctx.load(source)
         show_warnings(audio.warnings)
-        result = render(audio, ctx.settings.new_output_dir("visualize"),
-                        _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
-                        cmap=cmap, freq_scale=freq_scale, with_facts=with_facts)
+        result = render(
+            audio,
+            ctx.settings.new_output_dir("visualize"),
+            _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
+            cmap=cmap,
+            freq_scale=freq_scale,
+            with_facts=with_facts,
+        )
         facts_out = result.facts.as_rows() if with_facts else gr.skip()
         return [facts_out] + [str(result.figures[p]) for p in PANELS]
 
     @user_errors
-    def visualize(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
-                  cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
+    def visualize(
+        source,
+        n_fft="2048",
+        hop="512",
+        window="hann",
+        n_mels=128,
+        fmin=0,
+        fmax=0,
+        n_mfcc=13,
+        cmvn=False,
+        chroma="stft",
+        freq_scale="log",
+        cmap="magma",
+    ):
         return draw(source, True, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
 
     @user_errors
-    def redraw(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13,
-               cmvn=False, chroma="stft", freq_scale="log", cmap="magma"):
+    def redraw(
+        source,
+        n_fft="2048",
+        hop="512",
+        window="hann",
+        n_mels=128,
+        fmin=0,
+        fmax=0,
+        n_mfcc=13,
+        cmvn=False,
+        chroma="stft",
+        freq_scale="log",
+        cmap="magma",
+    ):
         """A setting changed: the figures again, the facts (which no setting changes) kept as shown."""
         if source is None:  # nothing to redraw yet
             return [gr.skip()] * (1 + len(PANELS))
         return draw(source, False, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
 
     inputs = [audio, *settings, freq_scale, cmap]
-    gr.on([run.click, audio.upload, audio.stop_recording], visualize, inputs, [facts, *images],
-          api_name="visualize", concurrency_limit=2)
-    gr.on([c.change for c in (n_fft, hop, window, freq_scale, chroma, cmap, cmvn)]
-          + [c.release for c in (n_mels, n_mfcc)] + [c.submit for c in (fmin, fmax)],
-          redraw, inputs, [facts, *images], api_name="visualize_redraw", api_visibility="undocumented",
-          trigger_mode="always_last", concurrency_limit=2)
+    gr.on(
+        [run.click, audio.upload, audio.stop_recording],
+        visualize,
+        inputs,
+        [facts, *images],
+        api_name="visualize",
+        concurrency_limit=2,
+    )
+    gr.on(
+        [c.change for c in (n_fft, hop, window, freq_scale, chroma, cmap, cmvn)]
+        + [c.release for c in (n_mels, n_mfcc)]
+        + [c.submit for c in (fmin, fmax)],
+        redraw,
+        inputs,
+        [facts, *images],
+        api_name="visualize_redraw",
+        api_visibility="undocumented",
+        trigger_mode="always_last",
+        concurrency_limit=2,
+    )
 
     @user_errors
     def phase(source, n_fft="2048", hop="512", window="hann"):
@@ -134,17 +200,37 @@ def build(ctx: TabContext) -> None:
         params = _params(n_fft, hop, window, 128, 0, 0, 13, False, "stft")
         lesson = phase_lesson(audio.mono, audio.sr, params)
         a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
-        info = (f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
-                f"{lesson.griffinlim_error_db:.1f} dB (spectral convergence); the inverse STFT reproduces the "
-                f"waveform to {lesson.istft_error_db:.0f} dB. Same magnitudes, different phase: hear the difference.")
+        info = (
+            f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
+            f"{lesson.griffinlim_error_db:.1f} dB (spectral convergence); the inverse STFT reproduces the "
+            f"waveform to {lesson.istft_error_db:.0f} dB. Same magnitudes, different phase: hear the difference."
+        )
         return str(a), str(b), info
 
-    lesson_btn.click(phase, [audio, n_fft, hop, window], [mag_only, with_phase, lesson_info],
-                     api_name="phase_lesson", concurrency_limit=2)
+    lesson_btn.click(
+        phase,
+        [audio, n_fft, hop, window],
+        [mag_only, with_phase, lesson_info],
+        api_name="phase_lesson",
+        concurrency_limit=2,
+    )
 
     @user_errors
-    def export(source, n_fft="2048", hop="512", window="hann", n_mels=128, fmin=0, fmax=0, n_mfcc=13, cmvn=False,
-               chroma="stft", freq_scale="log", cmap="magma", progress=gr.Progress()):
+    def export(
+        source,
+        n_fft="2048",
+        hop="512",
+        window="hann",
+        n_mels=128,
+        fmin=0,
+        fmax=0,
+        n_mfcc=13,
+        cmvn=False,
+        chroma="stft",
+        freq_scale="log",
+        cmap="magma",
+        progress=gr.Progress(),
+    ):
         progress(0.1, desc="Computing features")
         audio = ctx.load(source)
         out = ctx.settings.new_output_dir("features")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from pipelines.classify import hub_note, write_timeline
-from pipelines.subtitles import safe_stem
+from pipelines.core.files import safe_stem
 from pipelines.zero_shot import DEFAULT_TEMPLATE, MAX_LABELS, SEED_LABELS, ZeroShotResult, zero_shot
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
@@ -31,8 +31,10 @@ def result_markdown(r: ZeroShotResult) -> str:
     head = f"**Engine:** {r.engine}.  \n**Best match:** {r.top_label} ({r.labels[r.top_label]:.0%})."
     head += "".join(f"  \n*{n}*" for n in r.notes)
     if r.approximate:
-        head += ("  \nEach score is the YAMNet score of the AudioSet classes most like that label, weighted by "
-                 "similarity (0 to 1, not CLAP probabilities).\n\n" + r.sources_markdown())
+        head += (
+            "  \nEach score is the YAMNet score of the AudioSet classes most like that label, weighted by "
+            "similarity (0 to 1, not CLAP probabilities).\n\n" + r.sources_markdown()
+        )
     return head
 
 
@@ -43,26 +45,51 @@ def build(ctx: TabContext) -> None:
             audio = audio_input(elem_id="zs-audio")
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Example clips (click one)")
             gr.Markdown(ctx.limits_text())
-            labels = gr.Textbox(", ".join(SEED_LABELS), label="Candidate labels (comma-separated or one per line)", lines=3,
-                                placeholder=", ".join(SEED_LABELS), elem_id="zs-labels")
+            labels = gr.Textbox(
+                ", ".join(SEED_LABELS),
+                label="Candidate labels (comma-separated or one per line)",
+                lines=3,
+                placeholder=", ".join(SEED_LABELS),
+                elem_id="zs-labels",
+            )
             gr.Examples([[x] for x in LABEL_EXAMPLES], inputs=labels, label="Example labels (click one)")
-            template = gr.Textbox(DEFAULT_TEMPLATE, label="Hypothesis template for CLAP ({} is replaced by each label)",
-                                  max_lines=1, elem_id="zs-template")
+            template = gr.Textbox(
+                DEFAULT_TEMPLATE,
+                label="Hypothesis template for CLAP ({} is replaced by each label)",
+                max_lines=1,
+                elem_id="zs-template",
+            )
             engine = gr.Radio(ENGINE_CHOICES, value="auto", label="Engine", elem_id="zs-engine")
             gr.Markdown(hub_note, elem_id="zs-hub")  # a function: evaluated on each page load
-            model_id = gr.Textbox("", label="CLAP model id or local folder (blank: laion/clap-htsat-unfused)", max_lines=1,
-                                  elem_id="zs-model-id")
+            model_id = gr.Textbox(
+                "",
+                label="CLAP model id or local folder (blank: laion/clap-htsat-unfused)",
+                max_lines=1,
+                elem_id="zs-model-id",
+            )
             run = gr.Button("Score labels", variant="primary", elem_id="zs-run")
         with gr.Column(scale=2):
             scores = gr.Label(label="Labels, best match first", num_top_classes=MAX_LABELS, elem_id="zs-scores")
             summary = gr.Markdown(elem_id="zs-summary")
-            timeline = gr.Image(label="Your labels over time (approximate engine)", type="filepath", format="png",
-                                interactive=False, buttons=["download", "fullscreen"], elem_id="zs-timeline")
+            timeline = gr.Image(
+                label="Your labels over time (approximate engine)",
+                type="filepath",
+                format="png",
+                interactive=False,
+                buttons=["download", "fullscreen"],
+                elem_id="zs-timeline",
+            )
             frames_csv = gr.File(label="Label scores per frame (CSV)", interactive=False, elem_id="zs-csv")
 
     @user_errors
-    def run_zero_shot(source, labels=", ".join(SEED_LABELS), template=DEFAULT_TEMPLATE, engine="auto", model_id=None,
-                      progress=gr.Progress()):
+    def run_zero_shot(
+        source,
+        labels=", ".join(SEED_LABELS),
+        template=DEFAULT_TEMPLATE,
+        engine="auto",
+        model_id=None,
+        progress=gr.Progress(),
+    ):
         progress(0.05, desc="Loading audio")
         audio = ctx.load(source)
         show_warnings(audio.warnings)
@@ -70,10 +97,21 @@ def build(ctx: TabContext) -> None:
         result = zero_shot(audio, labels, template, engine, model_id)
         image = csv_path = None
         if result.frames is not None:
-            png, csv = write_timeline(result.frames, "Your labels over time (approximate)",
-                                      ctx.settings.new_output_dir("zero-shot"), safe_stem(audio.name, "audio"), "labels")
+            png, csv = write_timeline(
+                result.frames,
+                "Your labels over time (approximate)",
+                ctx.settings.new_output_dir("zero-shot"),
+                safe_stem(audio.name, "audio"),
+                "labels",
+            )
             image, csv_path = str(png), str(csv)
         return result.labels, result_markdown(result), image, csv_path
 
-    gr.on([run.click, labels.submit], run_zero_shot, [audio, labels, template, engine, model_id],
-          [scores, summary, timeline, frames_csv], api_name="zero_shot", concurrency_limit=2)
+    gr.on(
+        [run.click, labels.submit],
+        run_zero_shot,
+        [audio, labels, template, engine, model_id],
+        [scores, summary, timeline, frames_csv],
+        api_name="zero_shot",
+        concurrency_limit=2,
+    )

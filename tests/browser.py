@@ -13,9 +13,12 @@ def tab(page, title: str):
 
 def audio_block(page, label: str, within=None):
     """The gr.Audio block whose label is `label` (the first one, or the first inside the locator `within`)."""
-    return (within or page).locator(".block", has=page.get_by_text(label, exact=True)).filter(
-        has=page.locator("[aria-label='Upload file'], audio, .upload-container")
-    ).first
+    return (
+        (within or page)
+        .locator(".block", has=page.get_by_text(label, exact=True))
+        .filter(has=page.locator("[aria-label='Upload file'], audio, .upload-container"))
+        .first
+    )
 
 
 def upload_audio(page, block, path: str | Path) -> None:

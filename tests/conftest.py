@@ -30,9 +30,16 @@ SRT_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),
 TINY_LABELS = ["yes", "no", "up", "down"]
 
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 
 
@@ -75,9 +82,16 @@ def build_tiny_ast(path):
     from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
 
     torch.manual_seed(0)
-    config = ASTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-                       num_mel_bins=128, max_length=100, id2label=dict(enumerate(TINY_LABELS)),
-                       label2id={x: i for i, x in enumerate(TINY_LABELS)})
+    config = ASTConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        num_mel_bins=128,
+        max_length=100,
+        id2label=dict(enumerate(TINY_LABELS)),
+        label2id={x: i for i, x in enumerate(TINY_LABELS)},
+    )
     ASTForAudioClassification(config).save_pretrained(path)
     ASTFeatureExtractor(max_length=100, num_mel_bins=128).save_pretrained(path)
     return path
@@ -95,7 +109,7 @@ def local_model_root(tmp_path_factory):
 
     Tests build tiny random models under it; a folder outside it must be refused.
     """
-    from pipelines.registry import LOCAL_DIRS_ENV
+    from pipelines.core.registry import LOCAL_DIRS_ENV
 
     root = tmp_path_factory.mktemp("local-models")
     old = os.environ.get(LOCAL_DIRS_ENV)
@@ -119,10 +133,9 @@ def model_root(local_model_root):
 def app_server(tmp_path_factory):
     """(demo, url) of the whole app, launched once in this process, offline."""
     import app as app_module
-    from pipelines.config import Settings
+    from pipelines.core.config import Settings
 
-    settings = Settings(offline=True, port=free_port(), max_seconds=1800,
-                        output_dir=tmp_path_factory.mktemp("outputs"))
+    settings = Settings(offline=True, port=free_port(), max_seconds=1800, output_dir=tmp_path_factory.mktemp("outputs"))
     demo = app_module.build_app(settings)
     app_module.launch(demo, settings, prevent_thread_lock=True, quiet=True)
     yield demo, demo.local_url
@@ -151,7 +164,8 @@ def browser():
         pytest.fail("Debian chromium is not installed: run `apt-get install -y chromium` (see .ci/run)")
     with sync_playwright() as pw:
         b = pw.chromium.launch(
-            executable_path=exe, headless=True,
+            executable_path=exe,
+            headless=True,
             args=CHROMIUM_FLAGS + [f"--use-file-for-fake-audio-capture={SPEECH_WAV}"],
         )
         yield b

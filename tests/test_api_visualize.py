@@ -54,8 +54,13 @@ def test_redraw_keeps_the_facts_and_redraws_every_panel(client):
 
 def test_settings_reach_the_features(client, tmp_path):
     zip_path = client.predict(
-        handle_file(str(EXAMPLES / "a440_sine.wav")), n_fft="1024", hop="256", n_mels=40, n_mfcc=20,
-        chroma="cqt", api_name="/export_features",
+        handle_file(str(EXAMPLES / "a440_sine.wav")),
+        n_fft="1024",
+        hop="256",
+        n_mels=40,
+        n_mfcc=20,
+        chroma="cqt",
+        api_name="/export_features",
     )
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(tmp_path)
@@ -68,7 +73,9 @@ def test_settings_reach_the_features(client, tmp_path):
 
 
 def test_phase_lesson_returns_two_playable_rebuilds(client):
-    mag_only, with_phase, info = client.predict(handle_file(str(EXAMPLES / "speech_librivox.wav")), api_name="/phase_lesson")
+    mag_only, with_phase, info = client.predict(
+        handle_file(str(EXAMPLES / "speech_librivox.wav")), api_name="/phase_lesson"
+    )
     a, sr_a = sf.read(mag_only)
     b, sr_b = sf.read(with_phase)
     original, sr = sf.read(EXAMPLES / "speech_librivox.wav")
@@ -79,10 +86,13 @@ def test_phase_lesson_returns_two_playable_rebuilds(client):
     assert "Griffin-Lim" in info
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"", "empty"),
-    (b"not audio at all " * 50, "not an audio file"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "empty"),
+        (b"not audio at all " * 50, "not an audio file"),
+    ],
+)
 def test_bad_files_get_messages_and_server_keeps_serving(client, tmp_path, content, expected):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(content)
@@ -113,8 +123,29 @@ def test_status_footer_reports_offline_engines(client):
     assert "Model hub:** not reachable" in text and "offline mode" in text
 
 
-EVENTS = {"click", "change", "input", "submit", "upload", "stop_recording", "start_recording", "release", "select",
-          "load", "stream", "clear", "then", "success", "on", "blur", "focus", "play", "pause", "stop", "tick"}
+EVENTS = {
+    "click",
+    "change",
+    "input",
+    "submit",
+    "upload",
+    "stop_recording",
+    "start_recording",
+    "release",
+    "select",
+    "load",
+    "stream",
+    "clear",
+    "then",
+    "success",
+    "on",
+    "blur",
+    "focus",
+    "play",
+    "pause",
+    "stop",
+    "tick",
+}
 
 
 def test_every_event_has_an_explicit_api_name():
@@ -137,9 +168,12 @@ def test_every_event_has_an_explicit_api_name():
 
 def test_no_model_is_loaded_at_start_up():
     """Building the whole app loads nothing: models load on first use (checked in a fresh process)."""
-    code = ("import app, pipelines.whisper_models; from pipelines.config import Settings; "
-            "from pipelines.registry import REGISTRY; "
-            "app.build_app(Settings(offline=True)); print(len(REGISTRY.loaded()), len(REGISTRY.specs()))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=str(ROOT)).stdout.split()
+    code = (
+        "import app, pipelines.engines.whisper; from pipelines.core.config import Settings; "
+        "from pipelines.core.registry import REGISTRY; "
+        "app.build_app(Settings(offline=True)); print(len(REGISTRY.loaded()), len(REGISTRY.specs()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(ROOT)
+    ).stdout.split()
     assert out[0] == "0" and int(out[1]) >= 2

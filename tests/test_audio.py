@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from pipelines.audio import AudioError, ffmpeg_executable, load_audio, resample
+from pipelines.core.audio import AudioError, ffmpeg_executable, load_audio, resample
 
 SR = 44100
 
@@ -23,10 +23,18 @@ def peak_hz(y, sr):
     return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spec)]
 
 
-@pytest.mark.parametrize("fmt,subtype,ext", [
-    ("WAV", "PCM_16", "wav"), ("WAV", "PCM_24", "wav"), ("WAV", "FLOAT", "wav"), ("WAV", "PCM_U8", "wav"),
-    ("FLAC", "PCM_16", "flac"), ("OGG", "VORBIS", "ogg"), ("MP3", "MPEG_LAYER_III", "mp3"),
-])
+@pytest.mark.parametrize(
+    "fmt,subtype,ext",
+    [
+        ("WAV", "PCM_16", "wav"),
+        ("WAV", "PCM_24", "wav"),
+        ("WAV", "FLOAT", "wav"),
+        ("WAV", "PCM_U8", "wav"),
+        ("FLAC", "PCM_16", "flac"),
+        ("OGG", "VORBIS", "ogg"),
+        ("MP3", "MPEG_LAYER_III", "mp3"),
+    ],
+)
 def test_files_libsndfile_formats(tmp_path, fmt, subtype, ext):
     path = tmp_path / f"tone.{ext}"
     sf.write(path, tone(), SR, format=fmt, subtype=subtype)
@@ -62,7 +70,9 @@ def test_96khz_stereo_keeps_channels_and_mono_is_their_mean(tmp_path):
     np.testing.assert_allclose(audio.mono, (audio.channels[0] + audio.channels[1]) / 2, atol=1e-6)
 
 
-@pytest.mark.parametrize("dtype,scale", [(np.int16, 32767), (np.int32, 2**31 - 1), (np.float32, 1.0), (np.float64, 1.0)])
+@pytest.mark.parametrize(
+    "dtype,scale", [(np.int16, 32767), (np.int32, 2**31 - 1), (np.float32, 1.0), (np.float64, 1.0)]
+)
 def test_gradio_numpy_tuples(dtype, scale):
     stereo = np.stack([tone(), -tone()], 1)  # gr.Audio gives (samples, channels)
     data = (stereo * scale).astype(dtype)

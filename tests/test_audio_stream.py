@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from pipelines.audio import AudioError, ffmpeg_executable, load_audio
-from pipelines.audio_stream import MonoAudio, SampleFile, open_mono
+from pipelines.core.audio import AudioError, ffmpeg_executable, load_audio
+from pipelines.core.audio_stream import MonoAudio, SampleFile, open_mono
 
 SR = 44100
 

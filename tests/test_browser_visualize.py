@@ -26,7 +26,8 @@ def facts_in_page(page) -> dict[str, str]:
 def wait_for_facts(page, key="RMS", timeout_ms=90_000):
     page.wait_for_function(
         "(k) => [...document.querySelectorAll('#facts [role=row]')].some(r => r.innerText.trim().startsWith(k))",
-        arg=key, timeout=timeout_ms,
+        arg=key,
+        timeout=timeout_ms,
     )
     return facts_in_page(page)
 
@@ -46,7 +47,8 @@ def test_upload_shows_facts_and_every_figure(page, artifacts):
     page.get_by_role("radio", name="cqt", exact=True).click()
     page.wait_for_function(
         "(old) => { const i = document.querySelector('#panel-chroma img'); return i && i.getAttribute('src') !== old; }",
-        arg=before, timeout=90_000,
+        arg=before,
+        timeout=90_000,
     )
     assert facts_in_page(page)["Channels"].startswith("2")  # a redraw keeps the facts (it skips recomputing them)
 

@@ -10,11 +10,12 @@ import librosa
 import numpy as np
 import pytest
 
-from pipelines import birdnet, classify, examples, yamnet
-from pipelines.audio import AudioInput, load_audio
-from pipelines.registry import LOCAL_DIRS_ENV
-
 from conftest import EXAMPLES, LIBRIVOX
+from pipelines import classify
+from pipelines.core.audio import AudioInput, load_audio
+from pipelines.core.registry import LOCAL_DIRS_ENV
+from pipelines.dsp import synth as examples
+from pipelines.engines import birdnet, yamnet
 
 SR = yamnet.SAMPLE_RATE
 
@@ -150,7 +151,11 @@ def test_frames_csv_and_timeline(tmp_path):
     rows = list(csv.reader(open(path)))
     assert rows[0][:3] == ["start_s", "end_s", "Speech"] and len(rows[0]) == 2 + 521
     assert len(rows) == 1 + len(r.frames.starts)
-    assert float(rows[1][0]) == 0.0 and float(rows[2][0]) == pytest.approx(0.48) and float(rows[1][1]) == pytest.approx(0.96)
+    assert (
+        float(rows[1][0]) == 0.0
+        and float(rows[2][0]) == pytest.approx(0.48)
+        and float(rows[1][1]) == pytest.approx(0.96)
+    )
     speech = np.array([float(x[2]) for x in rows[1:]])
     np.testing.assert_allclose(speech, r.frames.column("Speech"), atol=1e-4)
     fig = classify.plot_timeline(r.frames, "t", n=5)
@@ -195,9 +200,20 @@ def test_language_of_librivox_is_english():
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs Debian espeak-ng (installed by .ci/run)")
 def test_language_of_spanish_speech_is_spanish(tmp_path):
     wav = tmp_path / "es.wav"
-    subprocess.run(["espeak-ng", "-v", "es", "-s", "140", "-w", str(wav),
-                    "Buenos días a todos. Hoy hace muy buen tiempo en Madrid y vamos a pasear por el parque "
-                    "con nuestros amigos."], check=True)
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-v",
+            "es",
+            "-s",
+            "140",
+            "-w",
+            str(wav),
+            "Buenos días a todos. Hoy hace muy buen tiempo en Madrid y vamos a pasear por el parque "
+            "con nuestros amigos.",
+        ],
+        check=True,
+    )
     r = classify.classify(load_audio(wav), "language", top_k=3)
     assert r.top_label == "Spoken language: Spanish (es)", r.labels
 
@@ -212,7 +228,7 @@ def test_language_on_music_says_no_speech_was_heard():
 
 
 def test_bundled_tasks_name_their_registry_models():
-    from pipelines.registry import REGISTRY
+    from pipelines.core.registry import REGISTRY
 
     keys = {t.key: t.model_key for t in classify.TASKS}
     assert keys["sound-events"] == yamnet.MODEL_KEY and keys["birds"] == birdnet.MODEL_KEY
@@ -233,12 +249,15 @@ def test_task_lookup_and_bad_options():
         classify.classify(audio, "sound-events", top_k=0)
 
 
-@pytest.mark.parametrize("model_id, message", [
-    ("", "Enter a model id"),
-    ("not a model id!", "is not a model id"),
-    ("a/b/c/../../etc", "only from the folders"),
-    ("/etc", "only from the folders"),
-])
+@pytest.mark.parametrize(
+    "model_id, message",
+    [
+        ("", "Enter a model id"),
+        ("not a model id!", "is not a model id"),
+        ("a/b/c/../../etc", "only from the folders"),
+        ("/etc", "only from the folders"),
+    ],
+)
 def test_bad_model_ids(model_id, message, monkeypatch):
     monkeypatch.delenv(LOCAL_DIRS_ENV, raising=False)
     with pytest.raises(ValueError, match=message):
@@ -246,8 +265,8 @@ def test_bad_model_ids(model_id, message, monkeypatch):
 
 
 def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
-    from pipelines import hub
-    from pipelines.registry import ModelUnavailable
+    from pipelines.core import hub
+    from pipelines.core.registry import ModelUnavailable
 
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (test)"))
     with pytest.raises(ModelUnavailable, match="needs the model hub: offline mode"):
@@ -265,7 +284,7 @@ def test_hub_models_hear_at_most_a_minute_resampled_to_their_rate():
 
 
 def test_hub_note_says_why_hub_models_are_unavailable(monkeypatch):
-    from pipelines import hub
+    from pipelines.core import hub
 
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (test)"))
     assert "not reachable (offline mode (test))" in classify.hub_note()

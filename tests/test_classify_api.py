@@ -40,9 +40,13 @@ def test_zero_shot_defaults_to_the_seed_labels_offline(client):
     assert {c["label"] for c in scores["confidences"]} == {"Sound of a dog", "Sound of vacuum cleaner"}
     assert "approximate (offline)" in summary and "| Sound of a dog | Dog" in summary
     scores, summary, image, csv_path = client.predict(
-        handle_file(SPEECH), labels="Music\nSomeone speaking\nA dog barking", api_name="/zero_shot")
+        handle_file(SPEECH), labels="Music\nSomeone speaking\nA dog barking", api_name="/zero_shot"
+    )
     assert scores["label"] == "Someone speaking"
-    assert image.endswith(".png") and open(csv_path).readline().strip() == "start_s,end_s,Music,Someone speaking,A dog barking"
+    assert (
+        image.endswith(".png")
+        and open(csv_path).readline().strip() == "start_s,end_s,Music,Someone speaking,A dog barking"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,38 +58,47 @@ def bad_files(tmp_path_factory):
     return d
 
 
-@pytest.mark.parametrize("name, message", [
-    ("notes.wav", "not an audio file"),
-    ("empty.wav", "empty"),
-    ("tiny.wav", "at least"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("notes.wav", "not an audio file"),
+        ("empty.wav", "empty"),
+        ("tiny.wav", "at least"),
+    ],
+)
 @pytest.mark.parametrize("api", ["/classify", "/zero_shot"])
 def test_bad_audio_is_a_clear_message(client, bad_files, name, message, api):
     with pytest.raises(AppError, match=message):
         client.predict(handle_file(str(bad_files / name)), api_name=api)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(task="keywords"), "needs the model hub"),
-    (dict(task="custom", model_id="someone/some-model"), "needs the model hub"),
-    (dict(task="custom", model_id="no spaces allowed"), "is not a model id"),
-    (dict(task="custom", model_id="/etc"), "only from the folders"),
-    (dict(task="no-such-task"), "not in the list of choices"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(task="keywords"), "needs the model hub"),
+        (dict(task="custom", model_id="someone/some-model"), "needs the model hub"),
+        (dict(task="custom", model_id="no spaces allowed"), "is not a model id"),
+        (dict(task="custom", model_id="/etc"), "only from the folders"),
+        (dict(task="no-such-task"), "not in the list of choices"),
+    ],
+)
 def test_classify_bad_options(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         client.predict(handle_file(SPEECH), api_name="/classify", **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(labels=""), "at least two"),
-    (dict(labels="dog"), "Only one label"),
-    (dict(labels="dog, cat, DOG"), "repeated"),
-    (dict(labels="dog, " + "very long " * 20), "at most 100 characters"),
-    (dict(labels=",".join(str(i) for i in range(30))), "too many"),
-    (dict(engine="clap"), "needs the model hub"),
-    (dict(template="no placeholder"), "exactly once"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(labels=""), "at least two"),
+        (dict(labels="dog"), "Only one label"),
+        (dict(labels="dog, cat, DOG"), "repeated"),
+        (dict(labels="dog, " + "very long " * 20), "at most 100 characters"),
+        (dict(labels=",".join(str(i) for i in range(30))), "too many"),
+        (dict(engine="clap"), "needs the model hub"),
+        (dict(template="no placeholder"), "exactly once"),
+    ],
+)
 def test_zero_shot_bad_options(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         client.predict(handle_file(SPEECH), api_name="/zero_shot", **kwargs)

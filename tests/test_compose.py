@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from pipelines import music_check
-from pipelines.audio import load_audio
-from pipelines.compose import COMPOSER, ComposeOptions, check_request, compose, normalize_loudness
-from pipelines.composer import DRUM_CHANNEL, compose_piece, plan_from_prompt
-from pipelines.registry import ModelUnavailable
-from pipelines.soundfont import render_piece
 from conftest import LIBRIVOX
+from pipelines.compose import COMPOSER, ComposeOptions, check_request, compose, normalize_loudness
+from pipelines.core.audio import load_audio
+from pipelines.core.registry import ModelUnavailable
+from pipelines.dsp import music as music_check
+from pipelines.engines.rule_composer import DRUM_CHANNEL, compose_piece, plan_from_prompt
+from pipelines.engines.soundfont import render_piece
 
 PROMPTS = ["calm lo-fi piano", "upbeat synth pop", "sad strings", "epic orchestral with drums"]
 
@@ -151,16 +151,19 @@ def test_loudness_normalisation_reaches_target_with_peaks_limited():
     assert np.max(np.abs(out)) <= 10 ** (-1 / 20) + 1e-6
 
 
-@pytest.mark.parametrize("prompt, seconds, engine, message", [
-    ("", 10, COMPOSER, "Describe the music"),
-    ("   ", 10, COMPOSER, "Describe the music"),
-    ("x" * 501, 10, COMPOSER, "under 500"),
-    ("calm", 0.2, COMPOSER, "between 1 and 120"),
-    ("calm", 500, COMPOSER, "between 1 and 120"),
-    ("calm", float("nan"), COMPOSER, "out of range"),
-    ("calm", "ten", COMPOSER, "number of seconds"),
-    ("calm", 45, "musicgen-small", "between 1 and 30"),
-])
+@pytest.mark.parametrize(
+    "prompt, seconds, engine, message",
+    [
+        ("", 10, COMPOSER, "Describe the music"),
+        ("   ", 10, COMPOSER, "Describe the music"),
+        ("x" * 501, 10, COMPOSER, "under 500"),
+        ("calm", 0.2, COMPOSER, "between 1 and 120"),
+        ("calm", 500, COMPOSER, "between 1 and 120"),
+        ("calm", float("nan"), COMPOSER, "out of range"),
+        ("calm", "ten", COMPOSER, "number of seconds"),
+        ("calm", 45, "musicgen-small", "between 1 and 30"),
+    ],
+)
 def test_bad_requests_say_what_to_change(prompt, seconds, engine, message):
     with pytest.raises(ValueError, match=message):
         check_request(prompt, seconds, engine)
@@ -175,7 +178,7 @@ def tiny_folder_like(tmp_path):
 
 
 def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch):
-    from pipelines import hub
+    from pipelines.core import hub
 
     with pytest.raises(ValueError, match="Unknown engine"):
         compose("calm", 5, "no-such-engine", out_dir=tmp_path)

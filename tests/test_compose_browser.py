@@ -15,7 +15,9 @@ def test_type_prompt_compose_hear_and_download(page, artifacts, tmp_path):
     tab(page, "Compose")
     engines = page.locator("#compose-engines")
     engines.get_by_text("Bundled composer").wait_for()
-    assert "Not available here" in engines.inner_text() and "needs the model hub" in engines.inner_text()  # the app runs offline: MusicGen shown with the reason
+    assert (
+        "Not available here" in engines.inner_text() and "needs the model hub" in engines.inner_text()
+    )  # the app runs offline: MusicGen shown with the reason
 
     page.locator("#compose-prompt textarea").fill("happy folk guitar in G major")
     page.locator("#compose-run").click()
@@ -30,8 +32,10 @@ def test_type_prompt_compose_hear_and_download(page, artifacts, tmp_path):
     # hear it: once the player has loaded the WAV (its duration shows), press Play; the clock
     # advances while it plays. A press that lands before the waveform is ready is pressed again.
     page.locator("#compose-audio time#duration").get_by_text("0:15").wait_for()
-    clock_moved = ("() => { const t = document.querySelector('#compose-audio time#time');"
-                   " return t && t.textContent.trim() !== '0:00'; }")
+    clock_moved = (
+        "() => { const t = document.querySelector('#compose-audio time#time');"
+        " return t && t.textContent.trim() !== '0:00'; }"
+    )
     for attempt in range(3):
         page.locator("#compose-audio button.play-pause-button").click()
         try:

@@ -25,21 +25,47 @@ WORDS = "music piano calm lofi upbeat synth pop sad strings epic orchestral drum
 def build_tiny_musicgen(out_dir, melody: bool = False) -> str:
     """Save a tiny random MusicGen (or MusicGen melody) with its tokenizer to ``out_dir``."""
     import torch
-    from transformers import (EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, MusicgenForConditionalGeneration,
-                              MusicgenMelodyConfig, MusicgenMelodyDecoderConfig,
-                              MusicgenMelodyForConditionalGeneration, T5Config, T5Tokenizer)
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        MusicgenMelodyConfig,
+        MusicgenMelodyDecoderConfig,
+        MusicgenMelodyForConditionalGeneration,
+        T5Config,
+        T5Tokenizer,
+    )
 
     torch.manual_seed(0)
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
     vocab += [("▁" + w, -3.0) for w in WORDS] + [(c, -5.0) for c in "abcdefghijklmnopqrstuvwxyz"]
     tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0)
     text = T5Config(vocab_size=len(vocab), d_model=16, d_kv=4, d_ff=32, num_layers=1, num_heads=2)
-    audio = EncodecConfig(sampling_rate=32000, audio_channels=1, num_filters=4, hidden_size=16, codebook_size=32,
-                          upsampling_ratios=[8, 5, 4, 4], target_bandwidths=[2.2], num_lstm_layers=1, codebook_dim=16)
+    audio = EncodecConfig(
+        sampling_rate=32000,
+        audio_channels=1,
+        num_filters=4,
+        hidden_size=16,
+        codebook_size=32,
+        upsampling_ratios=[8, 5, 4, 4],
+        target_bandwidths=[2.2],
+        num_lstm_layers=1,
+        codebook_dim=16,
+    )
     decoder_cls = MusicgenMelodyDecoderConfig if melody else MusicgenDecoderConfig
-    decoder = decoder_cls(vocab_size=32, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, ffn_dim=32,
-                          num_codebooks=audio.num_quantizers, max_position_embeddings=2048, pad_token_id=32,
-                          bos_token_id=32, decoder_start_token_id=32)
+    decoder = decoder_cls(
+        vocab_size=32,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        ffn_dim=32,
+        num_codebooks=audio.num_quantizers,
+        max_position_embeddings=2048,
+        pad_token_id=32,
+        bos_token_id=32,
+        decoder_start_token_id=32,
+    )
     parts = dict(text_encoder=text.to_dict(), audio_encoder=audio.to_dict(), decoder=decoder.to_dict())
     if melody:
         model = MusicgenMelodyForConditionalGeneration(MusicgenMelodyConfig(**parts, num_chroma=12, chroma_length=235))
@@ -51,9 +77,18 @@ def build_tiny_musicgen(out_dir, melody: bool = False) -> str:
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     if melody:  # what the hub's melody model ships; read as JSON (its class needs torchaudio)
-        (out_dir / "preprocessor_config.json").write_text(json.dumps({
-            "feature_extractor_type": "MusicgenMelodyFeatureExtractor", "n_fft": 16384, "hop_length": 4096,
-            "chunk_length": 30, "sampling_rate": 32000, "feature_size": 12}))
+        (out_dir / "preprocessor_config.json").write_text(
+            json.dumps(
+                {
+                    "feature_extractor_type": "MusicgenMelodyFeatureExtractor",
+                    "n_fft": 16384,
+                    "hop_length": 4096,
+                    "chunk_length": 30,
+                    "sampling_rate": 32000,
+                    "feature_size": 12,
+                }
+            )
+        )
     return str(out_dir)
 
 
@@ -66,36 +101,65 @@ def tiny_models(local_model_root):
 def test_tiny_musicgen_runs_end_to_end_through_the_api(client, tiny_models):
     """Wiring only: the local folder is used as the engine, like a hub model would be."""
     wav, midi, picture, description = client.predict(
-        "calm lofi piano", duration=1.5, engine=tiny_models["plain"], seed=3, temperature=0.9, top_k=20, top_p=0.9,
-        guidance_scale=2.0, api_name="/compose")
+        "calm lofi piano",
+        duration=1.5,
+        engine=tiny_models["plain"],
+        seed=3,
+        temperature=0.9,
+        top_k=20,
+        top_p=0.9,
+        guidance_scale=2.0,
+        api_name="/compose",
+    )
     y, sr = sf.read(wav)
     assert sr == 32000 and abs(len(y) / sr - 1.5) < 0.01 and np.isfinite(y).all() and np.abs(y).max() > 0
     assert midi is None  # MusicGen makes audio, not notes
     assert picture.endswith(".png")
     assert "local folder: MusicGen from local folder plain" in description and "top-k 20" in description
-    again = client.predict("calm lofi piano", duration=1.5, engine=tiny_models["plain"], seed=3, temperature=0.9,
-                           top_k=20, top_p=0.9, guidance_scale=2.0, api_name="/compose")
+    again = client.predict(
+        "calm lofi piano",
+        duration=1.5,
+        engine=tiny_models["plain"],
+        seed=3,
+        temperature=0.9,
+        top_k=20,
+        top_p=0.9,
+        guidance_scale=2.0,
+        api_name="/compose",
+    )
     assert np.array_equal(y, sf.read(again[0])[0])  # same seed, same audio
 
 
 def test_tiny_musicgen_melody_follows_an_uploaded_melody(client, tiny_models):
     """Wiring only: the melody's chroma reaches the melody model's generate()."""
-    out = client.predict("epic strings", duration=1.0, engine=tiny_models["melody"], seed=1,
-                         melody=handle_file(str(EXAMPLES / "c_major_chord.wav")), api_name="/compose")
+    out = client.predict(
+        "epic strings",
+        duration=1.0,
+        engine=tiny_models["melody"],
+        seed=1,
+        melody=handle_file(str(EXAMPLES / "c_major_chord.wav")),
+        api_name="/compose",
+    )
     assert sf.info(out[0]).duration == pytest.approx(1.0, abs=0.01)
     assert "following the given melody" in out[3]
     with pytest.raises(AppError, match="not an audio file"):
-        client.predict("epic", duration=1.0, engine=tiny_models["melody"], melody=handle_file(__file__),
-                       api_name="/compose")
+        client.predict(
+            "epic", duration=1.0, engine=tiny_models["melody"], melody=handle_file(__file__), api_name="/compose"
+        )
     with pytest.raises(AppError, match="Only the MusicGen melody model follows a melody"):
-        client.predict("epic", duration=1.0, engine=tiny_models["plain"],
-                       melody=handle_file(str(EXAMPLES / "c_major_chord.wav")), api_name="/compose")
+        client.predict(
+            "epic",
+            duration=1.0,
+            engine=tiny_models["plain"],
+            melody=handle_file(str(EXAMPLES / "c_major_chord.wav")),
+            api_name="/compose",
+        )
 
 
 def test_melody_chroma_matches_the_played_pitch(tiny_models):
     """The chroma conditioning (our torch.stft version of the extractor) marks A for an A440 sine."""
-    from pipelines import musicgen
-    from pipelines.registry import REGISTRY
+    from pipelines.core.registry import REGISTRY
+    from pipelines.engines import musicgen
 
     m = REGISTRY.get(musicgen.model_key(tiny_models["melody"]))
     sr = 32000
@@ -110,11 +174,16 @@ def test_melody_chroma_matches_the_played_pitch(tiny_models):
 
 
 def test_progress_follows_generated_seconds(tiny_models):
-    from pipelines import musicgen
+    from pipelines.engines import musicgen
 
     seen = []
-    musicgen.generate(musicgen.model_key(tiny_models["plain"]), "calm", 1.0, musicgen.MusicGenParams(seed=0),
-                      progress=lambda share, desc: seen.append((share, desc)))
+    musicgen.generate(
+        musicgen.model_key(tiny_models["plain"]),
+        "calm",
+        1.0,
+        musicgen.MusicGenParams(seed=0),
+        progress=lambda share, desc: seen.append((share, desc)),
+    )
     shares = [s for s, _ in seen]
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) >= 5
     assert seen[-1][1] == "MusicGen: 1.0 s of 1.0 s generated"
@@ -122,7 +191,7 @@ def test_progress_follows_generated_seconds(tiny_models):
 
 def test_a_musicgen_folder_outside_the_allowed_roots_is_refused(tmp_path, local_model_root):
     """The API must not read any server path a visitor names: only AUDIO_STUDIO_MODEL_DIRS."""
-    from pipelines import musicgen
+    from pipelines.engines import musicgen
 
     (tmp_path / "config.json").write_text('{"model_type": "musicgen"}')
     with pytest.raises(ValueError, match="only from the folders"):

@@ -6,14 +6,19 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from pipelines import yamnet
-from pipelines.audio import load_audio, resample_array
-from pipelines.compose import COMPOSER, ComposeOptions, compose
 from conftest import SPEECH_WAV
+from pipelines.compose import COMPOSER, ComposeOptions, compose
+from pipelines.core.audio import load_audio, resample_array
+from pipelines.engines import yamnet
 
-
-PROMPTS = ["calm lo-fi piano", "upbeat synth pop", "sad strings", "epic orchestral with drums",
-           "smooth jazz with saxophone", "happy folk guitar"]
+PROMPTS = [
+    "calm lo-fi piano",
+    "upbeat synth pop",
+    "sad strings",
+    "epic orchestral with drums",
+    "smooth jazz with saxophone",
+    "happy folk guitar",
+]
 
 
 def _scores(y: np.ndarray, sr: int) -> dict[str, float]:

@@ -11,7 +11,7 @@ import soundfile as sf
 
 from conftest import DATA, LIBRIVOX, parse_srt_times
 from pipelines import diarize as dz
-from pipelines.registry import REGISTRY
+from pipelines.core.registry import REGISTRY
 
 SAMPLE = DATA / "pyannote" / "sample.wav"
 REFERENCE = dz.read_rttm(SAMPLE.with_suffix(".rttm").read_text())
@@ -72,6 +72,7 @@ def test_three_voices_under_auto(sample, one_speaker):
     reader's half belongs to one speaker only."""
     result = dz.diarize(np.concatenate([sample, one_speaker]))
     assert len(result.speakers) == 3, result.how
+
     def who(t: float) -> set[str]:
         return {turn.speaker for turn in result.turns if turn.start <= t < turn.end}
 
@@ -144,8 +145,13 @@ def test_attributed_transcript_follows_the_turns(sample):
 
 def test_clean_up_absorbs_crumbs_and_merges():
     o = dz.DiarizeOptions()
-    turns = [dz.Turn(0.0, 3.0, "a"), dz.Turn(3.0, 3.2, "b"), dz.Turn(3.2, 6.0, "a"),  # crumb inside a
-             dz.Turn(6.2, 9.0, "b"), dz.Turn(12.0, 12.1, "c")]  # lone 0.1 s crumb far away: dropped
+    turns = [
+        dz.Turn(0.0, 3.0, "a"),
+        dz.Turn(3.0, 3.2, "b"),
+        dz.Turn(3.2, 6.0, "a"),  # crumb inside a
+        dz.Turn(6.2, 9.0, "b"),
+        dz.Turn(12.0, 12.1, "c"),
+    ]  # lone 0.1 s crumb far away: dropped
     out = dz.clean_turns(turns, o)
     assert [(t.start, t.end, t.speaker) for t in out] == [(0.0, 6.0, "a"), (6.2, 9.0, "b")]
 
@@ -158,16 +164,21 @@ def test_rttm_round_trip_and_names(fixed, tmp_path):
     assert first[:3] == ["SPEAKER", "my_call", "1"] and first[5:7] == ["<NA>", "<NA>"]
     back = dz.read_rttm(text)
     assert {t.speaker for t in back} == {"Diane", "Sheila_Smith"}
-    assert [(round(t.start, 2), round(t.duration, 2)) for t in back] == \
-        [(round(t.start, 2), round(t.duration, 2)) for t in fixed.turns]
+    assert [(round(t.start, 2), round(t.duration, 2)) for t in back] == [
+        (round(t.start, 2), round(t.duration, 2)) for t in fixed.turns
+    ]
     assert dz.parse_names("SPEAKER_01=Bob", fixed.speakers) == {"SPEAKER_01": "Bob"}
     with pytest.raises(ValueError, match="Unknown speaker"):
         dz.parse_names("SPEAKER_07=Zed", fixed.speakers)
 
 
 def test_srt_cues_name_speakers_and_never_mix_them():
-    words = [dz.Word(0.0, 0.4, " Hello"), dz.Word(0.5, 0.9, " there."), dz.Word(1.0, 1.3, " Hi!"),
-             dz.Word(3661.0, 3661.5, " Late.")]
+    words = [
+        dz.Word(0.0, 0.4, " Hello"),
+        dz.Word(0.5, 0.9, " there."),
+        dz.Word(1.0, 1.3, " Hi!"),
+        dz.Word(3661.0, 3661.5, " Late."),
+    ]
     for w, s in zip(words, ["SPEAKER_00", "SPEAKER_00", "SPEAKER_01", "SPEAKER_01"]):
         w.speaker = s
     srt = dz._srt(words, {"SPEAKER_00": "Ann"})
@@ -193,13 +204,16 @@ def test_timeline_draws_one_colour_per_speaker(fixed, tmp_path):
     assert (tmp_path / "t.png").stat().st_size > 5000
 
 
-@pytest.mark.parametrize("counts, message", [
-    ((0, 3, 2), "larger than the maximum"),
-    ((4, 1, 3), "contradicts the range"),
-    ((11, 1, 6), "between 1 and 10"),
-    ((-1, 1, 6), "0 \\(auto\\)"),
-    (("two", 1, 6), "whole numbers"),
-])
+@pytest.mark.parametrize(
+    "counts, message",
+    [
+        ((0, 3, 2), "larger than the maximum"),
+        ((4, 1, 3), "contradicts the range"),
+        ((11, 1, 6), "between 1 and 10"),
+        ((-1, 1, 6), "0 \\(auto\\)"),
+        (("two", 1, 6), "whole numbers"),
+    ],
+)
 def test_bad_counts_are_refused(counts, message):
     with pytest.raises(ValueError, match=message):
         dz.check_counts(*counts)
@@ -212,11 +226,11 @@ def test_no_speech_and_too_little_speech(sample):
         dz.diarize(np.zeros(5 * sr, dtype=np.float32))
     with pytest.raises(ValueError, match="No speech"):
         dz.diarize((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32))
-    hello = sample[int(6.5 * sr):int(7.3 * sr)]  # one "Hello?" (~0.3 s of speech)
+    hello = sample[int(6.5 * sr) : int(7.3 * sr)]  # one "Hello?" (~0.3 s of speech)
     with pytest.raises(ValueError, match="of speech"):
         dz.diarize(np.concatenate([np.zeros(sr, np.float32), hello, np.zeros(sr, np.float32)]))
     with pytest.raises(ValueError, match="too little to split into 4"):
-        dz.diarize(sample[int(7.5 * sr):int(11 * sr)], options=dz.DiarizeOptions(num_speakers=4))
+        dz.diarize(sample[int(7.5 * sr) : int(11 * sr)], options=dz.DiarizeOptions(num_speakers=4))
     with pytest.raises(ValueError, match="16000 Hz"):
         dz.diarize(sample, sr=8000)
 

@@ -21,8 +21,17 @@ SAMPLE = DATA / "pyannote" / "sample.wav"
 
 def _outputs(result):
     info, timeline, talk, turns, transcript, rttm, txt, srt, names = result
-    return dict(info=info, timeline=timeline, talk=talk, turns=turns, transcript=transcript, rttm=rttm, txt=txt,
-                srt=srt, names=names)
+    return dict(
+        info=info,
+        timeline=timeline,
+        talk=talk,
+        turns=turns,
+        transcript=transcript,
+        rttm=rttm,
+        txt=txt,
+        srt=srt,
+        names=names,
+    )
 
 
 def test_api_auto_two_speakers_with_transcript(client):
@@ -44,8 +53,15 @@ def test_api_auto_two_speakers_with_transcript(client):
 
 
 def test_api_fixed_count_names_and_no_transcript(client):
-    out = _outputs(client.predict(handle_file(str(SAMPLE)), num_speakers=2, transcribe=False,
-                                  speaker_names="Diane, Sheila", api_name="/diarize"))
+    out = _outputs(
+        client.predict(
+            handle_file(str(SAMPLE)),
+            num_speakers=2,
+            transcribe=False,
+            speaker_names="Diane, Sheila",
+            api_name="/diarize",
+        )
+    )
     assert "2 speakers (fixed)" in out["info"]
     assert {t.speaker for t in read_rttm(Path(out["rttm"]).read_text())} == {"Diane", "Sheila"}
     assert out["txt"] is None and out["srt"] is None
@@ -53,17 +69,21 @@ def test_api_fixed_count_names_and_no_transcript(client):
 
 
 def test_api_one_speaker_under_auto(client):
-    out = _outputs(client.predict(handle_file(str(EXAMPLES / "speech_librivox.wav")), transcribe=False,
-                                  api_name="/diarize"))
+    out = _outputs(
+        client.predict(handle_file(str(EXAMPLES / "speech_librivox.wav")), transcribe=False, api_name="/diarize")
+    )
     assert "**1 speaker**" in out["info"]
     assert {t.speaker for t in read_rttm(Path(out["rttm"]).read_text())} == {"SPEAKER_00"}
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(num_speakers=3, max_speakers=2), "contradicts"),
-    (dict(min_speakers=4, max_speakers=2), "larger than the maximum"),
-    (dict(engine="pyannote", hub_token="hf_x"), "pyannote"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(num_speakers=3, max_speakers=2), "contradicts"),
+        (dict(min_speakers=4, max_speakers=2), "larger than the maximum"),
+        (dict(engine="pyannote", hub_token="hf_x"), "pyannote"),
+    ],
+)
 def test_api_bad_settings_give_clear_messages(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         client.predict(handle_file(str(SAMPLE)), api_name="/diarize", **kwargs)
@@ -93,8 +113,10 @@ def test_browser_upload_timeline_transcript_rename_and_rttm(page, artifacts):
     assert "sample" in wait_for_audio_value(block)
     page.get_by_role("button", name="Find speakers").click()
     transcript = page.locator("#diarize-transcript textarea")
-    page.wait_for_function("() => (document.querySelector('#diarize-transcript textarea')?.value || '')"
-                           ".includes('SPEAKER_01:')", timeout=180_000)
+    page.wait_for_function(
+        "() => (document.querySelector('#diarize-transcript textarea')?.value || '').includes('SPEAKER_01:')",
+        timeout=180_000,
+    )
     text = transcript.input_value()
     assert text.startswith("SPEAKER_00: ") and "Chicago" in text
     page.wait_for_selector("#diarize-timeline img")
@@ -109,10 +131,12 @@ def test_browser_upload_timeline_transcript_rename_and_rttm(page, artifacts):
     page.keyboard.press("Enter")
     old_src = page.locator("#diarize-timeline img").get_attribute("src")
     page.get_by_role("button", name="Apply names to the timeline, tables and downloads").click()
-    page.wait_for_function("() => (document.querySelector('#diarize-transcript textarea')?.value || '')"
-                           ".startsWith('Diane: ')")
-    page.wait_for_function("old => document.querySelector('#diarize-timeline img')?.getAttribute('src') !== old",
-                           arg=old_src)
+    page.wait_for_function(
+        "() => (document.querySelector('#diarize-transcript textarea')?.value || '').startsWith('Diane: ')"
+    )
+    page.wait_for_function(
+        "old => document.querySelector('#diarize-timeline img')?.getAttribute('src') !== old", arg=old_src
+    )
     assert "Diane" in page.locator("#diarize-talk").inner_text()
     page.wait_for_timeout(1500)  # only so the screenshot shows the faded 'pending' look gone
     page.screenshot(path=str(artifacts / "diarize-renamed.png"), full_page=True)

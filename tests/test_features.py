@@ -9,12 +9,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines import plots
-from pipelines.audio import load_audio
-from pipelines.features import (
-    SpectralParams, audio_facts, cmvn_normalize, compute_features, mfcc_with_deltas, phase_lesson, silence_share,
+from pipelines.core.audio import load_audio
+from pipelines.dsp.features import (
+    SpectralParams,
+    audio_facts,
+    cmvn_normalize,
+    compute_features,
+    mfcc_with_deltas,
+    phase_lesson,
+    silence_share,
     spectrum,
 )
+from pipelines.formats import plots
 from pipelines.visualize import PANELS, export_features, render
 
 SR = 22050
@@ -99,7 +105,9 @@ def test_parameter_validation_messages():
 
 
 def test_phase_lesson_istft_is_exact_and_griffinlim_only_approximate():
-    lesson = phase_lesson(sine(seconds=1.0) + 0.05 * np.random.default_rng(1).standard_normal(SR).astype(np.float32), SR)
+    lesson = phase_lesson(
+        sine(seconds=1.0) + 0.05 * np.random.default_rng(1).standard_normal(SR).astype(np.float32), SR
+    )
     assert lesson.istft_error_db < -60
     assert lesson.griffinlim_error_db > lesson.istft_error_db
     assert len(lesson.magnitude_only) == len(lesson.original) == len(lesson.magnitude_and_phase)

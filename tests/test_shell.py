@@ -10,7 +10,7 @@ from gradio_client import Client, handle_file
 import app as app_module
 import tabs
 from conftest import EXAMPLES, free_port
-from pipelines.config import Settings
+from pipelines.core.config import Settings
 
 
 def test_flags_and_environment(monkeypatch):
@@ -19,8 +19,20 @@ def test_flags_and_environment(monkeypatch):
     monkeypatch.setenv("AUDIO_STUDIO_MAX_SECONDS", "60")
     s = app_module.parse_args([])
     assert (s.port, s.offline, s.max_seconds, s.host) == (9001, True, 60.0, "127.0.0.1")
-    s = app_module.parse_args(["--port", "9002", "--host", "0.0.0.0", "--max-upload-mb", "5", "--no-offline",
-                               "--auth", "ann:secret", "--share"])
+    s = app_module.parse_args(
+        [
+            "--port",
+            "9002",
+            "--host",
+            "0.0.0.0",
+            "--max-upload-mb",
+            "5",
+            "--no-offline",
+            "--auth",
+            "ann:secret",
+            "--share",
+        ]
+    )
     assert (s.port, s.host, s.max_upload_mb, s.offline, s.share) == (9002, "0.0.0.0", 5.0, False, True)
     assert s.auth_pair() == ("ann", "secret")
     with pytest.raises(SystemExit):
@@ -35,7 +47,8 @@ def test_a_broken_tab_shows_why_and_the_rest_starts(monkeypatch, tmp_path):
     texts = [getattr(b, "value", "") for b in demo.blocks.values() if isinstance(getattr(b, "value", None), str)]
     assert any("not available" in t and "package_that_is_not_installed" in t for t in texts)
     assert "visualize" in demo.config["dependencies"][0]["api_name"] or any(
-        d.get("api_name") == "visualize" for d in demo.config["dependencies"])
+        d.get("api_name") == "visualize" for d in demo.config["dependencies"]
+    )
 
 
 def _launch(settings: Settings):
@@ -48,7 +61,7 @@ def test_login_protects_the_app(tmp_path):
     settings = Settings(offline=True, port=free_port(), auth="ann:secret", output_dir=tmp_path)
     demo = _launch(settings)
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 (any refusal: gradio_client raises its own types)
             Client(demo.local_url, verbose=False)
         client = Client(demo.local_url, auth=("ann", "secret"), verbose=False)
         facts, *_ = client.predict(handle_file(str(EXAMPLES / "a440_sine.wav")), api_name="/visualize")
@@ -78,19 +91,94 @@ def test_upload_and_duration_limits(tmp_path):
         demo.close()
 
 
-def test_pipelines_never_import_gradio():
-    """Arrows point one way: app.py -> tabs -> pipelines; pipelines run without Gradio."""
+LAYER_RANK = {"core": 0, "dsp": 1, "formats": 1, "engines": 2}  # tasks (pipelines/*.py) rank 3
+# A task may use another task only for a real composition (docs/ARCHITECTURE.md).
+TASK_COMPOSITIONS = {
+    "diarize": {"transcribe"},
+    "classify": {"transcribe"},
+    "speak": {"transcribe"},
+    "zero_shot": {"classify"},
+}
+
+
+def _pipeline_imports():
+    """(module path, layer, imported pipelines module) for every import inside pipelines/."""
     import ast
 
     from conftest import ROOT
 
-    offenders = []
-    for path in sorted((ROOT / "pipelines").glob("*.py")):
+    for path in sorted((ROOT / "pipelines").rglob("*.py")):
+        rel = path.relative_to(ROOT / "pipelines")
+        layer = rel.parts[0] if len(rel.parts) > 1 else "task"
         for node in ast.walk(ast.parse(path.read_text())):
-            names = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"gradio", "gradio_client", "tabs"}]
+                if node.level:
+                    names = ["<relative>"]
+                else:
+                    names = [
+                        f"{node.module}.{a.name}" if node.module == "pipelines" else node.module or ""
+                        for a in node.names
+                    ]
+            else:
+                continue
+            for name in names:
+                yield rel, layer, name
+
+
+def test_pipelines_never_import_gradio():
+    """Arrows point one way: app.py -> tabs -> pipelines; pipelines run without Gradio."""
+    offenders = [
+        f"{rel}: {name}"
+        for rel, _, name in _pipeline_imports()
+        if name.split(".")[0] in {"gradio", "gradio_client", "tabs"}
+    ]
     assert not offenders, offenders
+
+
+def test_layers_point_down():
+    """core <- dsp, formats <- engines <- tasks: a module imports only its own layer or lower ones;
+    an engine never imports a task; a task imports another task only for a listed composition."""
+    offenders = []
+    for rel, layer, name in _pipeline_imports():
+        if name == "<relative>":
+            offenders.append(f"{rel}: relative import (write pipelines.<layer>.<module>)")
+            continue
+        parts = name.split(".")
+        if parts[0] != "pipelines" or len(parts) < 2:
+            continue
+        target = parts[1]
+        rank = LAYER_RANK.get(layer, 3)
+        if target in LAYER_RANK:
+            if LAYER_RANK[target] > rank:
+                offenders.append(f"{rel} ({layer}) imports {name} ({target}, a higher layer)")
+            elif layer in ("dsp", "formats") and target != layer and LAYER_RANK[target] == rank:
+                offenders.append(f"{rel} ({layer}) imports {name}: dsp and formats stand side by side")
+        else:  # a task module
+            if layer != "task":
+                offenders.append(f"{rel} ({layer}) imports the task {name}")
+            elif target != rel.stem and target not in TASK_COMPOSITIONS.get(rel.stem, set()):
+                offenders.append(
+                    f"{rel} imports the task {name}: add it to TASK_COMPOSITIONS only for a real composition"
+                )
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_layer_rule_catches_an_engine_importing_a_task(tmp_path, monkeypatch):
+    """The rule above can fail: a planted engine that imports a task is reported."""
+    import conftest
+
+    fake = tmp_path / "pipelines"
+    for sub in ("engines", "core"):
+        (fake / sub).mkdir(parents=True)
+    (fake / "engines" / "bad.py").write_text("from pipelines.transcribe import transcribe\n")
+    (fake / "core" / "worse.py").write_text("from pipelines.engines import whisper\n")
+    (fake / "transcribe.py").write_text("from pipelines.compose import compose\n")
+    monkeypatch.setattr(conftest, "ROOT", tmp_path)
+    with pytest.raises(AssertionError) as err:
+        test_layers_point_down()
+    text = str(err.value)
+    assert "engines/bad.py (engines) imports the task pipelines.transcribe" in text
+    assert "core/worse.py (core) imports pipelines.engines" in text
+    assert "transcribe.py imports the task pipelines.compose" in text

@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 
 from pipelines import speak as sp
-from pipelines.audio import load_audio
-from pipelines.tts_engines import ENGINES, EngineUnavailable
+from pipelines.core.audio import load_audio
+from pipelines.engines.tts import ENGINES, EngineUnavailable
 
 SHORT = "The cat sat on the mat. It was a sunny day!"
 
@@ -30,7 +30,7 @@ def _parse_cues(text: str, numbered: bool) -> list[tuple[float, float, str]]:
     """SRT (numbered cues, comma decimals) or WebVTT (header, dot decimals) -> (start, end, text)."""
     if not numbered:
         assert text.startswith("WEBVTT\n\n")
-        text = text[len("WEBVTT\n\n"):]
+        text = text[len("WEBVTT\n\n") :]
     cues = []
     for block in text.strip().split("\n\n"):
         lines = block.strip().splitlines()
@@ -63,11 +63,16 @@ def _check_subtitles_cover(cues, duration, n_sentences):
 # --- text checks ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "no text"), ("   \n\t ", "no text"), (None, "no text"),
-    ("🙂🎉 !!! ??? ---", "no letters or digits"),
-    ("a" * (sp.MAX_TEXT_CHARS + 1), "limit is"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no text"),
+        ("   \n\t ", "no text"),
+        (None, "no text"),
+        ("🙂🎉 !!! ??? ---", "no letters or digits"),
+        ("a" * (sp.MAX_TEXT_CHARS + 1), "limit is"),
+    ],
+)
 def test_unusable_text_is_refused_with_a_reason(text, message):
     with pytest.raises(ValueError, match=message):
         sp.clean_text(text)
@@ -79,7 +84,14 @@ def test_text_at_the_limit_is_accepted():
 
 def test_sentences_paragraphs_and_cjk_are_split():
     parts = sp.split_sentences("Hello there. How are you?\n\nNew paragraph! 🙂\n안녕하세요. 반갑습니다。好")
-    assert [p.text for p in parts] == ["Hello there.", "How are you?", "New paragraph!", "안녕하세요.", "반갑습니다。", "好"]
+    assert [p.text for p in parts] == [
+        "Hello there.",
+        "How are you?",
+        "New paragraph!",
+        "안녕하세요.",
+        "반갑습니다。",
+        "好",
+    ]
     assert [p.paragraph_end for p in parts] == [False, True, False, False, False, False]
 
 
@@ -125,7 +137,9 @@ def test_voice_search_by_language_and_gender():
     female = sp.find_voices("espeak", language="Korean", gender="female")
     assert [v.id for v in female] == ["espeak:ko+f3"]
     assert len(sp.find_voices("espeak")) > 200  # ~130 languages x 2 variants
-    assert [v.id for v in sp.find_voices("edge", language="ko", gender="male", offline=True)] == ["edge:ko-KR-InJoonNeural"]
+    assert [v.id for v in sp.find_voices("edge", language="ko", gender="male", offline=True)] == [
+        "edge:ko-KR-InJoonNeural"
+    ]
 
 
 def test_missing_espeak_binary_says_how_to_install(monkeypatch, tmp_path):
@@ -136,7 +150,7 @@ def test_missing_espeak_binary_says_how_to_install(monkeypatch, tmp_path):
 
 def test_espeak_registry_entry_is_unavailable_without_the_binary(monkeypatch, tmp_path):
     """The registry (app status, model lists) and the engine agree: both check the program itself."""
-    from pipelines.tts_engines import ESPEAK_SPEC
+    from pipelines.engines.tts import ESPEAK_SPEC
 
     assert ESPEAK_SPEC.availability() == (True, "ready")  # installed on this machine
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -162,7 +176,7 @@ def test_piper_speaks_non_silent_audio_of_plausible_length(piper_result):
     assert r.voice.id == "piper:en_US-joe-medium" and "Piper" in r.engine_note
     assert r.sr == 22050 and r.audio.dtype == np.float32
     assert 0.5 < float(np.max(np.abs(r.audio))) <= 0.9
-    rms = float(np.sqrt(np.mean(r.audio ** 2)))
+    rms = float(np.sqrt(np.mean(r.audio**2)))
     assert rms > 0.03
     # 10 words at 1.5-4 words per second, plus one pause
     assert _words(SHORT) / 4 < r.duration < _words(SHORT) / 1.5 + 1
@@ -196,7 +210,7 @@ def test_outputs_wav_mp3_srt_vtt_are_valid(piper_result, tmp_path):
 def test_espeak_speaks_korean_with_subtitles(tmp_path):
     r = sp.speak(sp.SAMPLE_TEXT_KO, "espeak", "ko")
     assert r.voice.id == "espeak:ko" and "espeak-ng" in r.engine_note
-    assert float(np.sqrt(np.mean(r.audio ** 2))) > 0.03
+    assert float(np.sqrt(np.mean(r.audio**2))) > 0.03
     assert 2.0 < r.duration < 15.0
     files = sp.write_outputs(r, tmp_path)
     _check_subtitles_cover(_parse_srt(files.srt.read_text()), r.duration, 3)

@@ -30,20 +30,24 @@ def test_speak_with_defaults_returns_audio_files_and_engine(spoken):
 
 def test_speak_with_named_engine_and_voice(client):
     audio, files, info, vtt, _, language = client.predict(
-        "안녕하세요. 반갑습니다.", engine="espeak", voice="espeak:ko", api_name="/speak")
+        "안녕하세요. 반갑습니다.", engine="espeak", voice="espeak:ko", api_name="/speak"
+    )
     assert "espeak-ng" in info and language == "ko"
     assert sf.info(audio).duration > 1.0
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(text=""), "no text"),
-    (dict(text="   "), "no text"),
-    (dict(text="🙂🙂🙂 ?!"), "no letters or digits"),
-    (dict(text="x" * (MAX_TEXT_CHARS + 1)), f"limit is {MAX_TEXT_CHARS:,}"),
-    (dict(text="안녕하세요. 오늘은 날씨가 좋습니다."), "cannot read text written in Korean"),
-    (dict(text="Hello.", engine="espeak", voice="klingon"), "Unknown voice 'espeak:klingon'"),
-    (dict(text="Hello.", engine="edge", fallback=False), "not reachable"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(text=""), "no text"),
+        (dict(text="   "), "no text"),
+        (dict(text="🙂🙂🙂 ?!"), "no letters or digits"),
+        (dict(text="x" * (MAX_TEXT_CHARS + 1)), f"limit is {MAX_TEXT_CHARS:,}"),
+        (dict(text="안녕하세요. 오늘은 날씨가 좋습니다."), "cannot read text written in Korean"),
+        (dict(text="Hello.", engine="espeak", voice="klingon"), "Unknown voice 'espeak:klingon'"),
+        (dict(text="Hello.", engine="edge", fallback=False), "not reachable"),
+    ],
+)
 def test_bad_input_gets_a_clear_message_and_the_server_keeps_serving(client, kwargs, message):
     text = kwargs.pop("text")
     with pytest.raises(AppError, match=message):
@@ -53,8 +57,9 @@ def test_bad_input_gets_a_clear_message_and_the_server_keeps_serving(client, kwa
 
 
 def test_online_voice_offline_falls_back_to_bundled_and_says_so(client):
-    audio, files, info, *_ = client.predict("Hello there.", engine="edge", voice="edge:en-US-GuyNeural",
-                                            api_name="/speak")
+    audio, files, info, *_ = client.predict(
+        "Hello there.", engine="edge", voice="edge:en-US-GuyNeural", api_name="/speak"
+    )
     assert "not reachable" in info and "Piper" in info and "edge:en-US-GuyNeural" in info
     assert sf.info(audio).frames > 0
 

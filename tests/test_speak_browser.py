@@ -20,7 +20,9 @@ def _audio_href(page) -> str:
     link.wait_for(timeout=60_000)
     page.wait_for_function(
         "() => (document.querySelector('#speak-audio [data-testid=download-link]')?.href || '')"
-        ".includes('/gradio_api/file=')", timeout=60_000)
+        ".includes('/gradio_api/file=')",
+        timeout=60_000,
+    )
     return link.get_attribute("href")
 
 

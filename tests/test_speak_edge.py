@@ -24,16 +24,28 @@ import numpy as np
 import pytest
 
 from pipelines import speak as sp
-from pipelines import tts_engines
-from pipelines.audio import ffmpeg_executable
+from pipelines.core.audio import ffmpeg_executable
+from pipelines.engines import tts as tts_engines
 
 VOICES = [
-    {"ShortName": "en-US-AriaNeural", "Locale": "en-US", "Gender": "Female",
-     "FriendlyName": "Microsoft Aria Online (Natural) - English (United States)"},
-    {"ShortName": "en-US-GuyNeural", "Locale": "en-US", "Gender": "Male",
-     "FriendlyName": "Microsoft Guy Online (Natural) - English (United States)"},
-    {"ShortName": "ko-KR-SunHiNeural", "Locale": "ko-KR", "Gender": "Female",
-     "FriendlyName": "Microsoft SunHi Online (Natural) - Korean (Korea)"},
+    {
+        "ShortName": "en-US-AriaNeural",
+        "Locale": "en-US",
+        "Gender": "Female",
+        "FriendlyName": "Microsoft Aria Online (Natural) - English (United States)",
+    },
+    {
+        "ShortName": "en-US-GuyNeural",
+        "Locale": "en-US",
+        "Gender": "Male",
+        "FriendlyName": "Microsoft Guy Online (Natural) - English (United States)",
+    },
+    {
+        "ShortName": "ko-KR-SunHiNeural",
+        "Locale": "ko-KR",
+        "Gender": "Female",
+        "FriendlyName": "Microsoft SunHi Online (Natural) - Korean (Korea)",
+    },
 ]
 TICKS = 10_000_000  # the service counts in 100 ns ticks
 
@@ -46,8 +58,24 @@ def _speech_mp3(text: str) -> tuple[bytes, float]:
     with tempfile.TemporaryDirectory() as tmp:
         wav, mp3 = Path(tmp) / "a.wav", Path(tmp) / "a.mp3"
         sf.write(wav, result.audio, result.sr)
-        subprocess.run([ffmpeg_executable(), "-v", "error", "-y", "-i", str(wav), "-ar", "24000", "-ac", "1",
-                        "-b:a", "48k", str(mp3)], check=True)
+        subprocess.run(
+            [
+                ffmpeg_executable(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(wav),
+                "-ar",
+                "24000",
+                "-ac",
+                "1",
+                "-b:a",
+                "48k",
+                str(mp3),
+            ],
+            check=True,
+        )
         return mp3.read_bytes(), result.duration
 
 
@@ -74,11 +102,21 @@ async def _handle_ws(request):
         words = ssml_text.split()
         step = duration / len(words)  # even spread: the stand-in has no aligner
         for i, word in enumerate(words):
-            meta = {"Metadata": [{"Type": "WordBoundary", "Data": {
-                "Offset": int(i * step * TICKS), "Duration": int(step * 0.8 * TICKS), "text": {"Text": word}}}]}
+            meta = {
+                "Metadata": [
+                    {
+                        "Type": "WordBoundary",
+                        "Data": {
+                            "Offset": int(i * step * TICKS),
+                            "Duration": int(step * 0.8 * TICKS),
+                            "text": {"Text": word},
+                        },
+                    }
+                ]
+            }
             await ws.send_str(_text_message("audio.metadata", json.dumps(meta)))
         for start in range(0, len(mp3), 4096):
-            await ws.send_bytes(_audio_message(mp3[start:start + 4096]))
+            await ws.send_bytes(_audio_message(mp3[start : start + 4096]))
         await ws.send_str(_text_message("turn.end", "{}"))
     return ws
 
@@ -86,9 +124,9 @@ async def _handle_ws(request):
 @pytest.fixture(scope="module")
 def local_service():
     """Serve the stand-in on 127.0.0.1 and point edge_tts and our probe at it."""
-    from aiohttp import web
     import edge_tts.communicate
     import edge_tts.voices
+    from aiohttp import web
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -142,7 +180,7 @@ def test_online_voice_streams_audio_with_word_timings_and_word_subtitles(local_s
     text = "The cat sat on the mat. It was a sunny day!"
     r = sp.speak(text, "edge", "en-US-AriaNeural")
     assert r.voice.id == "edge:en-US-AriaNeural" and "edge-tts" in r.engine_note
-    assert r.sr == 24000 and float(np.sqrt(np.mean(r.audio ** 2))) > 0.03
+    assert r.sr == 24000 and float(np.sqrt(np.mean(r.audio**2))) > 0.03
     assert [c.text for c in r.sentences] == ["The cat sat on the mat.", "It was a sunny day!"]
     assert [w.text for w in r.words] == text.split()
     starts = [w.start for w in r.words]

@@ -14,12 +14,20 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES, assert_monotonic, librivox_clips, parse_srt_times
-from pipelines import subtitles
-from pipelines.audio import load_audio
-from pipelines.registry import ModelUnavailable
-from pipelines.text_metrics import compare
-from pipelines.transcribe import (LANGUAGES, SAMPLE_RATE, TranscribeOptions, parse_language, transcribe,
-                                  transcribe_stream, write_outputs, zip_outputs)
+from pipelines.core.audio import load_audio
+from pipelines.core.registry import ModelUnavailable
+from pipelines.formats import subtitles
+from pipelines.formats.text_metrics import compare
+from pipelines.transcribe import (
+    LANGUAGES,
+    SAMPLE_RATE,
+    TranscribeOptions,
+    parse_language,
+    transcribe,
+    transcribe_stream,
+    write_outputs,
+    zip_outputs,
+)
 
 TINY = "whisper-tiny.en"
 BASE = "whisper-base"
@@ -98,9 +106,15 @@ def test_every_option_reaches_the_model(clip):
     plain = transcribe(audio, TranscribeOptions(model=TINY))
     assert plain.options_used["beam_size"] == 5 and plain.options_used["temperatures"][0] == 0.0
     assert plain.options_used["word_timestamps"] and plain.words
-    opts = TranscribeOptions(model=TINY, beam_size=2, temperature=0.4, word_timestamps=False,
-                             condition_on_previous_text=False, no_speech_threshold=0.7,
-                             initial_prompt="AND MR. JOHN DASHWOOD HAD THEN LEISURE")
+    opts = TranscribeOptions(
+        model=TINY,
+        beam_size=2,
+        temperature=0.4,
+        word_timestamps=False,
+        condition_on_previous_text=False,
+        no_speech_threshold=0.7,
+        initial_prompt="AND MR. JOHN DASHWOOD HAD THEN LEISURE",
+    )
     changed = transcribe(audio, opts)
     used = changed.options_used
     assert used["beam_size"] == 2 and used["best_of"] == 2
@@ -129,7 +143,7 @@ def test_bad_options_give_clear_messages(clip):
 
 def test_hub_model_while_offline_says_so(clip, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from pipelines import hub
+    from pipelines.core import hub
 
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)"))
     with pytest.raises(ModelUnavailable, match="needs the model hub: offline mode.*bundled model"):
@@ -223,7 +237,7 @@ def test_long_audio_blocks_cut_in_quiet_places():
     rng = np.random.default_rng(0)
     x = rng.normal(0, 0.1, SAMPLE_RATE * 400).astype(np.float32)
     quiet = int(SAMPLE_RATE * (BLOCK_SECONDS - 7))
-    x[quiet:quiet + SAMPLE_RATE // 2] = 0  # a pause 7 s before the first block would end
+    x[quiet : quiet + SAMPLE_RATE // 2] = 0  # a pause 7 s before the first block would end
     bounds = block_bounds(x)
     assert bounds[0][0] == 0 and bounds[-1][1] == len(x)
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
@@ -251,8 +265,8 @@ def test_recording_read_from_disk_block_by_block_matches_in_memory(tmp_path):
     """The tab hands Whisper a SampleFile (open_mono): blocks read from disk give the same transcript."""
     import soundfile as sf
 
-    from pipelines.audio import resample_array
-    from pipelines.audio_stream import SampleFile, open_mono
+    from pipelines.core.audio import resample_array
+    from pipelines.core.audio_stream import SampleFile, open_mono
 
     pairs = librivox_clips() * 2
     audio = np.concatenate([speech(w) for w, _ in pairs])  # ~50 s

@@ -42,8 +42,17 @@ def test_transcribe_with_defaults_gives_text_files_and_engine(client):
 
 def test_named_options_and_reference_comparison(client):
     wav, ref = librivox_clips()[1]
-    out = outputs(client.predict(handle_file(str(wav)), model="whisper-base", language="English", beam_size=1,
-                                 word_timestamps=False, reference=ref + " extra", api_name="/transcribe"))
+    out = outputs(
+        client.predict(
+            handle_file(str(wav)),
+            model="whisper-base",
+            language="English",
+            beam_size=1,
+            word_timestamps=False,
+            reference=ref + " extra",
+            api_name="/transcribe",
+        )
+    )
     assert "Whisper base" in out["info"] and not out["words"]
     assert "WER" in out["compare"] and "1 deleted" in out["compare"]
     alignment = out["alignment"]["value"] if isinstance(out["alignment"], dict) else out["alignment"]
@@ -52,12 +61,15 @@ def test_named_options_and_reference_comparison(client):
     assert "1 substituted" in again[0]
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(model="whisper-tiny.en", task="translate"), "cannot translate"),
-    (dict(language="xx"), "Unknown language 'xx'"),
-    (dict(model="whisper-hub-large-v3"), "needs the model hub"),
-    (dict(model="nonsense"), "Unknown Whisper model"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(model="whisper-tiny.en", task="translate"), "cannot translate"),
+        (dict(language="xx"), "Unknown language 'xx'"),
+        (dict(model="whisper-hub-large-v3"), "needs the model hub"),
+        (dict(model="nonsense"), "Unknown Whisper model"),
+    ],
+)
 def test_bad_options_give_messages(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         client.predict(handle_file(str(SPEECH_WAV)), api_name="/transcribe", **kwargs)
@@ -68,8 +80,9 @@ def test_bad_audio_gives_message_and_server_keeps_serving(client, tmp_path):
     not_audio.write_text("this is not audio")
     with pytest.raises(AppError, match="not an audio file"):
         client.predict(handle_file(str(not_audio)), api_name="/transcribe")
-    out = outputs(client.predict(handle_file(str(EXAMPLES / "drum_loop.wav")), model="whisper-tiny.en",
-                                 api_name="/transcribe"))
+    out = outputs(
+        client.predict(handle_file(str(EXAMPLES / "drum_loop.wav")), model="whisper-tiny.en", api_name="/transcribe")
+    )
     assert out["text"] == "" and "No speech was found" in out["info"]
     silent = tmp_path / "silence.wav"
     sf.write(silent, np.zeros(16000 * 2, np.float32), 16000)
@@ -81,8 +94,11 @@ def test_batch_zip_has_one_set_per_file(client, tmp_path):
     wavs = [w for w, _ in librivox_clips()[:2]]
     bad = tmp_path / "broken.mp3"
     bad.write_bytes(b"\x00" * 100)
-    table, zip_path = client.predict([handle_file(str(w)) for w in wavs] + [handle_file(str(bad))],
-                                     model="whisper-tiny.en", api_name="/transcribe_batch")
+    table, zip_path = client.predict(
+        [handle_file(str(w)) for w in wavs] + [handle_file(str(bad))],
+        model="whisper-tiny.en",
+        api_name="/transcribe_batch",
+    )
     rows = table["data"]
     assert len(rows) == 3 and "not transcribed" in rows[2][4] and "young man" in rows[1][4].lower()
     with zipfile.ZipFile(zip_path) as zf:
@@ -94,7 +110,7 @@ def test_batch_zip_has_one_set_per_file(client, tmp_path):
 
 def test_unload_frees_whisper(client):
     client.predict(handle_file(str(SPEECH_WAV)), model="whisper-tiny.en", api_name="/transcribe")
-    from pipelines.registry import REGISTRY
+    from pipelines.core.registry import REGISTRY
 
     assert REGISTRY.is_loaded("whisper-tiny.en")
     msg = client.predict(api_name="/unload_whisper")
@@ -107,14 +123,21 @@ def test_long_stereo_upload_is_transcribed_to_its_end(client, tmp_path):
     clips = [sf.read(str(w), dtype="float32")[0] for w, _ in librivox_clips()]
     one = np.concatenate(clips + [np.zeros(8000, np.float32)])  # ~25 s with "Dashwood" once
     repeats = int(240 * 16000 / len(one))
-    from pipelines.audio import resample_array
+    from pipelines.core.audio import resample_array
 
     speech = resample_array(np.tile(one, repeats), 16000, 44100)
     path = tmp_path / "lecture.mp3"
     sf.write(path, np.stack([speech, speech], 1), 44100, format="MP3")
     duration = len(speech) / 44100
-    out = outputs(client.predict(handle_file(str(path)), model="whisper-tiny.en", language="en",
-                                 word_timestamps=False, api_name="/transcribe"))
+    out = outputs(
+        client.predict(
+            handle_file(str(path)),
+            model="whisper-tiny.en",
+            language="en",
+            word_timestamps=False,
+            api_name="/transcribe",
+        )
+    )
     assert out["text"].lower().count("dashwood") >= repeats - 1
     srt = next(Path(p) for p in out["files"] if p.endswith(".srt"))
     times = parse_srt_times(srt.read_text())

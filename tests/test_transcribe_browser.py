@@ -31,8 +31,9 @@ def upload(page, path) -> None:
 
 
 def transcript_text(page, timeout_ms=120_000) -> str:
-    page.wait_for_function("() => (document.querySelector('#transcript textarea')?.value || '').length > 10",
-                           timeout=timeout_ms)
+    page.wait_for_function(
+        "() => (document.querySelector('#transcript textarea')?.value || '').length > 10", timeout=timeout_ms
+    )
     return page.locator("#transcript textarea").input_value()
 
 
@@ -40,8 +41,9 @@ def test_microphone_recording_is_transcribed_and_srt_downloads(page, artifacts, 
     block = transcribe_block(page)
     record_from_microphone(page, block, seconds=8.0)  # the fake microphone plays the LibriVox sentence
     wait_for_audio_value(block)  # stopping the recording starts the transcription
-    page.wait_for_function("() => /Engine:/.test(document.querySelector('#transcribe-info')?.innerText || '')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => /Engine:/.test(document.querySelector('#transcribe-info')?.innerText || '')", timeout=120_000
+    )
     text = transcript_text(page).lower()
     assert "dashwood" in text or "leisure" in text or "prudently" in text, text
     info = page.locator("#transcribe-info").inner_text()
@@ -49,8 +51,10 @@ def test_microphone_recording_is_transcribed_and_srt_downloads(page, artifacts, 
     page.locator("#transcribe-words").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "transcribe-microphone.png"), full_page=True)
     # a long recording's words scroll inside their panel instead of stretching the page
-    style = page.evaluate("() => { const s = getComputedStyle(document.querySelector('#transcribe-words'));"
-                          " return [s.overflowY, s.maxHeight]; }")
+    style = page.evaluate(
+        "() => { const s = getComputedStyle(document.querySelector('#transcribe-words'));"
+        " return [s.overflowY, s.maxHeight]; }"
+    )
     assert style[0] == "auto" and style[1].endswith("px"), style
     link = page.locator("#transcribe-files a[href$='.srt']").first
     with page.expect_download() as dl:

@@ -16,10 +16,10 @@ import pytest
 from gradio_client import handle_file
 
 from conftest import SPEECH_WAV
-from pipelines import hub
-from pipelines import whisper_models as wm
-from pipelines.audio import load_audio
-from pipelines.registry import REGISTRY
+from pipelines.core import hub
+from pipelines.core.audio import load_audio
+from pipelines.core.registry import REGISTRY
+from pipelines.engines import whisper as wm
 from pipelines.transcribe import SAMPLE_RATE, TranscribeOptions, transcribe_stream
 
 REVISION = "0" * 40
@@ -37,14 +37,25 @@ def tiny_random_whisper(local_model_root):
     root = local_model_root / "tiny-whisper"  # inside AUDIO_STUDIO_MODEL_DIRS: the app may read it
     root.mkdir(exist_ok=True)
     torch.manual_seed(0)
-    cfg = WhisperConfig(vocab_size=51865, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-                        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=80,
-                        max_source_positions=1500, max_target_positions=448)
+    cfg = WhisperConfig(
+        vocab_size=51865,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        num_mel_bins=80,
+        max_source_positions=1500,
+        max_target_positions=448,
+    )
     WhisperForConditionalGeneration(cfg).save_pretrained(root / "hf")
     base = wm.base_model_path()
     shutil.copy(base / "tokenizer.json", root / "hf" / "tokenizer.json")
-    TransformersConverter(str(root / "hf"), copy_files=["tokenizer.json"]).convert(str(root / "ct2"),
-                                                                                      quantization="int8")
+    TransformersConverter(str(root / "hf"), copy_files=["tokenizer.json"]).convert(
+        str(root / "ct2"), quantization="int8"
+    )
     # Language and suppression token ids come from the real tokenizer (the converter takes them
     # from a generation config that a bare config lacks); alignment heads must exist in 1 layer.
     config = json.loads((base / "config.json").read_text())
@@ -59,8 +70,9 @@ def speech():
 
 
 def test_local_folder_runs_the_same_pipeline(tiny_random_whisper, speech):
-    updates = list(transcribe_stream(speech, TranscribeOptions(model=str(tiny_random_whisper), language="fr",
-                                                               beam_size=2, **FAST)))
+    updates = list(
+        transcribe_stream(speech, TranscribeOptions(model=str(tiny_random_whisper), language="fr", beam_size=2, **FAST))
+    )
     final = updates[-1]
     assert final.done and final.model_key == wm.LOCAL_PREFIX + str(tiny_random_whisper.resolve())
     assert "local folder" in final.engine and final.options_used["beam_size"] == 2
@@ -97,7 +109,7 @@ def test_hub_size_goes_through_download_and_load(tiny_random_whisper, speech, tm
 def test_hub_fetch_failure_says_what_happened(tmp_path, monkeypatch):
     from huggingface_hub import constants
 
-    from pipelines.registry import ModelUnavailable
+    from pipelines.core.registry import ModelUnavailable
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
@@ -106,8 +118,9 @@ def test_hub_fetch_failure_says_what_happened(tmp_path, monkeypatch):
 
 
 def test_api_accepts_a_local_model_folder(client, tiny_random_whisper):
-    out = client.predict(handle_file(str(SPEECH_WAV)), model=str(tiny_random_whisper), language="en",
-                         api_name="/transcribe", **FAST)
+    out = client.predict(
+        handle_file(str(SPEECH_WAV)), model=str(tiny_random_whisper), language="en", api_name="/transcribe", **FAST
+    )
     assert "local folder" in out[1]
 
 

@@ -5,29 +5,35 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines import examples, zero_shot
-from pipelines.audio import AudioInput, load_audio
-
 from conftest import EXAMPLES
+from pipelines import zero_shot
+from pipelines.core.audio import AudioInput, load_audio
+from pipelines.dsp import synth as examples
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Sound of a dog, Sound of vacuum cleaner", ["Sound of a dog", "Sound of vacuum cleaner"]),
-    ("dog\n  cat  \n\nbird", ["dog", "cat", "bird"]),
-    (["  speech", "music  "], ["speech", "music"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Sound of a dog, Sound of vacuum cleaner", ["Sound of a dog", "Sound of vacuum cleaner"]),
+        ("dog\n  cat  \n\nbird", ["dog", "cat", "bird"]),
+        (["  speech", "music  "], ["speech", "music"]),
+    ],
+)
 def test_parse_labels(text, expected):
     assert zero_shot.parse_labels(text) == expected
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "at least two"),
-    (" , \n ,", "at least two"),
-    ("just one label", "Only one label"),
-    ("dog, Dog", "repeated: Dog"),
-    ("dog, " + "x" * 101, "at most 100 characters"),
-    (", ".join(f"label {i}" for i in range(21)), "too many"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "at least two"),
+        (" , \n ,", "at least two"),
+        ("just one label", "Only one label"),
+        ("dog, Dog", "repeated: Dog"),
+        ("dog, " + "x" * 101, "at most 100 characters"),
+        (", ".join(f"label {i}" for i in range(21)), "too many"),
+    ],
+)
 def test_bad_labels(text, message):
     with pytest.raises(ValueError, match=message):
         zero_shot.parse_labels(text)
@@ -85,8 +91,8 @@ def test_offline_says_when_no_label_fits():
 
 
 def test_class_embeddings_are_cached():
-    from pipelines import yamnet
-    from pipelines.registry import REGISTRY
+    from pipelines.core.registry import REGISTRY
+    from pipelines.engines import yamnet
 
     emb = REGISTRY.get(zero_shot.EMBEDDER_KEY)
     a = emb.class_embeddings(yamnet.class_names())
@@ -101,7 +107,7 @@ def test_numpy_minilm_equals_transformers_bert():
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from pipelines.registry import REGISTRY
+    from pipelines.core.registry import REGISTRY
 
     texts = ["Sound of a dog", "vacuum cleaner", "A man reading aloud while birds sing in the background", "Music"]
     ours = REGISTRY.get(zero_shot.EMBEDDER_KEY).encode(texts)

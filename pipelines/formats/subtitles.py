@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
+
+from pipelines.core.errors import UserError
 
 FORMATS = ("srt", "vtt", "txt", "json", "tsv")
 Segment = tuple[float, float, str]
@@ -77,8 +80,9 @@ def to_tsv(segments: Iterable[Sequence]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def to_json(segments: Iterable[Sequence], metadata: dict[str, Any] | None = None,
-            extra: Sequence[dict[str, Any]] | None = None) -> str:
+def to_json(
+    segments: Iterable[Sequence], metadata: dict[str, Any] | None = None, extra: Sequence[dict[str, Any]] | None = None
+) -> str:
     """``{"text", "segments": [{"start", "end", "text", ...extra[i]}], ...metadata}``."""
     cleaned = clean_segments(segments)
     rows = []
@@ -94,9 +98,14 @@ def to_json(segments: Iterable[Sequence], metadata: dict[str, Any] | None = None
 WRITERS = {"srt": to_srt, "vtt": to_vtt, "txt": to_txt, "tsv": to_tsv}
 
 
-def write_subtitles(segments: Iterable[Sequence], out_dir: Path, stem: str,
-                    formats: Sequence[str] = FORMATS, metadata: dict[str, Any] | None = None,
-                    extra: Sequence[dict[str, Any]] | None = None) -> dict[str, Path]:
+def write_subtitles(
+    segments: Iterable[Sequence],
+    out_dir: Path,
+    stem: str,
+    formats: Sequence[str] = FORMATS,
+    metadata: dict[str, Any] | None = None,
+    extra: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Path]:
     """Write ``stem.<fmt>`` for each format into ``out_dir``; returns {format: path}."""
     cleaned = clean_segments(segments)
     out_dir = Path(out_dir)
@@ -108,15 +117,8 @@ def write_subtitles(segments: Iterable[Sequence], out_dir: Path, stem: str,
         elif fmt in WRITERS:
             content = WRITERS[fmt](cleaned)
         else:
-            raise ValueError(f"Unknown subtitle format '{fmt}'; choose from {', '.join(FORMATS)}.")
+            raise UserError(f"Unknown subtitle format '{fmt}'; choose from {', '.join(FORMATS)}.")
         path = out_dir / f"{stem}.{fmt}"
         path.write_text(content, encoding="utf-8")
         paths[fmt] = path
     return paths
-
-
-def safe_stem(name: str, default: str = "transcript") -> str:
-    """A file-name stem without the extension or characters file systems dislike."""
-    stem = Path(name or default).stem
-    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem).strip("._")
-    return keep[:80] or default

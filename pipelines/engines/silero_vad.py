@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import REGISTRY, ModelSpec, register
+from pipelines.core.registry import REGISTRY, ModelSpec, register
 
 SAMPLE_RATE = 16_000
 VAD_KEY = "silero-vad"
@@ -23,11 +23,18 @@ def _load_vad():
     return get_vad_model()
 
 
-SILERO_VAD = register(ModelSpec(
-    key=VAD_KEY, task="vad", title="Silero VAD v6 (bundled with faster-whisper)", engine="bundled",
-    licence="MIT (Silero VAD; ONNX file shipped in faster-whisper)", loader=_load_vad, size_mb=2,
-    requires=("faster_whisper", "onnxruntime"),
-))
+SILERO_VAD = register(
+    ModelSpec(
+        key=VAD_KEY,
+        task="vad",
+        title="Silero VAD v6 (bundled with faster-whisper)",
+        engine="bundled",
+        licence="MIT (Silero VAD; ONNX file shipped in faster-whisper)",
+        loader=_load_vad,
+        size_mb=2,
+        requires=("faster_whisper", "onnxruntime"),
+    )
+)
 
 
 @dataclass
@@ -42,14 +49,19 @@ def speech_regions(y: np.ndarray, sr: int = SAMPLE_RATE, options: VadOptions | N
     """(n, 2) array of [start, end] seconds where Silero hears speech, sorted, not overlapping."""
     if sr != SAMPLE_RATE:
         raise ValueError(f"Voice activity needs {SAMPLE_RATE} Hz audio, got {sr} Hz.")
-    from faster_whisper.vad import VadOptions as FwOptions, get_speech_timestamps
+    from faster_whisper.vad import VadOptions as FwOptions
+    from faster_whisper.vad import get_speech_timestamps
 
     o = options or VadOptions()
     REGISTRY.get(VAD_KEY)  # loads (once) through the registry, so it is accounted for there
     stamps = get_speech_timestamps(
         np.ascontiguousarray(y, dtype=np.float32),
-        FwOptions(threshold=o.threshold, min_speech_duration_ms=int(o.min_speech_s * 1000),
-                  min_silence_duration_ms=int(o.min_silence_s * 1000), speech_pad_ms=int(o.pad_s * 1000)),
+        FwOptions(
+            threshold=o.threshold,
+            min_speech_duration_ms=int(o.min_speech_s * 1000),
+            min_silence_duration_ms=int(o.min_silence_s * 1000),
+            speech_pad_ms=int(o.pad_s * 1000),
+        ),
         sampling_rate=sr,
     )
     if not stamps:

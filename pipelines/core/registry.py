@@ -14,17 +14,15 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
-from .hub import hub_status
+from pipelines.core.errors import ModelUnavailable, UserError
+from pipelines.core.hub import hub_status
 
 Engine = Literal["bundled", "hub", "local"]  # local: a model folder given by the user or a test
-
-
-class ModelUnavailable(RuntimeError):
-    """The model cannot be used here; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,10 @@ class ModelSpec:
         absent = self.missing_binaries()
         if absent:
             names = " ".join(absent)
-            return False, (f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not installed on this server "
-                           f"(an administrator can install it with `apt-get install {names}`)")
+            return False, (
+                f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not installed on this server "
+                f"(an administrator can install it with `apt-get install {names}`)"
+            )
         if self.engine == "hub" and check_hub:
             status = hub_status()
             if not status.reachable:
@@ -146,8 +146,10 @@ def local_model_folder(value: str | os.PathLike, marker: str, what: str) -> Path
     """
     path = Path(value).expanduser().resolve()
     if not any(path == root or root in path.parents for root in local_model_roots()):
-        raise ValueError(f"Local model folders are read only from the folders in {LOCAL_DIRS_ENV} "
-                         f"(set on the server); '{path.name}' is not in one.")
+        raise UserError(
+            f"Local model folders are read only from the folders in {LOCAL_DIRS_ENV} "
+            f"(set on the server); '{path.name}' is not in one."
+        )
     if not (path / marker).is_file():
-        raise ValueError(f"'{path.name}' is not {what} (it has no {marker}).")
+        raise UserError(f"'{path.name}' is not {what} (it has no {marker}).")
     return path

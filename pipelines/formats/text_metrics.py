@@ -11,8 +11,30 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+from pipelines.core.errors import UserError
+
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = [(10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred")]
 _ABBREVIATIONS = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint", "vs": "versus"}
@@ -36,7 +58,9 @@ def normalize_text(text: str) -> str:
     """Lowercase, numbers spelled out, common abbreviations expanded, punctuation removed."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 1,000 -> 1000
-    text = re.sub(r"\d+", lambda m: " " + number_to_words(int(m.group())) + " " if len(m.group()) < 12 else m.group(), text)
+    text = re.sub(
+        r"\d+", lambda m: " " + number_to_words(int(m.group())) + " " if len(m.group()) < 12 else m.group(), text
+    )
     text = re.sub(r"['’]", "", text)  # don't -> dont, on both sides alike
     text = re.sub(r"[^\w\s]", " ", text)
     words = [_ABBREVIATIONS.get(w, w) for w in text.split()]
@@ -69,23 +93,30 @@ def compare(reference: str, hypothesis: str) -> Comparison:
     ref = normalize_text(reference)
     hyp = normalize_text(hypothesis)
     if not ref:
-        raise ValueError("The reference text is empty after normalisation; paste the words that were said.")
+        raise UserError("The reference text is empty after normalisation; paste the words that were said.")
     out = jiwer.process_words(ref, hyp if hyp else "")
     ref_words, hyp_words = ref.split(), hyp.split()
     alignment: list[AlignedWord] = []
     for chunk in out.alignments[0]:
         if chunk.type == "equal" or chunk.type == "substitute":
-            for r, h in zip(ref_words[chunk.ref_start_idx:chunk.ref_end_idx],
-                            hyp_words[chunk.hyp_start_idx:chunk.hyp_end_idx]):
+            for r, h in zip(
+                ref_words[chunk.ref_start_idx : chunk.ref_end_idx], hyp_words[chunk.hyp_start_idx : chunk.hyp_end_idx]
+            ):
                 alignment.append(AlignedWord(chunk.type, r, h))
         elif chunk.type == "delete":
-            alignment += [AlignedWord("delete", r, "") for r in ref_words[chunk.ref_start_idx:chunk.ref_end_idx]]
+            alignment += [AlignedWord("delete", r, "") for r in ref_words[chunk.ref_start_idx : chunk.ref_end_idx]]
         elif chunk.type == "insert":
-            alignment += [AlignedWord("insert", "", h) for h in hyp_words[chunk.hyp_start_idx:chunk.hyp_end_idx]]
+            alignment += [AlignedWord("insert", "", h) for h in hyp_words[chunk.hyp_start_idx : chunk.hyp_end_idx]]
     cer = float(jiwer.cer(ref, hyp)) if hyp else 1.0
     return Comparison(
-        wer=float(out.wer), cer=cer, substitutions=out.substitutions, insertions=out.insertions,
-        deletions=out.deletions, hits=out.hits, reference_words=len(ref_words), alignment=alignment,
+        wer=float(out.wer),
+        cer=cer,
+        substitutions=out.substitutions,
+        insertions=out.insertions,
+        deletions=out.deletions,
+        hits=out.hits,
+        reference_words=len(ref_words),
+        alignment=alignment,
     )
 
 

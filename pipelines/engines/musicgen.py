@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
+from pipelines.core.errors import UserError
+from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
 
 HUB_MODELS = {  # key -> (hub id, title, download size in MB)
     "musicgen-small": ("facebook/musicgen-small", "MusicGen small (300M)", 2400),
@@ -59,8 +60,12 @@ class MusicGenParams:
 
 def _load(source: str) -> LoadedMusicGen:
     import torch
-    from transformers import AutoConfig, AutoTokenizer, MusicgenForConditionalGeneration, \
-        MusicgenMelodyForConditionalGeneration
+    from transformers import (
+        AutoConfig,
+        AutoTokenizer,
+        MusicgenForConditionalGeneration,
+        MusicgenMelodyForConditionalGeneration,
+    )
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     config = AutoConfig.from_pretrained(source)
@@ -79,10 +84,24 @@ def _load(source: str) -> LoadedMusicGen:
 
         fe = _melody_feature_config(source)
         n_fft, hop, chunk = fe.get("n_fft", n_fft), fe.get("hop_length", hop), fe.get("chunk_length", chunk)
-        filters = chroma_filter_bank(sampling_rate=audio_cfg.sampling_rate, num_frequency_bins=n_fft, tuning=0,
-                                     num_chroma=config.num_chroma if hasattr(config, "num_chroma") else 12)
-    return LoadedMusicGen(model, tokenizer, is_melody, int(audio_cfg.sampling_rate), int(audio_cfg.frame_rate),
-                          filters, n_fft, hop, chunk, name=str(source))
+        filters = chroma_filter_bank(
+            sampling_rate=audio_cfg.sampling_rate,
+            num_frequency_bins=n_fft,
+            tuning=0,
+            num_chroma=config.num_chroma if hasattr(config, "num_chroma") else 12,
+        )
+    return LoadedMusicGen(
+        model,
+        tokenizer,
+        is_melody,
+        int(audio_cfg.sampling_rate),
+        int(audio_cfg.frame_rate),
+        filters,
+        n_fft,
+        hop,
+        chunk,
+        name=str(source),
+    )
 
 
 def _melody_feature_config(source: str) -> dict:
@@ -99,11 +118,20 @@ def _melody_feature_config(source: str) -> dict:
 
 
 for _key, (_hub_id, _title, _size) in HUB_MODELS.items():
-    register(ModelSpec(
-        key=_key, task="compose", title=f"{_title} (hub)", engine="hub", licence=LICENCE,
-        loader=(lambda hub_id=_hub_id: _load(hub_id)), size_mb=_size, requires=("torch", "transformers"),
-        hub_id=_hub_id, note="weights licensed CC-BY-NC 4.0: non-commercial use only",
-    ))
+    register(
+        ModelSpec(
+            key=_key,
+            task="compose",
+            title=f"{_title} (hub)",
+            engine="hub",
+            licence=LICENCE,
+            loader=(lambda hub_id=_hub_id: _load(hub_id)),
+            size_mb=_size,
+            requires=("torch", "transformers"),
+            hub_id=_hub_id,
+            note="weights licensed CC-BY-NC 4.0: non-commercial use only",
+        )
+    )
 
 
 def is_model_dir(path: str) -> bool:
@@ -121,20 +149,29 @@ def model_key(engine: str) -> str:
     if engine in HUB_MODELS:
         return engine
     if not Path(engine).expanduser().is_dir():
-        raise ValueError(f"'{engine}' is neither a MusicGen model name ({', '.join(HUB_MODELS)}) "
-                         "nor a folder holding a saved MusicGen model.")
+        raise UserError(
+            f"'{engine}' is neither a MusicGen model name ({', '.join(HUB_MODELS)}) "
+            "nor a folder holding a saved MusicGen model."
+        )
     path = str(local_model_folder(engine, "config.json", "a saved MusicGen model folder"))
     if not is_model_dir(path):
-        raise ValueError(f"'{Path(path).name}' holds a model that is not MusicGen.")
+        raise UserError(f"'{Path(path).name}' holds a model that is not MusicGen.")
     key = f"musicgen-local:{path}"
     try:
         REGISTRY.spec(key)
     except ModelUnavailable:
-        register(ModelSpec(
-            key=key, task="compose", title=f"MusicGen from local folder {Path(path).name}", engine="local",
-            licence="as the folder's model", loader=lambda: _load(path), requires=("torch", "transformers"),
-            note="a local model folder: no model hub needed",
-        ))
+        register(
+            ModelSpec(
+                key=key,
+                task="compose",
+                title=f"MusicGen from local folder {Path(path).name}",
+                engine="local",
+                licence="as the folder's model",
+                loader=lambda: _load(path),
+                requires=("torch", "transformers"),
+                note="a local model folder: no model hub needed",
+            )
+        )
     return key
 
 
@@ -142,7 +179,7 @@ def melody_chroma(m: LoadedMusicGen, y: np.ndarray, sr: int):
     """(1, frames, 12) one-hot chroma of a melody, as MusicgenMelodyFeatureExtractor computes it."""
     import torch
 
-    from .audio import resample_array
+    from pipelines.core.audio import resample_array
 
     y = resample_array(y, sr, m.sampling_rate)
     n = m.chunk_seconds * m.sampling_rate
@@ -190,13 +227,16 @@ def generate(
 
     m: LoadedMusicGen = REGISTRY.get(key)
     if melody is not None and not m.is_melody:
-        raise ValueError("Only the MusicGen melody model follows a melody: choose it, or remove the melody.")
+        raise UserError("Only the MusicGen melody model follows a melody: choose it, or remove the melody.")
     # Codebook k is delayed by k steps (MusicGen's delay pattern): that many extra steps.
     steps = max(1, int(round(seconds * m.frame_rate))) + int(m.model.config.decoder.num_codebooks) - 1
     inputs = m.tokenizer([prompt], padding=True, return_tensors="pt")
     kwargs = dict(
-        do_sample=True, temperature=float(params.temperature), top_k=int(params.top_k),
-        guidance_scale=float(params.guidance_scale), max_new_tokens=steps,
+        do_sample=True,
+        temperature=float(params.temperature),
+        top_k=int(params.top_k),
+        guidance_scale=float(params.guidance_scale),
+        max_new_tokens=steps,
     )
     if params.top_p and 0 < params.top_p < 1:
         kwargs["top_p"] = float(params.top_p)

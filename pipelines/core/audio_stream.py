@@ -19,8 +19,17 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .audio import (AudioError, SampleStats, check_samples, ffmpeg_to_wav, load_audio, not_audio_error, probe_file,
-                    sample_stats)
+from pipelines.core.audio import (
+    AudioError,
+    SampleStats,
+    check_samples,
+    ffmpeg_to_wav,
+    load_audio,
+    not_audio_error,
+    probe_file,
+    sample_stats,
+)
+from pipelines.core.errors import UserError
 
 READ_BLOCK_SECONDS = 10.0  # decoded at a time: ~3.5 MB of 44.1 kHz stereo float32
 
@@ -36,7 +45,7 @@ class SampleFile:
         self.path = str(path)
         info = sf.info(self.path)
         if info.channels != 1:
-            raise ValueError(f"SampleFile reads mono files; {self.path} has {info.channels} channels.")
+            raise UserError(f"SampleFile reads mono files; {self.path} has {info.channels} channels.")
         self.sr = int(info.samplerate)
         self._n = int(info.frames)
         if owned:
@@ -88,8 +97,14 @@ class MonoAudio:
         return len(self.samples) / float(self.sr)
 
 
-def open_mono(source, target_sr: int, *, min_seconds: float = 0.05, max_seconds: float | None = 1800.0,
-              read_block_s: float = READ_BLOCK_SECONDS) -> MonoAudio:
+def open_mono(
+    source,
+    target_sr: int,
+    *,
+    min_seconds: float = 0.05,
+    max_seconds: float | None = 1800.0,
+    read_block_s: float = READ_BLOCK_SECONDS,
+) -> MonoAudio:
     """What a user sent, as mono at ``target_sr``, read from disk as needed.
 
     Files are converted block by block; arrays (a microphone tuple) are already in memory and go
@@ -105,16 +120,16 @@ def open_mono(source, target_sr: int, *, min_seconds: float = 0.05, max_seconds:
     if info is None:
         return _through_ffmpeg(path, target_sr, min_seconds, max_seconds, read_block_s)
     try:
-        return _convert(path, path.name, info.subtype or info.format, target_sr, min_seconds, max_seconds,
-                        read_block_s)
+        return _convert(path, path.name, info.subtype or info.format, target_sr, min_seconds, max_seconds, read_block_s)
     except AudioError:
         raise
     except Exception:  # libsndfile opened it but cannot decode it: let ffmpeg try
         return _through_ffmpeg(path, target_sr, min_seconds, max_seconds, read_block_s)
 
 
-def _through_ffmpeg(path: Path, target_sr: int, min_seconds: float, max_seconds: float | None,
-                    read_block_s: float) -> MonoAudio:
+def _through_ffmpeg(
+    path: Path, target_sr: int, min_seconds: float, max_seconds: float | None, read_block_s: float
+) -> MonoAudio:
     with tempfile.TemporaryDirectory(prefix="audio-decode-") as tmp:
         wav, codec = ffmpeg_to_wav(path, Path(tmp), max_seconds)
         try:
@@ -125,8 +140,15 @@ def _through_ffmpeg(path: Path, target_sr: int, min_seconds: float, max_seconds:
             raise not_audio_error(path.name) from exc
 
 
-def _convert(path: Path, name: str, sample_format: str, target_sr: int, min_seconds: float,
-             max_seconds: float | None, read_block_s: float) -> MonoAudio:
+def _convert(
+    path: Path,
+    name: str,
+    sample_format: str,
+    target_sr: int,
+    min_seconds: float,
+    max_seconds: float | None,
+    read_block_s: float,
+) -> MonoAudio:
     """Stream ``path`` into a temporary mono float WAV at ``target_sr``, checking every block."""
     import soxr
 
@@ -134,8 +156,10 @@ def _convert(path: Path, name: str, sample_format: str, target_sr: int, min_seco
     os.close(fd)
     try:
         stats, n_in, n_values = SampleStats(), 0, 0
-        with sf.SoundFile(str(path)) as src, \
-                sf.SoundFile(out_path, "w", samplerate=target_sr, channels=1, subtype="FLOAT", format="WAV") as dst:
+        with (
+            sf.SoundFile(str(path)) as src,
+            sf.SoundFile(out_path, "w", samplerate=target_sr, channels=1, subtype="FLOAT", format="WAV") as dst,
+        ):
             sr = int(src.samplerate)
             stream = soxr.ResampleStream(sr, target_sr, 1, dtype="float32", quality="HQ") if sr != target_sr else None
             block = max(1, int(read_block_s * sr))

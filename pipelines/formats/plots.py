@@ -32,9 +32,7 @@ def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.975) -> t
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)
     pad_in = 0.55
-    fig.subplots_adjust(
-        left=0.08, right=right, top=1 - 0.35 / height_in, bottom=pad_in / height_in, hspace=0.25 * rows
-    )
+    fig.subplots_adjust(left=0.08, right=right, top=1 - 0.35 / height_in, bottom=pad_in / height_in, hspace=0.25 * rows)
     axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
     return fig, axes
 
@@ -139,8 +137,14 @@ def plot_heatmap(
     if y_axis == "log" and y_values is not None:
         shown, extent_y = _rows_to_log(shown, y_values)
     image = ax.imshow(
-        shown, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest",
-        extent=(0, duration, extent_y[0], extent_y[1]), vmin=vmin, vmax=vmax,
+        shown,
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        interpolation="nearest",
+        extent=(0, duration, extent_y[0], extent_y[1]),
+        vmin=vmin,
+        vmax=vmax,
     )
     _label_y(ax, y_axis, y_values, m.shape[0], extent_y)
     ax.set_xlabel("time (s)")
