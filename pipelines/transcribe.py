@@ -30,9 +30,9 @@ from pipelines.core.files import safe_stem
 from pipelines.core.memory import release_free_memory
 from pipelines.core.registry import REGISTRY, ModelUnavailable
 from pipelines.engines import whisper as wm
+from pipelines.engines.whisper import SAMPLE_RATE
 from pipelines.formats.subtitles import FORMATS, write_subtitles
 
-SAMPLE_RATE = 16000  # what Whisper takes
 AUTO = "auto"
 TASKS = ("transcribe", "translate")
 BLOCK_SECONDS = 120.0  # longer audio is decoded block by block (memory; see block_bounds)

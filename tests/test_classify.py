@@ -15,7 +15,7 @@ from pipelines import classify
 from pipelines.core.audio import AudioInput, load_audio
 from pipelines.core.registry import LOCAL_DIRS_ENV
 from pipelines.dsp import synth as examples
-from pipelines.engines import birdnet, yamnet
+from pipelines.engines import birdnet, hf_audio, yamnet
 
 SR = yamnet.SAMPLE_RATE
 
@@ -261,7 +261,7 @@ def test_task_lookup_and_bad_options():
 def test_bad_model_ids(model_id, message, monkeypatch):
     monkeypatch.delenv(LOCAL_DIRS_ENV, raising=False)
     with pytest.raises(ValueError, match=message):
-        classify.resolve_model(model_id, "audio-classification")
+        hf_audio.resolve_model(model_id, "audio-classification")
 
 
 def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
@@ -275,11 +275,11 @@ def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
 
 def test_hub_models_hear_at_most_a_minute_resampled_to_their_rate():
     notes: list[str] = []
-    long = as_audio(sine(440, classify.HF_MAX_SECONDS + 5, sr=8000), 8000)
-    x = classify.hf_input(long, 16000, notes)
-    assert x["sampling_rate"] == 16000 and len(x["raw"]) == int(classify.HF_MAX_SECONDS * 16000)
+    long = as_audio(sine(440, hf_audio.HF_MAX_SECONDS + 5, sr=8000), 8000)
+    x = hf_audio.hf_input(long, 16000, notes)
+    assert x["sampling_rate"] == 16000 and len(x["raw"]) == int(hf_audio.HF_MAX_SECONDS * 16000)
     assert notes and "first 60 s" in notes[0]
-    short = classify.hf_input(as_audio(sine(440, 2.0, sr=8000), 8000), 16000, notes)
+    short = hf_audio.hf_input(as_audio(sine(440, 2.0, sr=8000), 8000), 16000, notes)
     assert len(short["raw"]) == 32000 and len(notes) == 1
 
 
