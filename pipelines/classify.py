@@ -110,14 +110,14 @@ def find_task(task: str) -> Task:
     raise UserError(f"Unknown task '{task}'. Choose one of: {', '.join(TASK_BY_KEY)}.")
 
 
-# --- hub and local models: pipelines.engines.hf_audio ------------------------------------
+# --- hub models (loaded by pipelines.engines.hf_audio) -------------------------------------
 
 
 def hub_note() -> str:
     """One line on whether model-hub engines can be used now (shown in the tabs, refreshed on page load).
 
-    Waits at most 0.2 s: Gradio also calls it while building the app, which must start fast."""
-    status = hub_status(wait=0.2)
+    Never waits: Gradio also calls it while building the app, which must start fast."""
+    status = hub_status(block=False)
     if status.reachable:
         return f"**Model hub:** reachable ({status.reason}); hub models download on first use."
     return f"**Model hub:** not reachable ({status.reason}): hub models are unavailable, bundled engines work."

@@ -58,7 +58,7 @@ def model_choices() -> list[tuple[str, str]]:
         spec = REGISTRY.spec(key)
         ok, reason = spec.availability(check_hub=False)
         if ok and spec.engine == "hub":
-            status = hub_status(wait=0)
+            status = hub_status(block=False)
             ok, reason = status.reachable, f"needs the model hub: {status.reason}"
         label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
         choices.append((label, key))
@@ -66,7 +66,7 @@ def model_choices() -> list[tuple[str, str]]:
 
 
 def hub_note() -> str:
-    status = hub_status(wait=0)
+    status = hub_status(block=False)
     if status.reachable:
         return f"Model hub reachable ({status.reason}): bigger Whisper sizes download on first use, with progress."
     return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."

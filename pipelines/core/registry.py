@@ -86,6 +86,12 @@ class ModelRegistry:
             self._locks.setdefault(spec.key, threading.Lock())
         return spec
 
+    def ensure(self, key: str, make: Callable[[], ModelSpec]) -> ModelSpec:
+        """The spec under ``key``, registered from ``make()`` on first use (a model a user named)."""
+        with self._guard:
+            spec = self._specs.get(key)
+        return spec if spec is not None else self.register(make())
+
     def spec(self, key: str) -> ModelSpec:
         try:
             return self._specs[key]

@@ -19,7 +19,7 @@ import numpy as np
 from pipelines.core.audio import AudioInput, resample_mono
 from pipelines.core.errors import ModelUnavailable, UserError
 from pipelines.core.hub import hub_status
-from pipelines.core.registry import REGISTRY, ModelSpec, is_folder_name, local_model_folder, register
+from pipelines.core.registry import REGISTRY, ModelSpec, is_folder_name, local_model_folder
 
 GROUP = "hf-audio"
 MAX_LOADED = 2  # transformers pipelines loaded at once; using a third unloads the oldest
@@ -66,19 +66,17 @@ def _local_spec(value: str, hf_task: str) -> ModelSpec:
 
 def _registered(key: str, hf_task: str, *, model: str, **fields) -> ModelSpec:
     """The spec under ``key``, registered on first use."""
-    try:
-        return REGISTRY.spec(key)
-    except ModelUnavailable:
-        return register(
-            ModelSpec(
-                key=key,
-                task=hf_task,
-                loader=_loader(model, hf_task),
-                requires=("transformers", "torch"),
-                group=GROUP,
-                **fields,
-            )
-        )
+    return REGISTRY.ensure(
+        key,
+        lambda: ModelSpec(
+            key=key,
+            task=hf_task,
+            loader=_loader(model, hf_task),
+            requires=("transformers", "torch"),
+            group=GROUP,
+            **fields,
+        ),
+    )
 
 
 def _first_line(exc: BaseException, limit: int = 300) -> str:

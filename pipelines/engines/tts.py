@@ -27,6 +27,7 @@ import numpy as np
 
 from pipelines.core.hub import probe_host
 from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from pipelines.formats.subtitles import TimedText
 
 EDGE_HOST = "speech.platform.bing.com"
 EDGE_PORT = 443
@@ -63,17 +64,10 @@ class Voice:
 
 
 @dataclass
-class WordTiming:
-    text: str
-    start: float  # seconds from the start of the sentence audio
-    end: float
-
-
-@dataclass
 class Rendered:
     audio: np.ndarray  # float32 mono in [-1, 1]
     sr: int
-    words: list[WordTiming] | None = None  # only engines that report word boundaries
+    words: list[TimedText] | None = None  # only engines that report word boundaries (times in the sentence)
 
 
 @dataclass
@@ -370,7 +364,7 @@ class EdgeEngine:
                     mp3 += chunk["data"]
                 elif chunk["type"] == "WordBoundary":
                     start = chunk["offset"] / 1e7  # 100-ns ticks
-                    words.append(WordTiming(chunk["text"], start, start + chunk["duration"] / 1e7))
+                    words.append(TimedText(start, start + chunk["duration"] / 1e7, chunk["text"]))
             return bytes(mp3), words
 
         try:
