@@ -264,6 +264,32 @@ def test_bad_model_ids(model_id, message, monkeypatch):
         hf_audio.resolve_model(model_id, "audio-classification")
 
 
+def test_a_folder_without_weights_is_the_users_to_fix_but_a_library_bug_is_not(model_root, monkeypatch):
+    """Only a model the user named that cannot be loaded (or is of the wrong kind) is a UserError;
+    an exception from inside the library (here a simulated KeyError) reaches the server log as it is."""
+    import transformers
+
+    from pipelines.core.errors import UserError
+    from pipelines.core.registry import REGISTRY
+
+    folder = model_root / "ast-config-only"
+    folder.mkdir(exist_ok=True)
+    transformers.ASTConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2).save_pretrained(folder)
+    spec = hf_audio.resolve_model(str(folder), "audio-classification")
+    with pytest.raises(UserError, match="Could not load"):  # the config is fine, the weights are missing
+        REGISTRY.get(spec.key)
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug inside the library")
+
+    # AutoConfig is a class: patching its method reaches the loader whatever transformers' lazy imports do
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", broken)
+    with pytest.raises(KeyError, match="a bug inside the library") as err:
+        REGISTRY.get(spec.key)
+    assert not isinstance(err.value, UserError)
+    assert not REGISTRY.is_loaded(spec.key)
+
+
 def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
     from pipelines.core import hub
     from pipelines.core.registry import ModelUnavailable

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from pipelines.core.errors import UserError
@@ -56,3 +59,19 @@ def test_a_folder_outside_the_roots_is_refused_alike_whether_or_not_it_exists(tm
         local_model_folder(inside, "config.json", "a model folder")
     (inside / "config.json").write_text("{}")
     assert local_model_folder(inside, "config.json", "a model folder") == inside.resolve()
+
+
+def test_the_ui_asks_the_hub_without_waiting_and_a_caller_about_to_use_it_waits(monkeypatch):
+    from pipelines.core import hub
+
+    probe = threading.Thread(target=time.sleep, args=(0.6,), daemon=True)
+    probe.start()
+    monkeypatch.setattr(hub, "_status", None)
+    monkeypatch.setattr(hub, "_thread", probe)
+    start = time.perf_counter()
+    status = hub.hub_status(block=False)
+    assert time.perf_counter() - start < 0.1
+    assert not status.reachable and "still running" in status.reason
+    start = time.perf_counter()
+    hub.hub_status()  # blocks for the probe under way (it ends after 0.6 s)
+    assert 0.3 < time.perf_counter() - start < hub.PROBE_WAIT_S

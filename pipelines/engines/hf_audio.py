@@ -79,6 +79,15 @@ def _registered(key: str, hf_task: str, *, model: str, **fields) -> ModelSpec:
     )
 
 
+_WEIGHTS_NOT_LOADED = "Could not load model "  # transformers.pipelines.base.load_model's message
+
+
+def _cause(exc: BaseException) -> str:
+    """The last line of the errors transformers lists (the reason the files did not load)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[-1] if lines else exc.__class__.__name__)[:300]
+
+
 def _first_line(exc: BaseException, limit: int = 300) -> str:
     return (str(exc).splitlines() or [exc.__class__.__name__])[0][:limit]
 
@@ -101,8 +110,14 @@ def _loader(model: str, hf_task: str):
             )
         try:
             pipe = pipeline(hf_task, model=model, device="cpu")
-        except OSError as exc:  # weights or preprocessor files missing, or the download failed
+        except OSError as exc:  # preprocessor files missing, or the download failed
             raise ModelUnavailable(f"Could not load '{model}': {_first_line(exc)}") from exc
+        except ValueError as exc:
+            # transformers' own wrapper when none of the model classes could load the files (weights
+            # missing or unreadable): the model's to fix. Any other ValueError is not the user's.
+            if not str(exc).startswith(_WEIGHTS_NOT_LOADED):
+                raise
+            raise ModelUnavailable(f"Could not load '{model}': its weights could not be read ({_cause(exc)}).") from exc
         if getattr(pipe, "feature_extractor", None) is None or not getattr(
             pipe.feature_extractor, "sampling_rate", None
         ):
