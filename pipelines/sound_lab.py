@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
@@ -31,8 +32,9 @@ from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.dsp import effects as fx
 from pipelines.dsp import synth
-from pipelines.dsp.features import AudioFacts, audio_facts
-from pipelines.formats import plots
+
+if TYPE_CHECKING:
+    from pipelines.dsp.features import AudioFacts
 
 # --- parameters and effects -------------------------------------------------------------
 
@@ -541,6 +543,9 @@ def spectrogram_db(y: np.ndarray, sr: int, n_fft: int = 2048, hop: int = 512) ->
 
 
 def look(channels: np.ndarray, sr: int, out_dir: Path, stem: str, title: str, sample_format: str = "PCM_16") -> Look:
+    from pipelines.dsp.features import audio_facts  # librosa, matplotlib: not at start-up
+    from pipelines.formats import plots
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     wav = out_dir / f"{stem}.wav"
@@ -567,6 +572,14 @@ def look(channels: np.ndarray, sr: int, out_dir: Path, stem: str, title: str, sa
 def facts_rows(f: AudioFacts) -> list[tuple[str, str]]:
     keep = ("Sample rate", "Channels", "Duration", "Peak", "RMS", "Integrated loudness", "Clipped samples")
     return [r for r in f.as_rows() if r[0] in keep]
+
+
+@dataclass
+class EffectsOptions:
+    chain: str = (
+        "highpass(hz=80) | compressor(threshold_db=-20, ratio=4) | reverb(room_size=0.3, wet=0.2)"
+        " | normalize_loudness(lufs=-16)"
+    )
 
 
 @dataclass
@@ -729,6 +742,7 @@ def run_spec_augment(audio: AudioInput, options: SpecAugmentOptions, out_dir: Pa
     import librosa
 
     from pipelines.dsp.spec_augment import mel_power, mel_to_audio, spec_augment
+    from pipelines.formats import plots
 
     o = options.checked()
     y = audio.mono[: int(SPEC_MAX_SECONDS * audio.sr)]
