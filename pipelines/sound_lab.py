@@ -552,21 +552,25 @@ def look(channels: np.ndarray, sr: int, out_dir: Path, stem: str, title: str, sa
     sf.write(wav, np.clip(channels, -1, 1).T, sr, subtype="PCM_16")
     audio = AudioInput(channels, sr, sample_format, wav.name)
     facts = audio_facts(audio)
-    fig = plots.plot_waveform(channels, sr, title=f"{title}: waveform")
+    fig = _narrow(plots.plot_waveform(channels, sr, title=f"{title}: waveform"), right=0.97)
     wave_png = plots.save_png(fig, out_dir / f"{stem}-waveform.png")
     db, freqs = spectrogram_db(audio.mono, sr)
     fig = plots.plot_heatmap(
-        db,
-        audio.duration,
-        title=f"{title}: spectrogram (dBFS)",
-        y_axis="log",
-        y_values=freqs,
-        vmin=-100,
-        vmax=0,
-        height_in=3.0,
+        db, audio.duration, title=f"{title}: spectrogram (dBFS)", y_axis="log", y_values=freqs, vmin=-100, vmax=0
     )
+    fig = _narrow(fig, right=0.9)
     spec_png = plots.save_png(fig, out_dir / f"{stem}-spectrogram.png")
     return Look(wav, facts, wave_png, spec_png)
+
+
+FIGURE_WIDTH_IN = 6.0  # before and after stand side by side: half the width of the Visualize figures
+
+
+def _narrow(fig, right: float):
+    """The shared figure at half width: text keeps its size, so it reads at the size it is shown."""
+    fig.set_size_inches(FIGURE_WIDTH_IN, fig.get_figheight())
+    fig.subplots_adjust(left=0.13, right=right)
+    return fig
 
 
 def facts_rows(f: AudioFacts) -> list[tuple[str, str]]:

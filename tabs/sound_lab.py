@@ -129,7 +129,14 @@ def effects_ui(ctx: TabContext) -> gr.Audio:
                 after_audio = gr.Audio(
                     label="After", type="filepath", interactive=False, elem_id="sound-lab-after", buttons=["download"]
                 )
-            facts = gr.Dataframe(headers=FACTS_HEADERS, label="Facts", interactive=False, elem_id="sound-lab-facts")
+            facts = gr.Dataframe(
+                headers=FACTS_HEADERS,
+                label="Facts",
+                interactive=False,
+                elem_id="sound-lab-facts",
+                wrap=True,
+                column_widths=["36%", "32%", "32%"],
+            )
             report = gr.Markdown(ENGINE, elem_id="sound-lab-report")
             with gr.Row():
                 before_wave = _image("Before: waveform", "sound-lab-before-wave")
@@ -208,6 +215,7 @@ def _image(label: str, elem_id: str) -> gr.Image:
         buttons=["download", "fullscreen"],
         elem_id=elem_id,
         min_width=300,
+        show_label=False,  # the figure's title says what it is
     )
 
 

@@ -89,8 +89,9 @@ def true_peak_dbfs(y: np.ndarray, sr: int, above_dbfs: float | None = None) -> f
 
 
 def normalize_loudness(y, sr, lufs: float = -16.0, true_peak_db: float = -1.0):
-    """Gain to ``lufs`` integrated loudness, then a limiter (and another gain pass) when the true peak
-    would exceed ``true_peak_db``; the result keeps the ceiling even if that leaves it a little quieter."""
+    """Gain to ``lufs`` integrated loudness (pyloudnorm); when the true peak would then exceed
+    ``true_peak_db``, a limiter under the ceiling, the loudness measured again and made up, up to twice;
+    a last gain keeps the ceiling even if that leaves the result a little quieter than asked."""
     y = _f32(y)
     current = loudness(y, sr)
     if not np.isfinite(current):  # silence or too short: nothing to measure
@@ -99,7 +100,7 @@ def normalize_loudness(y, sr, lufs: float = -16.0, true_peak_db: float = -1.0):
     for _ in range(2):
         if true_peak_dbfs(y, sr, above_dbfs=true_peak_db) <= true_peak_db:
             return y
-        y = limiter(y, sr, threshold_db=true_peak_db - 1.0)
+        y = limiter(y, sr, threshold_db=true_peak_db - 0.5)
         now = loudness(y, sr)
         if np.isfinite(now):
             y = gain(y, sr, lufs - now)
@@ -116,9 +117,13 @@ def compressor(
 
 
 def limiter(y, sr, threshold_db: float = -1.0, release_ms: float = 100.0):
+    """Peaks kept at or under ``threshold_db``. JUCE's limiter (pedalboard.Limiter) raises its output so
+    the threshold lands at full scale and clips there; scaling back by the threshold puts the ceiling
+    where it was asked for."""
     import pedalboard
 
-    return _board(y, sr, pedalboard.Limiter(threshold_db=threshold_db, release_ms=release_ms))
+    out = _board(y, sr, pedalboard.Limiter(threshold_db=threshold_db, release_ms=release_ms))
+    return _f32(np.clip(out, -1.0, 1.0) * db_to_gain(threshold_db))
 
 
 def noise_gate(
