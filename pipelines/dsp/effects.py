@@ -17,6 +17,7 @@ from pipelines.core.audio import resample_array
 
 TRUE_PEAK_OVERSAMPLE = 4  # BS.1770 true peak: the peak of the signal upsampled 4x
 _TP_BLOCK = 8192
+_TP_CONTEXT = 1024
 _TP_MARGIN_DB = 3.5  # a block whose sample peak is this far below the ceiling cannot exceed it in true peak
 
 
@@ -82,9 +83,13 @@ def true_peak_dbfs(y: np.ndarray, sr: int, above_dbfs: float | None = None) -> f
         best = max(best, p)
         if p <= skip_below or p == 0:
             continue
-        lo, hi = max(0, start - 64), min(n, start + _TP_BLOCK + 64)  # context for the resampler's filter
+        # context either side for the resampler's filter; only this block's part of the output counts
+        # (a block cut out of a loud signal starts with a step, and a step rings)
+        lo, hi = max(0, start - _TP_CONTEXT), min(n, start + _TP_BLOCK + _TP_CONTEXT)
         up = resample_array(y[:, lo:hi].T, sr, sr * TRUE_PEAK_OVERSAMPLE)
-        best = max(best, float(np.max(np.abs(up))))
+        k = TRUE_PEAK_OVERSAMPLE
+        own = up[(start - lo) * k : (start - lo + block.shape[-1]) * k]
+        best = max(best, float(np.max(np.abs(own))))
     return float(20 * np.log10(best)) if best > 0 else float("-inf")
 
 
