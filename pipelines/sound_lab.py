@@ -711,7 +711,7 @@ SPEC_MAX_SECONDS = 30.0  # Griffin-Lim rebuild: the first 30 s
 @dataclass
 class SpecAugmentOptions:
     time_masks: int = 2
-    time_width: int = 30  # frames (~0.17 s at 22.05 kHz / hop 256... at the clip's rate: hop 256)
+    time_width: int = 30  # frames of 256 samples (0.17 s at 44.1 kHz)
     freq_masks: int = 2
     freq_width: int = 12  # mel bands of 80
     time_warp: int = 0  # frames (0: off)

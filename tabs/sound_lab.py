@@ -206,7 +206,7 @@ def effects_ui(ctx: TabContext) -> gr.Audio:
     return audio
 
 
-def _image(label: str, elem_id: str) -> gr.Image:
+def _image(label: str, elem_id: str, show_label: bool = False) -> gr.Image:
     return gr.Image(
         label=label,
         type="filepath",
@@ -215,7 +215,7 @@ def _image(label: str, elem_id: str) -> gr.Image:
         buttons=["download", "fullscreen"],
         elem_id=elem_id,
         min_width=300,
-        show_label=False,  # the figure's title says what it is
+        show_label=show_label,  # before/after figures: their titles say what they are
     )
 
 
@@ -308,19 +308,20 @@ def spec_ui(ctx: TabContext) -> None:
             )
             audio = audio_input(elem_id="spec-in")
             gr.Examples(example_files(*EXAMPLES[:3]), inputs=audio, label="Examples (click one)")
-            with gr.Row():
-                freq_masks = gr.Slider(0, 10, value=o.freq_masks, step=1, label="Frequency masks")
-                freq_width = gr.Slider(0, 80, value=o.freq_width, step=1, label="Max width (mel bins of 80)")
-            with gr.Row():
-                time_masks = gr.Slider(0, 10, value=o.time_masks, step=1, label="Time masks")
-                time_width = gr.Slider(0, 200, value=o.time_width, step=1, label="Max width (frames, hop 256)")
-            with gr.Row():
-                warp = gr.Slider(0, 80, value=o.time_warp, step=1, label="Time warp (frames, 0 = off)")
-                seed = gr.Number(o.seed, label="Seed", precision=0, minimum=0)
+            freq_masks = gr.Slider(0, 10, value=o.freq_masks, step=1, label="Frequency masks")
+            freq_width = gr.Slider(
+                0, 80, value=o.freq_width, step=1, label="Frequency mask width, at most (mel bins of 80)"
+            )
+            time_masks = gr.Slider(0, 10, value=o.time_masks, step=1, label="Time masks")
+            time_width = gr.Slider(
+                0, 200, value=o.time_width, step=1, label="Time mask width, at most (frames of 256 samples)"
+            )
+            warp = gr.Slider(0, 80, value=o.time_warp, step=1, label="Time warp (frames, 0 = off)")
+            seed = gr.Number(o.seed, label="Seed", precision=0, minimum=0)
             run = gr.Button("Mask and rebuild", variant="primary", elem_id="spec-run")
         with gr.Column(scale=2):
-            before = _image("Mel spectrogram before", "spec-before")
-            after = _image("Mel spectrogram after (masked bins are zero)", "spec-after")
+            before = _image("Mel spectrogram before", "spec-before", show_label=True)
+            after = _image("Mel spectrogram after (masked bins are zero)", "spec-after", show_label=True)
             rebuilt = gr.Audio(
                 label="Rebuilt from the masked spectrogram (Griffin-Lim)",
                 type="filepath",
@@ -367,21 +368,17 @@ def augment_ui(ctx: TabContext) -> None:
                 "`manifest.csv` lists the chain each file got (paste one into Effects to hear it again)."
             )
             files = gr.File(label="Clips (one or more)", file_count="multiple", file_types=["audio"], elem_id="aug-in")
-            with gr.Row():
-                variants = gr.Slider(1, 20, value=o.variants, step=1, label="Variants per clip")
-                seed = gr.Number(o.seed, label="Seed", precision=0, minimum=0)
+            variants = gr.Slider(1, 20, value=o.variants, step=1, label="Variants per clip")
+            seed = gr.Number(o.seed, label="Seed", precision=0, minimum=0)
             pitch = gr.Slider(0, 12, value=o.pitch_semitones, step=0.5, label="Pitch shift up to ± (semitones)")
-            with gr.Row():
-                speed_min = gr.Slider(0.5, 2, value=o.speed_min, step=0.01, label="Speed from")
-                speed_max = gr.Slider(0.5, 2, value=o.speed_max, step=0.01, label="Speed to")
+            speed_min = gr.Slider(0.5, 2, value=o.speed_min, step=0.01, label="Speed from")
+            speed_max = gr.Slider(0.5, 2, value=o.speed_max, step=0.01, label="Speed to")
             gain = gr.Slider(0, 24, value=o.gain_db, step=0.5, label="Gain up to ± (dB)")
-            with gr.Row():
-                snr_min = gr.Slider(-10, 80, value=o.snr_min_db, step=1, label="Noise SNR from (dB)")
-                snr_max = gr.Slider(0, 80, value=o.snr_max_db, step=1, label="Noise SNR to (dB, 0 = no noise)")
+            snr_min = gr.Slider(-10, 80, value=o.snr_min_db, step=1, label="Noise SNR from (dB)")
+            snr_max = gr.Slider(0, 80, value=o.snr_max_db, step=1, label="Noise SNR to (dB, 0 = no noise)")
             reverb = gr.Slider(0, 1, value=o.reverb_max_wet, step=0.05, label="Reverb wet up to (0 = off)")
-            with gr.Row():
-                time_masks = gr.Slider(0, 5, value=o.time_masks, step=1, label="Time masks")
-                freq_masks = gr.Slider(0, 5, value=o.freq_masks, step=1, label="Frequency masks")
+            time_masks = gr.Slider(0, 5, value=o.time_masks, step=1, label="Time masks")
+            freq_masks = gr.Slider(0, 5, value=o.freq_masks, step=1, label="Frequency masks")
             run = gr.Button("Augment", variant="primary", elem_id="aug-run")
         with gr.Column(scale=2):
             zip_out = gr.File(label="Augmented set (WAVs + manifest.csv, zip)", interactive=False, elem_id="aug-zip")

@@ -102,3 +102,21 @@ def test_a_bad_step_is_refused_when_added(page):
     page.locator("#sound-lab-params textarea").fill("db=500")
     page.locator("#sound-lab-add").click()
     assert "gain: db must be from -60 to 60 dB" in error_toast_text(page)
+
+
+def test_synthesize_then_send_to_effects(page, artifacts):
+    tab(page, "Sound lab")
+    tab(page, "Synthesize")
+    page.locator("#synth-recipe textarea").fill('chord(notes="A4 C#5 E5") + noise(color=pink, amplitude=0.05)')
+    page.locator("#synth-run").click()
+    wait_for_audio_value(page.locator("#synth-out"), timeout_s=90)
+    page.locator("#synth-spec img").wait_for()
+    page.screenshot(path=str(artifacts / "sound-lab-synth-1400.png"), full_page=True)
+    page.locator("#synth-send").click()
+    href = wait_for_audio_value(page.locator("#sound-lab-in"), timeout_s=30)  # the Effects tab has it now
+    assert "synth-chord" in href
+    page.locator("#sound-lab-apply").is_visible()
+    for name in ("SpecAugment", "Augment a set"):
+        tab(page, name)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(artifacts / f"sound-lab-{name.split()[0].lower()}-1400.png"), full_page=True)
