@@ -36,7 +36,7 @@ def db_to_gain(db: float) -> float:
 
 
 def peak(y: np.ndarray) -> float:
-    return float(np.max(np.abs(y))) if y.size else 0.0
+    return float(max(y.max(), -y.min())) if y.size else 0.0  # no |y| copy of a long recording
 
 
 def rms(y: np.ndarray) -> float:
