@@ -273,7 +273,7 @@ def rule_notes(sentences: list[Sentence]) -> dict[str, list[Item]]:
         text = s.text
         rules = RULES_EN if _is_latin([text]) else RULES_KO
         item = Item(text, s.speaker, s.start, due=_due(text))
-        if rules["meeting"].search(text) and (item.due or re.search(r"\bmeet|만나|회의는", text, re.I)):
+        if rules["meeting"].search(text) and (item.due or re.search(r"\bmeet\b|만나|회의는", text, re.I)):
             out["next_meeting"].append(item)  # a meeting with a day, or "let's meet": not also a decision
             continue
         if rules["decision"].search(text) and not text.rstrip().endswith("?") and not AGENDA.search(text):
@@ -497,6 +497,16 @@ def _item_md(item: Item, section: str) -> str:
     return f"- {owner}{where}{md_escape(item.text)}{due}"
 
 
+def sections_markdown(notes: Notes) -> str:
+    """The six sections as Markdown, every piece of untrusted text escaped."""
+    body = []
+    for key in SECTIONS:
+        items = notes.section(key)
+        body += ["", f"## {SECTION_TITLES[key]}", ""]
+        body += [_item_md(i, key) for i in items] if items else ["- (none found)"]
+    return "\n".join(body).strip()
+
+
 def notes_markdown(result: MeetingResult, title: str = "Meeting notes") -> str:
     n = result.notes
     head = [
@@ -509,11 +519,7 @@ def notes_markdown(result: MeetingResult, title: str = "Meeting notes") -> str:
     ]
     if result.model_error:
         head += ["", f"*The language model gave no notes: {md_escape(result.model_error)}*"]
-    body = []
-    for key in SECTIONS:
-        items = n.section(key)
-        body += ["", f"## {SECTION_TITLES[key]}", ""]
-        body += [_item_md(i, key) for i in items] if items else ["- (none found)"]
+    body = ["", sections_markdown(n)]
     body += ["", "## Transcript", ""]
     body += [f"- {md_escape(line)}" for line in transcript_lines(result.sentences)]
     return "\n".join(head + body) + "\n"

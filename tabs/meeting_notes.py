@@ -100,10 +100,13 @@ def build(ctx: TabContext) -> None:
                         elem_id="meeting-transcript",
                     )
             with gr.Row():
-                md_file = gr.File(label="Notes (Markdown)", interactive=False, elem_id="meeting-md")
-                txt_file = gr.File(label="Notes (TXT)", interactive=False, elem_id="meeting-txt")
-                json_file = gr.File(label="Notes (JSON)", interactive=False, elem_id="meeting-json")
-                srt_file = gr.File(label="Subtitles with speakers (SRT)", interactive=False, elem_id="meeting-srt")
+                md_file = gr.File(label="Notes (Markdown)", interactive=False, elem_id="meeting-md", min_width=240)
+                txt_file = gr.File(label="Notes (TXT)", interactive=False, elem_id="meeting-txt", min_width=240)
+            with gr.Row():
+                json_file = gr.File(label="Notes (JSON)", interactive=False, elem_id="meeting-json", min_width=240)
+                srt_file = gr.File(
+                    label="Subtitles with speakers (SRT)", interactive=False, elem_id="meeting-srt", min_width=240
+                )
             stages = gr.Dataframe(
                 headers=["Stage", "Seconds", "Real-time factor"],
                 label="Time per stage",
@@ -152,7 +155,7 @@ def build(ctx: TabContext) -> None:
         )
         if r.model_notes is not None and r.parts > 1:
             summary += f"  \nThe transcript was longer than the model's context: summarised in {r.parts} parts."
-        body = mn.notes_markdown(r, "Notes").split("\n## Transcript")[0]
+        body = f"*Notes: {mn.md_escape(r.notes.method)}.*\n\n" + mn.sections_markdown(r.notes)
         f = outcome.files
         return (
             summary,
