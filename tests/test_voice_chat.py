@@ -127,3 +127,19 @@ def test_browser_spoken_question_gets_a_text_and_a_spoken_answer(browser, chat_a
         page.wait_for_function("() => !document.querySelector('#vc-chat')?.innerText.includes('stand-in')")
     finally:
         context.close()
+
+
+def test_api_each_visitor_has_their_own_conversation(chat_app, server):
+    """Two clients (two visitors): each follow-up question carries only that visitor's history."""
+    from gradio_client import Client
+
+    alice, bob = Client(chat_app, verbose=False), Client(chat_app, verbose=False)
+    model = lm.SERVER_PREFIX + "echo"
+    out = alice.predict(text="My name is Alice.", model=model, api_name="/voice_chat")
+    chat, _live, whole, info = out[:4]
+    assert chat[-1]["role"] == "assistant" and "Alice" in str(chat[-1]["content"])
+    assert whole and "tokens" in info
+    bob.predict(text="My name is Bob.", model=model, api_name="/voice_chat")
+    alice.predict(text="What is my name?", model=model, api_name="/voice_chat")
+    sent = [m["content"] for m in server.requests[-1]["messages"]]
+    assert "My name is Alice." in sent and "My name is Bob." not in sent and sent[-1] == "What is my name?"

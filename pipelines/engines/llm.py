@@ -387,11 +387,33 @@ BUNDLED_NOTE = (
 )
 
 
-def _load_bundled() -> LlamaCppModel:
-    from llama_cpp import Llama
+_LOAD_LOCK = threading.Lock()
 
-    threads = max(1, min(os.cpu_count() or 1, int(os.environ.get("AUDIO_STUDIO_LLM_THREADS", "2"))))
-    llama = Llama(model_path=str(gguf_path()), n_ctx=BUNDLED_CONTEXT, n_threads=threads, verbose=False, seed=0)
+
+def _load_bundled() -> LlamaCppModel:
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    # One thread by default: llama.cpp's threads spin while they wait, and on a small shared
+    # machine two of them beside Whisper and Piper were 6x slower than one (measured under load).
+    threads = int(os.environ.get("AUDIO_STUDIO_LLM_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
+    defaults = llama_cpp.llama_model_default_params
+
+    def no_extra_buffers():
+        # llama.cpp's "extra buffer types" (AMX / repacked weights) crashed with SIGSEGV on the first
+        # decode on this machine's CPU (AMX advertised, native build); plain CPU buffers work everywhere.
+        params = defaults()
+        params.use_extra_bufts = os.environ.get("AUDIO_STUDIO_LLM_REPACK", "") == "1"
+        return params
+
+    with _LOAD_LOCK:
+        llama_module.llama_cpp.llama_model_default_params = no_extra_buffers
+        try:
+            llama = llama_cpp.Llama(
+                model_path=str(gguf_path()), n_ctx=BUNDLED_CONTEXT, n_threads=threads, verbose=False, seed=0
+            )
+        finally:
+            llama_module.llama_cpp.llama_model_default_params = defaults
     return LlamaCppModel(BUNDLED_KEY, BUNDLED_TITLE, "bundled", BUNDLED_CONTEXT, False, BUNDLED_NOTE, llama=llama)
 
 
