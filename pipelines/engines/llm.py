@@ -71,8 +71,11 @@ class Usage:
 
     @property
     def tokens_per_s(self) -> float:
+        # Pieces held back while a stop string might be forming arrive in a burst: over too short a
+        # span the generation rate means nothing, so the whole answer's time is used then.
         gen = self.seconds - self.first_token_s
-        return self.completion_tokens / gen if gen > 0 and self.completion_tokens > 1 else 0.0
+        span = gen if gen >= 0.25 * self.seconds and gen > 0 else self.seconds
+        return self.completion_tokens / span if span > 0 and self.completion_tokens > 1 else 0.0
 
 
 @dataclass
