@@ -19,16 +19,23 @@ from pipelines.engines import llm as lm
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument(
+        "--language", default="auto", help="what the user speaks: auto (Whisper base detects) or en (tiny.en)"
+    )
+    language = ap.parse_args().language
     if not lm.BUNDLED.availability()[0]:
         raise SystemExit(f"the bundled language model is not installed: {lm.bundled_status()}")
     options = vc.VoiceChatOptions(model=lm.BUNDLED_KEY, max_tokens=60)
     clips = librivox_speech()
     list(vc.answer([], "Hello.", options, "en"))  # warm: load the model and the voice
-    vc.transcribe_turn(clips[0], 16000, "auto")
+    vc.transcribe_turn(clips[0], 16000, language)
     rows = []
     for y in clips:
         t0 = time.perf_counter()
-        heard = vc.transcribe_turn(y, 16000, "auto")
+        heard = vc.transcribe_turn(y, 16000, language)
         first = None
         for reply in vc.answer([], heard.text, options, heard.language):
             if first is None and reply.audio is not None:
@@ -46,7 +53,7 @@ def main() -> None:
         )
     med = statistics.median(r[0] for r in rows)
     print(
-        f"median end of speech -> first audio: {med:.2f} s (bar <= 3 s: {'met' if med <= 3 else 'NOT met'}); "
+        f"language {language}: median end of speech -> first audio: {med:.2f} s (bar <= 3 s: {'met' if med <= 3 else 'NOT met'}); "
         f"median tokens/s {statistics.median(r[3] for r in rows):.1f}; "
         f"median Piper-alone share {statistics.median(r[4] / r[0] for r in rows):.2f}"
     )
