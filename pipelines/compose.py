@@ -23,7 +23,7 @@ import numpy as np
 
 from pipelines.core.errors import UserError
 from pipelines.core.hub import hub_status
-from pipelines.core.registry import REGISTRY, ModelUnavailable
+from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
 from pipelines.engines.rule_composer import Piece, compose_piece, write_midi
@@ -130,7 +130,7 @@ def _resolve_engine(engine: str | None) -> str:
                 f"({status.reason}). Choose the bundled composer, which works offline."
             )
         return engine
-    if Path(engine).expanduser().is_dir():
+    if is_folder_name(engine):
         musicgen.model_key(engine)  # the allowed-folders rule before anything in the folder is read
         return engine
     known = ", ".join([COMPOSER, *musicgen.HUB_MODELS])

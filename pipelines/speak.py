@@ -26,7 +26,7 @@ import numpy as np
 from pipelines.core.audio import resample_array
 from pipelines.core.errors import UserError
 from pipelines.engines.tts import ENGINES, EngineUnavailable, Voice
-from pipelines.formats.subtitles import write_subtitles
+from pipelines.formats.subtitles import TimedText, write_subtitles
 
 MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
 MAX_SENTENCE_CHARS = 400  # longer "sentences" are cut at commas, then at spaces
@@ -335,13 +335,6 @@ def fallback_voice(language: str) -> Voice:
 # --- synthesis --------------------------------------------------------------------------
 
 
-@dataclass
-class Cue:
-    start: float
-    end: float
-    text: str
-
-
 def default_engine_options() -> dict[str, object]:
     """Each engine's own controls at their defaults, by engine key."""
     return {key: e.Options() for key, e in ENGINES.items()}
@@ -366,8 +359,8 @@ class SpeakResult:
     sr: int
     text: str
     voice: Voice
-    sentences: list[Cue]
-    words: list[Cue] | None
+    sentences: list[TimedText]
+    words: list[TimedText] | None
     engine_note: str  # which engine answered and why, for users
     synth_seconds: float
     first_audio_seconds: float  # time until the first sentence's audio was ready (voice loaded)
@@ -434,10 +427,11 @@ def speak(
         if len(audio) == 0:
             continue
         t0 = cursor / sr
-        cues.append(Cue(t0, t0 + len(audio) / sr, sentence.text))
+        cues.append(TimedText(t0, t0 + len(audio) / sr, sentence.text))
         if rendered.words:
             words += [
-                Cue(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text) for w in rendered.words
+                TimedText(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text)
+                for w in rendered.words
             ]
         pieces.append(audio)
         cursor += len(audio)

@@ -27,7 +27,7 @@ def task_info(task_key: str) -> tuple[str, dict]:
     """What the chosen task runs on, whether it can run now, and whether the model box applies."""
     t = find_task(task_key)
     if t.kind == "hf":
-        status = hub_status(wait=0.5)
+        status = hub_status(block=False)
         where = f"`{t.hub_id}`" if t.hub_id else "the model id you type"
         avail = (
             "the model hub is reachable: it downloads on first use"

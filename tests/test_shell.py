@@ -97,7 +97,6 @@ TASK_COMPOSITIONS = {
     "diarize": {"transcribe"},
     "classify": {"transcribe"},
     "speak": {"transcribe"},
-    "zero_shot": {"classify"},
 }
 
 

@@ -11,7 +11,7 @@ here with a ``TTSEngine`` subclass and its own ``Options`` dataclass, added to `
 
 from __future__ import annotations
 
-from pipelines.engines.tts.base import EngineUnavailable, NoOptions, Rendered, TTSEngine, Voice, WordTiming
+from pipelines.engines.tts.base import EngineUnavailable, NoOptions, Rendered, TTSEngine, Voice
 from pipelines.engines.tts.edge import EDGE_HOST, EDGE_PORT, EDGE_SPEC, EdgeEngine, EdgeOptions, decode_mp3
 from pipelines.engines.tts.espeak import ESPEAK_MISSING, ESPEAK_SPEC, EspeakEngine, EspeakOptions, _espeak_binary
 from pipelines.engines.tts.piper import PIPER_SPEC, PIPER_VOICE_ID, PiperEngine, PiperOptions
@@ -39,7 +39,6 @@ __all__ = [
     "Rendered",
     "TTSEngine",
     "Voice",
-    "WordTiming",
     "_espeak_binary",
     "decode_mp3",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.core.registry import ModelUnavailable
+from pipelines.formats.subtitles import TimedText
 
 
 class EngineUnavailable(ModelUnavailable):
@@ -43,17 +44,10 @@ class Voice:
 
 
 @dataclass
-class WordTiming:
-    text: str
-    start: float  # seconds from the start of the sentence audio
-    end: float
-
-
-@dataclass
 class Rendered:
     audio: np.ndarray  # float32 mono in [-1, 1]
     sr: int
-    words: list[WordTiming] | None = None  # only engines that report word boundaries
+    words: list[TimedText] | None = None  # only engines that report word boundaries (times in the sentence)
 
 
 @dataclass

@@ -17,7 +17,8 @@ import numpy as np
 
 from pipelines.core.hub import probe_host
 from pipelines.core.registry import ModelSpec, register
-from pipelines.engines.tts.base import EngineUnavailable, Rendered, TTSEngine, Voice, WordTiming
+from pipelines.engines.tts.base import EngineUnavailable, Rendered, TTSEngine, Voice
+from pipelines.formats.subtitles import TimedText
 
 EDGE_HOST = "speech.platform.bing.com"
 EDGE_PORT = 443
@@ -173,7 +174,7 @@ class EdgeEngine(TTSEngine):
                     mp3 += chunk["data"]
                 elif chunk["type"] == "WordBoundary":
                     start = chunk["offset"] / 1e7  # 100-ns ticks
-                    words.append(WordTiming(chunk["text"], start, start + chunk["duration"] / 1e7))
+                    words.append(TimedText(start, start + chunk["duration"] / 1e7, chunk["text"]))
             return bytes(mp3), words
 
         try:
