@@ -139,8 +139,20 @@ class ClassifyResult:
         return next(iter(self.labels), "")
 
 
+@dataclass
+class ClassifyOptions:
+    """The Classify tab's defaults, written once (widgets and handler read them)."""
+
+    task: str = "sound-events"
+    model_id: str = ""  # blank: the task's default model
+    top_k: int = 5
+
+
 def classify(
-    audio: AudioInput, task: str = "sound-events", model_id: str | None = None, top_k: int = 5
+    audio: AudioInput,
+    task: str = ClassifyOptions.task,
+    model_id: str | None = None,
+    top_k: int = ClassifyOptions.top_k,
 ) -> ClassifyResult:
     t = find_task(task)
     top_k = int(top_k)

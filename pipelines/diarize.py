@@ -599,3 +599,44 @@ def run(
     return DiarizeOutcome(
         result, words, files, shown, seconds, asr, loaded_now=engine == "bundled" and not loaded_before
     )
+
+
+# --- what the Diarize tab asks and keeps (defaults written once; tabs stay wiring only) -----
+
+DEFAULT_ENGINE = "bundled"  # or "pyannote" (model hub)
+DEFAULT_TRANSCRIBE = True  # a transcript with speakers (bundled Whisper tiny.en)
+
+
+def outcome_state(outcome: DiarizeOutcome, stem: str) -> dict:
+    """What renaming needs, as plain data (deep-copyable, so it can sit in the UI's state)."""
+    r = outcome.result
+    return {
+        "stem": stem,
+        "duration": r.duration,
+        "speech": r.speech_seconds,
+        "engine": r.engine,
+        "how": r.how,
+        "turns": [(t.start, t.end, t.speaker) for t in r.turns],
+        "words": None if outcome.words is None else [(w.start, w.end, w.text, w.speaker) for w in outcome.words],
+    }
+
+
+def result_from_state(state: dict | None) -> tuple[DiarizationResult, list[Word] | None]:
+    """The result and words back from :func:`outcome_state`; UserError when nothing was diarized yet."""
+    if not state:
+        raise UserError("Find the speakers first, then rename them.")
+    turns = [Turn(*t) for t in state["turns"]]
+    result = DiarizationResult(turns, state["duration"], state["speech"], state["engine"], state["how"])
+    words = None if state["words"] is None else [Word(*w) for w in state["words"]]
+    return result, words
+
+
+def names_from_rows(rows) -> dict[str, str]:
+    """{speaker: name} from the rename table's rows ([speaker, name], a DataFrame or a list)."""
+    rows = rows.values.tolist() if hasattr(rows, "values") else (rows or [])
+    return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[1] is not None}
+
+
+def name_rows(result: DiarizationResult, shown: dict[str, str]) -> list[list[str]]:
+    """The rename table: each speaker with the name given to it ('' when it has none)."""
+    return [[s, shown[s] if shown[s] != s else ""] for s in result.speakers]

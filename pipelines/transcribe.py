@@ -557,3 +557,118 @@ def summary_rows(t: Transcript) -> list[list]:
         ["Segments", str(len(t.segments))],
         ["Words", str(len(t.text.split()))],
     ]
+
+
+# --- what the Transcribe tab offers and shows (tabs stay wiring only) ---------------------
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(label, key) for every model: bundled ones first; hub sizes say why they cannot be used
+    when the model hub is unreachable."""
+    from pipelines.core.hub import hub_status
+
+    choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
+    for key in wm.whisper_keys():
+        spec = REGISTRY.spec(key)
+        ok, reason = spec.availability(check_hub=False)
+        if ok and spec.engine == "hub":
+            status = hub_status(block=False)
+            ok, reason = status.reachable, f"needs the model hub: {status.reason}"
+        label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
+        choices.append((label, key))
+    return choices
+
+
+def hub_note() -> str:
+    from pipelines.core.hub import hub_status
+
+    status = hub_status(block=False)
+    if status.reachable:
+        return f"Model hub reachable ({status.reason}): bigger Whisper sizes download on first use, with progress."
+    return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."
+
+
+def options_from_form(
+    model,
+    language,
+    task,
+    beam_size,
+    temperature,
+    vad_filter,
+    word_timestamps,
+    initial_prompt,
+    condition_on_previous_text,
+) -> TranscribeOptions:
+    """TranscribeOptions from a form's or an API call's values (blank ones: the defaults)."""
+    d = TranscribeOptions()
+    return TranscribeOptions(
+        model=model or d.model,
+        language=language or d.language,
+        task=task or d.task,
+        beam_size=int(beam_size),
+        temperature=float(temperature),
+        vad_filter=bool(vad_filter),
+        word_timestamps=bool(word_timestamps),
+        initial_prompt=initial_prompt or "",
+        condition_on_previous_text=bool(condition_on_previous_text),
+    )
+
+
+def info_markdown(t: Transcript) -> str:
+    """The live status line while decoding, then the engine, language, timing and notes."""
+    if not t.done:
+        return f"**Working:** {t.stage}... ({t.progress:.0%} of {t.duration:.1f} s)"
+    lines = [f"**Engine:** {t.engine}."]
+    if t.language:
+        lines.append(f"**Language:** {language_name(t.language)} ({t.language_probability:.0%}).")
+    lines.append(
+        f"**Audio:** {t.duration:.1f} s; processed in {t.processing_seconds:.2f} s "
+        f"(real-time factor {t.rtf:.3f}){f'; models loaded in {t.load_seconds:.1f} s' if t.load_seconds > 0.05 else ''}."
+    )
+    lines += [f"**Note:** {w}" for w in t.warnings()]
+    return "  \n".join(lines)
+
+
+def reference_comparison(reference: str, hypothesis: str):
+    """(markdown, alignment spans) against a pasted reference; ('', None) when none is given."""
+    from pipelines.formats.text_metrics import alignment_spans, compare
+
+    if not (reference or "").strip():
+        return "", None
+    c = compare(reference, hypothesis)
+    md = (
+        f"**WER {c.wer:.1%}**, **CER {c.cer:.1%}** against {c.reference_words} reference words: "
+        f"{c.substitutions} substituted, {c.deletions} deleted, {c.insertions} inserted, {c.hits} right "
+        "(case, punctuation and numbers normalised)."
+    )
+    return md, alignment_spans(c.alignment)
+
+
+def check_comparison_request(reference: str | None, hypothesis: str | None) -> None:
+    if not (reference or "").strip():
+        raise UserError("Paste the reference text (what was really said) first.")
+    if not (hypothesis or "").strip():
+        raise UserError("There is no transcript yet: transcribe the audio first.")
+
+
+def segment_rows(t: Transcript) -> list[list]:
+    return [
+        [round(s.start, 2), round(s.end, 2), s.text, round(s.avg_logprob, 3), round(s.no_speech_prob, 3)]
+        for s in t.segments
+    ]
+
+
+def word_spans(t: Transcript) -> list[tuple[str, str]]:
+    """(word, confidence level) for a highlighted text."""
+    return [(w.word, w.confidence) for w in t.words]
+
+
+def language_scores(t: Transcript) -> dict[str, float] | None:
+    """The detected languages' probabilities by name, or None when the language was given."""
+    return {f"{language_name(c)} ({c})": p for c, p in t.top_languages} or None
+
+
+def word_rows(t: Transcript) -> list[list]:
+    return [
+        [round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words
+    ]

@@ -125,11 +125,21 @@ class ZeroShotResult:
         return "\n".join(lines)
 
 
+@dataclass
+class ZeroShotOptions:
+    """The Zero-shot tab's defaults, written once (widgets and handler read them)."""
+
+    labels: str = ", ".join(SEED_LABELS)
+    template: str = DEFAULT_TEMPLATE
+    engine: str = "auto"  # CLAP when the hub answers, else the approximate offline engine
+    model_id: str = ""  # blank: laion/clap-htsat-unfused
+
+
 def zero_shot(
     audio: AudioInput,
     labels=SEED_LABELS,
     template: str = DEFAULT_TEMPLATE,
-    engine: str = "auto",
+    engine: str = ZeroShotOptions.engine,
     model_id: str | None = None,
 ) -> ZeroShotResult:
     names = parse_labels(labels)

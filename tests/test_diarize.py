@@ -64,6 +64,7 @@ def test_one_speaker_under_auto_is_one_speaker(one_speaker):
     assert all(b1 <= a2 for (_, b1), (a2, _) in zip(ends, ends[1:]))
 
 
+@pytest.mark.slow
 def test_long_one_speaker_under_auto_stays_one(one_speaker):
     """Nearly 100 s of one voice: more speech makes any split look 'significant', so auto
     must also judge how alike the halves sound (it did split in two before that check)."""

@@ -50,7 +50,9 @@ class LoadedMusicGen:
 
 
 @dataclass
-class MusicGenParams:
+class SamplingOptions:
+    """MusicGen's sampling settings, written once: ``compose.ComposeOptions`` extends this class."""
+
     temperature: float = 1.0
     top_k: int = 250
     top_p: float = 0.0  # 0 = off
@@ -218,7 +220,7 @@ def generate(
     key: str,
     prompt: str,
     seconds: float,
-    params: MusicGenParams,
+    params: SamplingOptions,
     melody: tuple[np.ndarray, int] | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[np.ndarray, int]:
