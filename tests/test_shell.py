@@ -98,6 +98,7 @@ TASK_COMPOSITIONS = {
     "classify": {"transcribe"},
     "speak": {"transcribe"},
     "zero_shot": {"classify"},
+    "analyze": {"transcribe"},  # Whisper's word times give the speaking rate
 }
 
 
