@@ -208,6 +208,8 @@ def meter_guess(accents: np.ndarray) -> tuple[int, float, int]:
     For 3 and 4 beats a bar, and each phase, the contrast between the accents on the supposed
     downbeats and the other beats (in standard deviations); the larger contrast wins."""
     a = np.asarray(accents, float)
+    if len(a) >= 8:  # a silent beat past the end (or one loud crash) must not decide the grouping
+        a = np.clip(a, *np.percentile(a, [5, 95]))
     if len(a) < 8 or not np.std(a):
         return 4, 0.0, 0
     z = (a - a.mean()) / a.std()
@@ -237,8 +239,12 @@ def rhythm(mono22: np.ndarray, logmel: np.ndarray | None = None) -> Rhythm:
     _, beats = librosa.beat.beat_track(onset_envelope=oenv, sr=SR, hop_length=HOP, bpm=bpm, units="frames")
     beats = np.asarray(beats, dtype=int)
     onsets = librosa.onset.onset_detect(onset_envelope=oenv, sr=SR, hop_length=HOP, units="time")
-    low = librosa.onset.onset_strength(S=logmel[:LOW_BANDS], sr=SR, hop_length=HOP)
-    accents = np.array([low[max(0, b - 2) : b + 3].max() + 0.5 * oenv[max(0, b - 2) : b + 3].max() for b in beats])
+    power = librosa.db_to_power(logmel)  # accents: how loud each beat is, overall and in the bass
+    level = librosa.power_to_db(power.sum(axis=0)) + librosa.power_to_db(power[:LOW_BANDS].sum(axis=0))
+    accents = np.array([level[max(0, b - 2) : b + 3].max() for b in beats])
+    if len(beats):  # the tracker can place a beat in the silence after the music: not a beat
+        keep = accents > accents.max() - 60.0
+        beats, accents = beats[keep], accents[keep]
     meter, meter_conf, phase = meter_guess(accents)
     beat_times = librosa.frames_to_time(beats, sr=SR, hop_length=HOP)
     return Rhythm(
