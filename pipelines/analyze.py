@@ -180,10 +180,14 @@ def _summary(d: dict, target: str) -> str:
     m, v, L = d.get("music"), d.get("voice"), d["loudness"]
     if m:
         r = m["rhythm"]
-        bits.append(f"about {r['bpm']:.0f} BPM ({_confidence_word(r['confidence'])} beat, {r['meter']}/4 likely)")
+        metre = f"{r['meter']}/4 likely" if r["meter_confidence"] >= 0.2 else "metre unclear"
+        bits.append(f"about {r['bpm']:.0f} BPM ({_confidence_word(r['confidence'])} beat, {metre})")
         k = m["key"]
         runner = k["ranking"][1][0]
-        bits.append(f"{k['name']} (runner-up {runner})")
+        if k["score"] >= 0.5:
+            bits.append(f"{k['name']} (runner-up {runner})")
+        else:
+            bits.append(f"no clear key (best guess {k['name']})")
         if m.get("genres"):
             bits.append(f"sounds like {m['genres'][0][0].lower()}")
     if v:

@@ -59,11 +59,18 @@ def build(ctx: TabContext) -> None:
                 label="Music with a click on every beat (is the tempo right?)", type="filepath", interactive=False
             )
             facts = gr.Dataframe(
-                headers=["Measure", "Value"], label="Measurements", interactive=False, elem_id="analyze-facts"
+                headers=["Measure", "Value"],
+                label="Measurements",
+                interactive=False,
+                wrap=True,
+                column_widths=["34%", "66%"],
+                elem_id="analyze-facts",
             )
             images = [
                 gr.Image(
                     label=FIGURE_LABELS[name],
+                    show_label=False,  # the figure's own title says it, and the label would cover it
+                    visible=False,
                     type="filepath",
                     format="png",
                     buttons=["download", "fullscreen"],
@@ -102,7 +109,10 @@ def build(ctx: TabContext) -> None:
         )
         show_warnings([w for w in result.warnings if w not in clip.warnings])
         text = f"**{result.summary}**\n\n<small>Engines: {'; '.join(result.engines)}</small>"
-        figs = [str(result.figures[n]) if n in result.figures else None for n in FIGURES]
+        figs = [
+            gr.update(value=str(result.figures[n]) if n in result.figures else None, visible=n in result.figures)
+            for n in FIGURES
+        ]
         click = str(result.click_path) if result.click_path else None
         return [text, click, result.facts, *figs, str(result.json_path), str(result.zip_path)]
 

@@ -183,7 +183,7 @@ def compare_targets(integrated: float, true_peak_dbtp: float) -> dict[str, dict]
         else:
             verdict = f"{gain:.1f} dB too quiet"
         if peak_after > ceiling and gain > 0:
-            verdict += f" (raising it needs a limiter: peaks would reach {peak_after:+.1f} dBTP)"
+            verdict += f"; needs a limiter (peaks would reach {peak_after:+.1f} dBTP)"
         out[name] = dict(
             target_lufs=target,
             where=where,

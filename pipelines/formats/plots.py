@@ -236,7 +236,7 @@ def plot_loudness(
     title: str,
 ) -> Figure:
     """Momentary and short-term loudness over time, the integrated value and the delivery targets."""
-    fig, (ax,) = new_figure(3.0, right=0.86)
+    fig, (ax,) = new_figure(3.0)
     floor = -60.0
     step = max(1, int(np.ceil(len(times) / (MAX_COLUMNS * 2))))
     m = np.maximum(np.nan_to_num(momentary[::step], neginf=floor), floor)
@@ -248,10 +248,7 @@ def plot_loudness(
         ax.axhline(integrated, color="black", lw=1.2, ls="-", label=f"integrated {integrated:.1f} LUFS")
     colours = ["#2ca02c", "#ff7f0e", "#d62728", "#9467bd"]
     for (name, value), c in zip(targets.items(), colours):
-        ax.axhline(value, color=c, lw=1.0, ls="--")
-        ax.annotate(
-            f"{name} {value:g}", (1.005, value), xycoords=("axes fraction", "data"), color=c, fontsize=8, va="center"
-        )
+        ax.axhline(value, color=c, lw=1.0, ls="--", label=f"{name} target {value:g}")
     top = max(-5.0, float(np.max(m)) + 3 if len(m) else -5.0)
     ax.set_ylim(floor, top)
     ax.set_xlim(0, float(times[-1]) if len(times) else 1.0)
@@ -259,7 +256,7 @@ def plot_loudness(
     ax.set_xlabel("time (s)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8, ncol=3)
+    ax.legend(loc="lower left", fontsize=8, ncol=3, framealpha=0.9)
     return fig
 
 
@@ -369,9 +366,9 @@ def plot_pitch(
 
 def plot_mood(arousal: float, valence: float, words: str) -> Figure:
     """Where the heuristic puts the clip on the arousal / valence plane."""
-    fig = Figure(figsize=(4.2, 3.6), dpi=DPI)
+    fig = Figure(figsize=(6.0, 3.4), dpi=DPI)
     FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.16, right=0.96, top=0.88, bottom=0.14)
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
     ax = fig.add_subplot(1, 1, 1)
     ax.axhline(0, color="#969696", lw=0.8)
     ax.axvline(0, color="#969696", lw=0.8)
@@ -385,7 +382,9 @@ def plot_mood(arousal: float, valence: float, words: str) -> Figure:
     ax.plot([valence], [arousal], "o", color="#d62728", ms=12)
     ax.set_xlim(-1, 1)
     ax.set_ylim(-1, 1)
-    ax.set_xlabel("valence (negative ... positive)")
-    ax.set_ylabel("arousal (calm ... energetic)")
+    ax.set_xticks([-1, 0, 1], ["negative", "0", "positive"])
+    ax.set_yticks([-1, 0, 1], ["calm", "0", "energetic"])
+    ax.set_xlabel("valence")
+    ax.set_ylabel("arousal")
     ax.set_title(f"Mood heuristic: {words}", fontsize=10)
     return fig
