@@ -40,6 +40,7 @@ FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, uh, think
 GENRE_FIRST, GENRE_LAST = "Pop music", "Independent music"  # AudioSet's "Music genre" classes, in order
 MUSIC_MOODS = ("Happy music", "Sad music", "Tender music", "Exciting music", "Angry music", "Scary music")
 LOUDER_STEP_LU = 4.0  # a change in short-term loudness that the summary mentions
+SILENCE_LUFS = -60.0
 
 
 @dataclass
@@ -153,19 +154,22 @@ def speaking_rate(n_words: int, speech_seconds: float) -> float:
 
 def loudness_change(times: np.ndarray, short_term: np.ndarray, min_side_s: float = 5.0) -> tuple[float, float] | None:
     """(time, LU change) of the largest step in loudness between a before and an after of at least
-    min_side_s seconds each, or None if it is smaller than LOUDER_STEP_LU."""
+    min_side_s seconds each, or None if it is smaller than LOUDER_STEP_LU. Silence (below -60 LUFS)
+    is left out: music starting after a silent lead-in does not 'get louder'."""
     if len(times) < 4:
         return None
     step = max(1, len(times) // 400)  # ~400 candidate split points
-    s = np.maximum(np.nan_to_num(short_term[::step], neginf=-70.0), -70.0).astype(np.float64)
+    s = np.asarray(short_term[::step], dtype=np.float64)
     t = times[::step]
-    c = np.concatenate([[0.0], np.cumsum(s)])
+    ok = np.isfinite(s) & (s > SILENCE_LUFS)
+    c = np.concatenate([[0.0], np.cumsum(np.where(ok, s, 0.0))])
+    k = np.concatenate([[0], np.cumsum(ok)])
     n = len(s)
     best = None
     for i in range(1, n):
-        if t[i] < min_side_s or t[-1] - t[i] < min_side_s:
+        if t[i] < min_side_s or t[-1] - t[i] < min_side_s or k[i] < 10 or k[n] - k[i] < 10:
             continue
-        diff = (c[n] - c[i]) / (n - i) - c[i] / i
+        diff = (c[n] - c[i]) / (k[n] - k[i]) - c[i] / k[i]
         if best is None or abs(diff) > abs(best[1]):
             best = (float(t[i]), float(diff))
     return best if best and abs(best[1]) >= LOUDER_STEP_LU else None

@@ -126,6 +126,7 @@ def test_loudness_change_is_found():
     at, diff = loudness_change(times, st)
     assert at == pytest.approx(40, abs=0.5) and diff == pytest.approx(12, abs=0.5)
     assert loudness_change(times, np.full(600, -20.0)) is None
+    assert loudness_change(times, np.where(times < 10, -np.inf, -20.0)) is None  # a silent lead-in is not a change
 
 
 def test_pauses_between_speech_regions():
