@@ -56,7 +56,11 @@ def build(ctx: TabContext) -> None:
         with gr.Column(scale=2):
             summary = gr.Markdown(elem_id="analyze-summary")
             clicks = gr.Audio(
-                label="Music with a click on every beat (is the tempo right?)", type="filepath", interactive=False
+                label="Music with a click on every beat (is the tempo right?)",
+                type="filepath",
+                interactive=False,
+                visible=False,
+                elem_id="analyze-clicks",
             )
             facts = gr.Dataframe(
                 headers=["Measure", "Value"],
@@ -109,10 +113,7 @@ def build(ctx: TabContext) -> None:
         )
         show_warnings([w for w in result.warnings if w not in clip.warnings])
         text = f"**{result.summary}**\n\n<small>Engines: {'; '.join(result.engines)}</small>"
-        figs = [
-            gr.update(value=str(result.figures[n]) if n in result.figures else None, visible=n in result.figures)
-            for n in FIGURES
-        ]
+        figs = [str(result.figures[n]) if n in result.figures else None for n in FIGURES]
         click = str(result.click_path) if result.click_path else None
         return [text, click, result.facts, *figs, str(result.json_path), str(result.zip_path)]
 
@@ -123,4 +124,10 @@ def build(ctx: TabContext) -> None:
         [summary, clicks, facts, *images, json_file, zip_file],
         api_name="analyze",
         concurrency_limit=2,
+    ).then(
+        lambda *outs: [gr.update(visible=x is not None) for x in outs],  # only what was measured: no empty boxes
+        [clicks, *images],
+        [clicks, *images],
+        api_visibility="private",
+        queue=False,
     )

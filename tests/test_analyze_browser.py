@@ -29,6 +29,7 @@ def test_upload_music_shows_summary_figures_and_clicks(page, artifacts):
         assert "/gradio_api/file=" in image_src(page, f"analyze-{name}")
     assert page.locator("#analyze-facts").inner_text().count("LUFS") >= 3
     assert not page.locator("#analyze-pitch").is_visible()  # no pitch figure for music
+    assert page.locator("#analyze-clicks").is_visible()
     page.wait_for_timeout(800)  # figures settle
     page.screenshot(path=str(artifacts / "analyze-1400x1000.png"), full_page=False)
     page.screenshot(path=str(artifacts / "analyze-full.png"), full_page=True)
@@ -46,6 +47,7 @@ def test_phone_view(browser, app_url, artifacts):
         pg.locator("#analyze-pitch").scroll_into_view_if_needed()  # images load lazily, when on screen
         assert "/gradio_api/file=" in image_src(pg, "analyze-pitch", timeout_s=120)
         assert not pg.locator("#analyze-rhythm").is_visible()  # no beats figure for speech
+        assert not pg.locator("#analyze-clicks").is_visible()  # and no click track
         pg.locator("#analyze-summary").scroll_into_view_if_needed()
         pg.screenshot(path=str(artifacts / "analyze-390x844.png"), full_page=False)
         pg.screenshot(path=str(artifacts / "analyze-390-full.png"), full_page=True)
