@@ -41,6 +41,7 @@ GENRE_FIRST, GENRE_LAST = "Pop music", "Independent music"  # AudioSet's "Music 
 MUSIC_MOODS = ("Happy music", "Sad music", "Tender music", "Exciting music", "Angry music", "Scary music")
 LOUDER_STEP_LU = 4.0  # a change in short-term loudness that the summary mentions
 SILENCE_LUFS = -60.0
+GENRE_FLOOR = 0.1  # a genre YAMNet scores lower than this is not worth a word in the summary
 
 
 @dataclass
@@ -192,7 +193,7 @@ def _summary(d: dict, target: str) -> str:
             bits.append(f"{k['name']} (runner-up {runner})")
         else:
             bits.append(f"no clear key (best guess {k['name']})")
-        if m.get("genres"):
+        if m.get("genres") and m["genres"][0][1] >= GENRE_FLOOR:
             bits.append(f"sounds like {m['genres'][0][0].lower()}")
     if v:
         if v.get("words_per_minute"):
