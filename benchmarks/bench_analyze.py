@@ -1,6 +1,6 @@
 """Figures for the Analyze tab, printed as ratios against references measured in the same run.
 
-Run: ``python benchmarks/bench_analyze.py [--seconds 20] [--seeds 2] [--long-minutes 10] [--skip-speed]``
+Run: ``python benchmarks/bench_analyze.py [--seconds 20] [--seeds 2] [--long-minutes 10] [--skip-speed] [--memory-only]``
 
 1. Accuracy: tempo and key measured on the bundled composer's pieces (all 9 styles, known tempo
    and key) against what the composer chose. Tempo counts when within 2 % (and separately when
@@ -9,7 +9,8 @@ Run: ``python benchmarks/bench_analyze.py [--seconds 20] [--seeds 2] [--long-min
    chroma, key, chords, pYIN pitch) on 30 s and on a 10-minute file, against librosa's own calls
    for the same measurements (``beat_track``, ``onset_detect``, ``chroma_stft``, ``pyin`` at its
    defaults) plus pyloudnorm's integrated loudness. Bar: at most 1.2x. Also the peak memory
-   (tracemalloc) of both on the long file.
+   (tracemalloc) of Analyze on the long file (``--memory-only`` for just that; add
+   ``--reference-memory`` for librosa's too, which is slow and needs ~2 GB).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def peak_mb(fn, *args) -> float:
     return peak / 1e6
 
 
-def speed(long_minutes: float) -> None:
+def speed(long_minutes: float, reference_memory: bool = False) -> None:
     piece = compose_piece("upbeat synth pop", 30, 1)
     audio, sr = render_piece(piece)
     audio = audio.astype(np.float32)
@@ -117,10 +118,15 @@ def speed(long_minutes: float) -> None:
         a = timed(ours, x, sr)
         b = timed(librosa_reference, x, sr)
         print(f"{label:10s} {a:8.2f}s {b:18.2f}s {a / b:6.2f}x  {'ok' if a / b <= 1.2 else 'OVER'}")
-    print(f"\nPeak memory on {long_minutes:g} min (tracemalloc, beyond the {long.nbytes / 1e6:.0f} MB of samples):")
-    print(
-        f"  Analyze: {peak_mb(ours, long, sr):.0f} MB   librosa+pyloudnorm: {peak_mb(librosa_reference, long, sr):.0f} MB"
-    )
+    memory(long, sr, reference_memory)
+
+
+def memory(long: np.ndarray, sr: int, reference_memory: bool) -> None:
+    minutes = long.shape[1] / sr / 60
+    print(f"\nPeak memory on {minutes:g} min (tracemalloc, beyond the {long.nbytes / 1e6:.0f} MB of samples):")
+    print(f"  Analyze: {peak_mb(ours, long, sr):.0f} MB", flush=True)
+    if reference_memory:  # slow (pYIN over the whole file) and large: only when asked
+        print(f"  librosa+pyloudnorm: {peak_mb(librosa_reference, long, sr):.0f} MB")
 
 
 def main() -> None:
@@ -129,10 +135,17 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--long-minutes", type=float, default=10.0)
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--memory-only", action="store_true", help="only the peak memory of Analyze on the long file")
+    ap.add_argument("--reference-memory", action="store_true", help="also librosa's peak memory (slow, ~2 GB)")
     args = ap.parse_args()
+    if args.memory_only:
+        audio, sr = render_piece(compose_piece("upbeat synth pop", 30, 1))
+        reps = int(np.ceil(args.long_minutes * 2))
+        memory(np.tile(audio.astype(np.float32), (1, reps))[:, : int(args.long_minutes * 60 * sr)], sr, False)
+        return
     accuracy(args.seconds, args.seeds)
     if not args.skip_speed:
-        speed(args.long_minutes)
+        speed(args.long_minutes, args.reference_memory)
 
 
 if __name__ == "__main__":
