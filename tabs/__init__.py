@@ -7,6 +7,7 @@ build is replaced by a note saying why (the rest of the app still starts).
 
 TAB_MODULES = [
     "visualize",
+    "analyze",
     "transcribe",
     "diarize",
     "meeting_notes",

@@ -99,6 +99,7 @@ TASK_COMPOSITIONS = {
     "voice_chat": {"transcribe", "speak"},
     "classify": {"transcribe"},
     "speak": {"transcribe"},
+    "analyze": {"transcribe"},  # Whisper's word times give the speaking rate
 }
 
 

@@ -217,3 +217,178 @@ def _nice_step(x: float) -> float:
         if m * exp >= x:
             return m * exp
     return 10 * exp
+
+
+# --- Analyze: figures read at a glance ---------------------------------------------------------
+
+
+def _mmss(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    return (
+        f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+        if seconds < 600
+        else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    )
+
+
+def plot_loudness(
+    times: np.ndarray,
+    momentary: np.ndarray,
+    short_term: np.ndarray,
+    integrated: float,
+    targets: dict[str, float],
+    title: str,
+) -> Figure:
+    """Momentary and short-term loudness over time, the integrated value and the delivery targets."""
+    fig, (ax,) = new_figure(3.0)
+    floor = -60.0
+    step = max(1, int(np.ceil(len(times) / (MAX_COLUMNS * 2))))
+    m = np.maximum(np.nan_to_num(momentary[::step], neginf=floor), floor)
+    s = np.maximum(np.nan_to_num(short_term[::step], neginf=floor), floor)
+    t = times[::step]
+    ax.plot(t, m, color="#9ecae1", lw=0.7, label="momentary (0.4 s)")
+    ax.plot(t, s, color="#08519c", lw=1.6, label="short-term (3 s)")
+    if np.isfinite(integrated):
+        ax.axhline(integrated, color="black", lw=1.2, ls="-", label=f"integrated {integrated:.1f} LUFS")
+    colours = ["#2ca02c", "#ff7f0e", "#d62728", "#9467bd"]
+    for (name, value), c in zip(targets.items(), colours):
+        ax.axhline(value, color=c, lw=1.0, ls="--", label=f"{name} target {value:g}")
+    top = max(-5.0, float(np.max(m)) + 3 if len(m) else -5.0)
+    ax.set_ylim(floor, top)
+    ax.set_xlim(0, float(times[-1]) if len(times) else 1.0)
+    ax.set_ylabel("LUFS")
+    ax.set_xlabel("time (s)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8, ncol=3, framealpha=0.9)
+    return fig
+
+
+def plot_rhythm(
+    env_hop_s: float,
+    envelope_values: np.ndarray,
+    beat_times: np.ndarray,
+    downbeat_times: np.ndarray,
+    onset_times: np.ndarray,
+    title: str,
+    window_s: float = 12.0,
+) -> Figure:
+    """The onset strength of the first seconds with the beats found (bars bold): is the grid on the hits?"""
+    fig, (ax,) = new_figure(2.8)
+    n = min(len(envelope_values), int(window_s / env_hop_s) + 1)
+    t = np.arange(n) * env_hop_s
+    env = envelope_values[:n]
+    peak = float(env.max()) if n and env.max() > 0 else 1.0
+    ax.fill_between(t, 0, env / peak, color="#bdbdbd", lw=0, label="onset strength")
+    end = t[-1] if n else window_s
+    on = onset_times[onset_times <= end]
+    ax.plot(on, np.full(len(on), 1.04), "v", color="#636363", ms=4, label="onsets")
+    for i, b in enumerate(beat_times[beat_times <= end]):
+        ax.axvline(b, color="#d62728", lw=0.9, alpha=0.8, label="beats" if i == 0 else None)
+    for i, b in enumerate(downbeat_times[downbeat_times <= end]):
+        ax.axvline(b, color="#67000d", lw=2.4, label="first beat of a bar" if i == 0 else None)
+    ax.set_xlim(0, end)
+    ax.set_ylim(0, 1.1)
+    ax.set_yticks([])
+    ax.set_xlabel(f"time (s), first {end:.0f} s")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8, ncol=4, framealpha=0.9)
+    return fig
+
+
+def plot_key_chords(
+    ranking: list[tuple[str, float]],
+    chord_starts: np.ndarray,
+    chord_ends: np.ndarray,
+    chord_labels: list[str],
+    title: str,
+) -> Figure:
+    """The best keys as bars, and the chords over time as labelled blocks."""
+    fig = Figure(figsize=(FIG_WIDTH_IN, 3.6), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.08, right=0.975, top=0.9, bottom=0.14, hspace=0.7)
+    ax_k = fig.add_subplot(2, 1, 1)
+    ax_c = fig.add_subplot(2, 1, 2)
+    top = ranking[:8]
+    names = [k for k, _ in top]
+    scores = [s for _, s in top]
+    colours = ["#08519c"] + ["#9ecae1"] * (len(top) - 1)
+    ax_k.bar(range(len(top)), scores, color=colours)
+    ax_k.set_xticks(range(len(top)), names, fontsize=9)
+    ax_k.set_ylim(min(0.0, min(scores) if scores else 0.0), 1.0)
+    ax_k.set_ylabel("match")
+    ax_k.set_title(title)
+    ax_k.grid(alpha=0.3, axis="y")
+    palette = matplotlib.colormaps["tab20"]
+    roots = {}
+    for a, b, lab in zip(chord_starts, chord_ends, chord_labels):
+        colour = "#f0f0f0" if lab == "N" else palette(roots.setdefault(lab, len(roots)) % 20)
+        ax_c.barh(0, b - a, left=a, color=colour, edgecolor="white", height=0.8)
+        if b - a >= (chord_ends[-1] if len(chord_ends) else 1) / 60:
+            ax_c.text((a + b) / 2, 0, lab, ha="center", va="center", fontsize=8)
+    ax_c.set_yticks([])
+    ax_c.set_xlim(0, float(chord_ends[-1]) if len(chord_ends) else 1.0)
+    ax_c.set_xlabel("time (s)")
+    ax_c.set_title("Chords over time (triads, one per beat)", fontsize=10)
+    return fig
+
+
+def plot_pitch(
+    times: np.ndarray,
+    f0: np.ndarray,
+    pauses: list[tuple[float, float]],
+    low_hz: float | None,
+    high_hz: float | None,
+    title: str,
+) -> Figure:
+    """The pitch contour on a note-name axis, the speaker's range shaded, pauses marked."""
+    import librosa
+    from matplotlib.ticker import NullLocator
+
+    fig, (ax,) = new_figure(3.0)
+    for i, (a, b) in enumerate(pauses):
+        ax.axvspan(a, b, color="#fdd0a2", alpha=0.7, lw=0, label="pause" if i == 0 else None)
+    if low_hz and high_hz:
+        ax.axhspan(low_hz, high_hz, color="#deebf7", alpha=0.6, lw=0, label="range (5-95 %)")
+    ax.plot(times, f0, color="#08519c", lw=1.2, label="pitch (pYIN)")
+    ax.set_yscale("log")
+    voiced = f0[np.isfinite(f0)]
+    lo = float(np.min(voiced)) / 1.15 if len(voiced) else 60.0
+    hi = float(np.max(voiced)) * 1.15 if len(voiced) else 500.0
+    ax.set_ylim(lo, hi)
+    ticks = [librosa.note_to_hz(f"{n}{o}") for o in range(1, 8) for n in ("C", "E", "G")]
+    ticks = [t for t in ticks if lo <= t <= hi]
+    ax.set_yticks(ticks, [f"{librosa.hz_to_note(t, unicode=False)} {t:.0f} Hz" for t in ticks], fontsize=8)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(0, float(times[-1]) if len(times) else 1.0)
+    ax.set_xlabel("time (s)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8, ncol=3)
+    return fig
+
+
+def plot_mood(arousal: float, valence: float, words: str) -> Figure:
+    """Where the heuristic puts the clip on the arousal / valence plane."""
+    fig = Figure(figsize=(6.0, 3.4), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.17, right=0.97, top=0.9, bottom=0.15)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.axhline(0, color="#969696", lw=0.8)
+    ax.axvline(0, color="#969696", lw=0.8)
+    for (x, y), label in {
+        (0.5, 0.5): "excited / happy",
+        (-0.5, 0.5): "tense / angry",
+        (0.5, -0.5): "calm / content",
+        (-0.5, -0.5): "sad / tired",
+    }.items():
+        ax.text(x, y, label, ha="center", va="center", color="#737373", fontsize=9)
+    ax.plot([valence], [arousal], "o", color="#d62728", ms=12)
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_xticks([-0.8, 0, 0.8], ["negative", "0", "positive"])
+    ax.set_yticks([-0.8, 0, 0.8], ["calm", "0", "energetic"])
+    ax.set_xlabel("valence")
+    ax.set_ylabel("arousal")
+    ax.set_title(f"Mood heuristic: {words}", fontsize=10)
+    return fig
