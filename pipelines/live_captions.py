@@ -57,9 +57,16 @@ class LiveOptions:
     task: str = "transcribe"  # or "translate" (into English)
     step_s: float = 0.4  # decode when this much new audio has arrived
     pause_s: float = 0.7  # this much non-speech after speech confirms every word before it
-    trim_after_s: float = 6.0  # buffer longer than this is cut after its last confirmed sentence
+    trim_after_s: float = 7.0  # buffer longer than this is cut after its last confirmed sentence
     max_buffer_s: float = 12.0  # ... and longer than this after its last confirmed word
+    keep_s: float = 2.0  # confirmed speech kept before a cut, as context for the next sentence
     beam_size: int = 1  # greedy: the fastest; the final offline pass uses beam search
+    confirm_margin_s: float = 1.0  # agreed words are confirmed only once this much audio follows them
+    first_confirm_s: float = 2.0  # nothing of an utterance is confirmed before this much of it was heard
+    lead_s: float = 1.0  # silence put before each decoded buffer (Whisper skips a word that opens a window)
+    short_window: bool = True  # encode only the buffer (plus padding); False: a 30-s window every time (slow)
+    final_full_window: bool = True  # at a pause and at the end, decode in a full 30-s window (as offline)
+    final_beam_size: int = 5  # ... with this beam (as offline): these decodes confirm every word
     max_seconds: float = 600.0  # longest stream; then it stops and its transcript is kept
     silent_mic_s: float = 3.0  # digital silence this long gives a message
     rest_ratio: float = 1.0  # in a session, rest this many times the last decode's time before the next
@@ -172,11 +179,11 @@ class LiveCaptioner:
     def feed(self, chunk, sr: int) -> None:
         """Append a chunk (int or float samples, mono or (n, channels)) at rate ``sr``. Cheap."""
         x = np.asarray(chunk)
-        if x.ndim == 2:
-            x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
         if np.issubdtype(x.dtype, np.integer):
             x = x.astype(np.float32) / float(np.iinfo(x.dtype).max + 1)
         x = np.nan_to_num(x.astype(np.float32, copy=False))
+        if x.ndim == 2:  # (samples, channels) as Gradio sends it, or (channels, samples)
+            x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
         if not len(x):
             return
         if sr != SAMPLE_RATE:
@@ -245,7 +252,13 @@ class LiveCaptioner:
         regions = speech_regions(audio) + start if len(audio) >= SAMPLE_RATE // 4 else np.zeros((0, 2))
         words: list[CaptionWord] = []
         spent = 0.0
-        if len(regions):
+        with self.lock:
+            last_end = self._state.confirmed[-1].end if self._state.confirmed else 0.0
+            pending = bool(self._previous)
+        fresh = regions[regions[:, 1] > last_end + 0.15] if len(regions) else regions  # speech not yet confirmed
+        paused = not len(fresh) or end - fresh[-1, 1] >= self.options.pause_s
+        decoding = len(fresh) > 0 or (pending and len(regions) > 0)
+        if decoding:
             prompt = self._prompt(start)
             result = decode_buffer(
                 self.model,
@@ -253,7 +266,9 @@ class LiveCaptioner:
                 language=self.language,
                 task=self.options.task,
                 prompt=prompt,
-                beam_size=int(self.options.beam_size),
+                beam_size=int(self.options.final_beam_size if final or paused else self.options.beam_size),
+                lead_s=self.options.lead_s,
+                full_window=not self.options.short_window or (self.options.final_full_window and (final or paused)),
             )
             spent = result.seconds
             if result.looks_like_speech:
@@ -263,13 +278,16 @@ class LiveCaptioner:
                     inside = np.any((regions[:, 0] - 0.25 <= middle) & (middle <= regions[:, 1] + 0.25))
                     if inside and w.text.strip():
                         words.append(CaptionWord(a, b, w.text, w.probability))
-        paused = not len(regions) or end - regions[-1, 1] >= self.options.pause_s
         with self.lock:
             st = self._state
-            st.decodes += 1 if len(regions) else 0
+            st.decodes += 1 if decoding else 0
             st.decode_seconds += spent
             st.decoded_seconds = end
-            self._update(words, confirm_all=final or paused)
+            if decoding:
+                before = end - self.options.confirm_margin_s
+                if len(fresh) and end - fresh[0, 0] < self.options.first_confirm_s:
+                    before = -1.0  # an utterance's first words are the least stable: wait for more audio
+                self._update(words, confirm_all=final or paused, before=before)
             self._trim(regions, end)
             if final:
                 st.done = True
@@ -280,7 +298,7 @@ class LiveCaptioner:
             before = [w.text for w in self._state.confirmed if w.end <= buffer_start + 0.01]
         return "".join(before[-40:]).strip()
 
-    def _update(self, words: list[CaptionWord], confirm_all: bool) -> None:
+    def _update(self, words: list[CaptionWord], confirm_all: bool, before: float = float("inf")) -> None:
         st = self._state
         last_end = st.confirmed[-1].end if st.confirmed else 0.0
         new = [w for w in words if w.start >= last_end - 0.1]  # words after what is confirmed
@@ -304,26 +322,42 @@ class LiveCaptioner:
             st.version += 1
 
     def _trim(self, regions: np.ndarray, end: float) -> None:
-        """Cut the buffer after a confirmed sentence (or word, when long; or silence), keeping it short."""
+        """Cut the buffer after a confirmed sentence (or word, when long; or a pause), keeping it short.
+
+        ``keep_s`` of confirmed speech stays before the cut: Whisper hears a sentence better
+        with the one before it (those words are decoded again and skipped).
+        """
         st, o = self._state, self.options
         length = end - self._buffer_start
-        cut = None
-        if not len(regions):
-            cut = end - 0.5  # no speech: keep only a little lead-in for the next word's onset
-        elif not st.tentative and st.confirmed and end - regions[-1, 1] >= o.pause_s:
-            cut = max(st.confirmed[-1].end, regions[-1, 1]) + 0.1  # a pause, everything confirmed
+        last_speech = regions[-1, 1] if len(regions) else self._buffer_start
+        done = None  # everything before this is confirmed and needs decoding no more
+        if not len(regions) or end - last_speech > o.pause_s + o.keep_s:
+            self._cut(end - 0.5)  # silence: keep only a little lead-in for the next word's onset
+            return
+        if not st.tentative and st.confirmed and end - last_speech >= o.pause_s:
+            done = max(st.confirmed[-1].end, last_speech)  # a pause, everything confirmed
         elif length > o.trim_after_s:
             inside = [w for w in st.confirmed if w.end > self._buffer_start]
             ends = [w.end for w in inside if w.text.strip().endswith(SENTENCE_END)]
             if ends:
-                cut = ends[-1]
+                done = ends[-1]
             elif length > o.max_buffer_s and inside:
-                cut = inside[-1].end
+                done = inside[-1].end
             elif length > o.max_buffer_s:  # nothing agreed for too long: take what is there
                 self._update(list(self._previous), confirm_all=True)
-                cut = st.confirmed[-1].end if st.confirmed else end - 1.0
-        if cut is not None and cut > self._buffer_start:
-            drop = int(round((cut - self._buffer_start) * SAMPLE_RATE))
+                done = st.confirmed[-1].end if st.confirmed else end - 1.0
+        if done is None:
+            return
+        # keep the confirmed words of the last keep_s before `done` as context (cut at a word's end)
+        bounds = [w.end for w in st.confirmed if self._buffer_start < w.end <= done - o.keep_s]
+        if length > o.max_buffer_s or not o.keep_s:
+            self._cut(done)
+        elif bounds:
+            self._cut(bounds[-1])
+
+    def _cut(self, at: float) -> None:
+        if at > self._buffer_start:
+            drop = int(round((at - self._buffer_start) * SAMPLE_RATE))
             self._buffer = self._buffer[drop:]
             self._buffer_start += drop / SAMPLE_RATE
 

@@ -58,8 +58,14 @@ def decode_buffer(
     prompt: str = "",
     beam_size: int = 1,
     pad_s: float = 1.0,
+    lead_s: float = 0.0,
+    full_window: bool = False,
 ) -> LiveDecode:
-    """Decode mono 16-kHz ``audio`` (at most 30 s) in one window; word times relative to its start."""
+    """Decode mono 16-kHz ``audio`` (at most 30 s) in one window; word times relative to its start.
+
+    ``lead_s`` of silence is put before the audio (Whisper tends to skip a word that starts the
+    window at once); ``full_window`` pads to 30 s as offline decoding does (slower, a little better).
+    """
     import time
 
     import ctranslate2
@@ -67,11 +73,13 @@ def decode_buffer(
     from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
 
     t0 = time.perf_counter()
-    x = np.ascontiguousarray(audio[: MAX_FRAMES * 160], dtype=np.float32)
+    lead = int(lead_s * SAMPLE_RATE)
+    x = np.concatenate([np.zeros(lead, np.float32), np.asarray(audio, dtype=np.float32)])[: MAX_FRAMES * 160]
     features = model.feature_extractor(x)
     content = min(features.shape[-1] - 1, MAX_FRAMES)
     # whole seconds of frames (few distinct shapes), with some padding after the speech
     frames = int(min(MAX_FRAMES, np.ceil((content + pad_s * FRAMES_PER_SECOND) / FRAMES_PER_SECOND) * 100))
+    frames = MAX_FRAMES if full_window else frames
     padded = np.zeros((features.shape[0], frames), dtype=np.float32)
     padded[:, :content] = features[:, :content]
     encoder_output = model.model.encode(ctranslate2.StorageView.from_array(padded[None]), to_cpu=False)
@@ -106,10 +114,11 @@ def decode_buffer(
         model.add_word_timestamps(
             [segments], tokenizer, encoder_output, content, PREPEND_PUNCTUATIONS, APPEND_PUNCTUATIONS, 0.0
         )
-    limit = content / FRAMES_PER_SECOND
+    limit = content / FRAMES_PER_SECOND - lead_s
     for seg in segments:
         for w in seg.get("words") or []:
-            start, end = min(float(w["start"]), limit), min(float(w["end"]), limit)
+            start = min(max(float(w["start"]) - lead_s, 0.0), limit)
+            end = min(max(float(w["end"]) - lead_s, 0.0), limit)
             out.words.append(LiveWord(start, max(end, start), w["word"], float(w["probability"])))
     out.text = "".join(w.text for w in out.words).strip()
     out.compression_ratio = get_compression_ratio(out.text) if out.text else 0.0
