@@ -39,7 +39,8 @@ RATE = 48000  # what the browser streams
 
 
 def load() -> str:
-    return "load average %.1f %.1f %.1f" % os.getloadavg()
+    a, b, c = os.getloadavg()
+    return f"load average {a:.1f} {b:.1f} {c:.1f}"
 
 
 def stats(lags: list[float]) -> tuple[float, float]:
@@ -114,7 +115,9 @@ def main() -> None:
     x = np.concatenate(speech)
     ref = " ".join(w.with_suffix(".txt").read_text().strip() for w in librivox_wavs()[: args.clips])
     audio48 = soxr.resample(x, 16000, RATE).astype(np.float32)
-    print(f"Live captions on {len(x) / 16000:.1f} s of LibriVox speech, 100-ms chunks at 48 kHz, real time; {os.cpu_count()} CPUs")
+    print(
+        f"Live captions on {len(x) / 16000:.1f} s of LibriVox speech, 100-ms chunks at 48 kHz, real time; {os.cpu_count()} CPUs"
+    )
 
     print("1-3. Lag, real-time factor, WER (one stream)")
     off_tiny = compare(ref, transcribe(x, TranscribeOptions(model="whisper-tiny.en", language="en")).text).wer
