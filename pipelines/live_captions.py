@@ -224,6 +224,26 @@ class LiveCaptioner:
                 )
 
     @property
+    def audio_seconds(self) -> float:
+        return self._state.audio_seconds
+
+    @property
+    def done(self) -> bool:
+        return self._state.done
+
+    @property
+    def version(self) -> int:
+        return self._state.version
+
+    @property
+    def level_db(self) -> float:
+        return self._state.level_db
+
+    @property
+    def message(self) -> str:
+        return self._state.message
+
+    @property
     def over_limit(self) -> bool:
         return self._state.audio_seconds >= self.options.max_seconds
 
@@ -497,15 +517,16 @@ class LiveSession:
         now = time.monotonic()
         self.last_feed = now
         self.captioner.feed(chunk, sr)
+        heard = self.captioner.audio_seconds
         if self.first_feed is None:
-            self.first_feed = now - self.captioner.captions().audio_seconds
-        self.lost_s = max(0.0, now - self.first_feed - self.captioner.captions().audio_seconds)
+            self.first_feed = now - heard
+        self.lost_s = max(0.0, now - self.first_feed - heard)
         if self.captioner.due():
             self._wake.set()
 
     def lost_text(self) -> str:
         """Plain words when much of the microphone's audio never reached the decoder."""
-        heard = self.captioner.captions().audio_seconds
+        heard = self.captioner.audio_seconds
         if self.lost_s < 1.0 or self.lost_s < 0.1 * (heard + self.lost_s):
             return ""
         share = self.lost_s / (heard + self.lost_s)

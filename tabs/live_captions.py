@@ -36,8 +36,9 @@ English uses the bundled Whisper **tiny.en**; other languages and live translati
 use the bundled Whisper **base**. Everything runs on this server, offline."""
 
 STREAM_EVERY_S = 0.1  # the browser sends a piece this often
+METER_EVERY_S = 0.3  # the level meter is redrawn this often (each update costs the server a message)
 # How many visitors may stream at once (benchmarks/bench_live_captions.py measures what a machine keeps up with).
-STREAMS = int(os.environ.get("AUDIO_STUDIO_LIVE_STREAMS", "0")) or 3
+STREAMS = int(os.environ.get("AUDIO_STUDIO_LIVE_STREAMS", "0")) or 2
 IDLE_S = float(os.environ.get("AUDIO_STUDIO_LIVE_IDLE_S", "10"))  # no audio this long: the stream is over
 SLOTS = Slots(STREAMS)
 
@@ -135,7 +136,7 @@ def build(ctx: TabContext) -> None:
         if chunk is None:
             return gr.skip(), gr.skip(), gr.skip(), live
         sr, data = chunk
-        if live is None or live.captioner.captions().done:
+        if live is None or live.captioner.done:
             if live is not None:
                 return gr.skip(), gr.skip(), gr.skip(), live  # finished (stop or limit): ignore the rest
             try:
@@ -143,17 +144,22 @@ def build(ctx: TabContext) -> None:
             except AtCapacity as exc:  # told plainly, on every piece, until a place frees
                 return captions_html(note=str(exc)), gr.skip(), f"**{exc}**", None
         live.feed(data, int(sr))
-        caps = live.captions()
-        if live.captioner.over_limit:
-            caps = live.stop()
-        changed = caps.version != getattr(live, "shown_version", -1) or caps.done
-        live.shown_version = caps.version
-        shown_message = getattr(live, "shown_message", None)
-        live.shown_message = caps.message
+        cap = live.captioner
+        if cap.over_limit:
+            live.stop()
+        # only what changed goes back to the page: this runs for every 0.1-s piece
+        changed = cap.version != getattr(live, "shown_version", -1) or cap.done
+        message = (cap.message, live.lost_text())
+        message_changed = message != getattr(live, "shown_message", None)
+        live.shown_version, live.shown_message = cap.version, message
+        caps = live.captions() if changed or message_changed else None
+        meter_due = cap.audio_seconds - getattr(live, "shown_meter_s", -1.0) >= METER_EVERY_S
+        if meter_due:
+            live.shown_meter_s = cap.audio_seconds
         return (
             captions_html(caps) if changed else gr.skip(),
-            meter_html(caps.level_db, caps.audio_seconds),
-            status_text(caps, live.lost_text()) if changed or caps.message != shown_message else gr.skip(),
+            meter_html(cap.level_db, cap.audio_seconds) if meter_due else gr.skip(),
+            status_text(caps, message[1]) if changed or message_changed else gr.skip(),
             live,
         )
 

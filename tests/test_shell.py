@@ -97,6 +97,7 @@ TASK_COMPOSITIONS = {
     "diarize": {"transcribe"},
     "classify": {"transcribe"},
     "speak": {"transcribe"},
+    "live_captions": {"transcribe"},  # its language table and model rules; the offline pass
     "zero_shot": {"classify"},
 }
 
