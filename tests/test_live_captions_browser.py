@@ -81,6 +81,12 @@ def test_captions_appear_while_speaking_and_srt_downloads(page, artifacts, tmp_p
     times = parse_srt_times(srt.read_text())
     assert times and all(a[0] <= b[0] for a, b in zip(times, times[1:]))
     page.screenshot(path=str(artifacts / "live-captions-stopped.png"), full_page=True)
+    page.locator("#live-captions").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "live-captions-1400x1000.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#live-audio").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "live-captions-390x844.png"))
+    page.screenshot(path=str(artifacts / "live-captions-390-full.png"), full_page=True)
     assert first_after < 20, (first_after, first)
 
 
@@ -185,13 +191,16 @@ def test_newcomer_at_capacity_is_told_and_a_closed_page_frees_its_place(page, ot
         assert tab_module.SLOTS.in_use == 1
         start(page)  # the newcomer
         page.wait_for_function(
-            "() => /at capacity/.test(document.querySelector('#live-status')?.innerText || '')", timeout=30_000
+            "() => /at capacity/.test(document.querySelector('#live-status')?.innerText || '')", timeout=90_000
         )
         assert "at capacity" in caption_text(page)
         first.context.close()  # the first visitor goes away mid-stream
-        t0 = time.time()
-        text = wait_for_words(page, OWN_A, timeout_s=tab_module.IDLE_S + 60)  # its place is freed, then used
-        assert time.time() - t0 < tab_module.IDLE_S + 60, text
+        # its place is freed (no audio for IDLE_S ends that stream), and the newcomer gets it
+        page.wait_for_function(
+            "() => /Engine:/.test(document.querySelector('#live-status')?.innerText || '')",
+            timeout=(tab_module.IDLE_S + 60) * 1000,
+        )
+        assert "at capacity" not in page.locator("#live-status").inner_text()
         assert tab_module.SLOTS.in_use == 1  # only the newcomer now
     finally:
         tab_module.SLOTS.capacity = old
