@@ -9,6 +9,7 @@ TAB_MODULES = [
     "visualize",
     "analyze",
     "transcribe",
+    "live_captions",
     "diarize",
     "meeting_notes",
     "classify",

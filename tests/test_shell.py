@@ -100,6 +100,7 @@ TASK_COMPOSITIONS = {
     "classify": {"transcribe"},
     "speak": {"transcribe"},
     "analyze": {"transcribe"},  # Whisper's word times give the speaking rate
+    "live_captions": {"transcribe"},  # its language table and model rules; the offline pass
 }
 
 
