@@ -10,7 +10,19 @@ from dataclasses import fields, is_dataclass
 import pytest
 
 import app
-from pipelines import compose, diarize, meeting_notes, sound_lab, speak, transcribe, visualize, voice_chat, zero_shot
+from pipelines import (
+    analyze,
+    compose,
+    diarize,
+    live_captions,
+    meeting_notes,
+    sound_lab,
+    speak,
+    transcribe,
+    visualize,
+    voice_chat,
+    zero_shot,
+)
 from pipelines.classify import ClassifyOptions
 from pipelines.core.config import Settings
 from pipelines.dsp.features import SpectralParams
@@ -45,10 +57,29 @@ ENDPOINTS = {
     "augment": ([sound_lab.AugmentOptions()], {}),
     "meeting_notes": ([meeting_notes.MeetingNotesOptions()], {"speaker_names": "names"}),
     "voice_chat": ([voice_chat.VoiceChatOptions()], {}),
+    "analyze": ([analyze.AnalyzeOptions()], {}),
+    "live_captions_redo": ([live_captions.LiveOptions()], {}),
 }
-TAB_ENDPOINTS = {"sound_lab": "effects"}  # a tab whose main endpoint is not named after it
+TAB_ENDPOINTS = {
+    "sound_lab": "effects",
+    "live_captions": "live_captions_redo",
+}  # a tab whose main endpoint is not named after it
 EDGE = EdgeOptions()
-NOT_OPTIONS = {"source", "audio_source", "audio", "messages", "file_list", "files", "text", "prompt", "reference", "melody", "hub_token"}
+NOT_OPTIONS = {
+    "source",
+    "audio_source",
+    "audio",
+    "messages",
+    "session",
+    "live",  # the visitor's live-captions session (a gr.State)
+    "file_list",
+    "files",
+    "text",
+    "prompt",
+    "reference",
+    "melody",
+    "hub_token",
+}
 # The user's choice with a default that is not an option of the pipeline, each with the reason.
 EXEMPT = {
     ("speak", "voice"): "'' = the engine's default voice; the form shows Piper's",

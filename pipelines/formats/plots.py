@@ -304,6 +304,12 @@ def plot_key_chords(
     title: str,
 ) -> Figure:
     """The best keys as bars, and the chords over time as labelled blocks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(FIG_WIDTH_IN, 3.6), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.08, right=0.975, top=0.9, bottom=0.14, hspace=0.7)
@@ -370,6 +376,12 @@ def plot_pitch(
 
 def plot_mood(arousal: float, valence: float, words: str) -> Figure:
     """Where the heuristic puts the clip on the arousal / valence plane."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(6.0, 3.4), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.17, right=0.97, top=0.9, bottom=0.15)
