@@ -36,7 +36,7 @@ from pipelines.core.files import FolderJanitor  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES  # noqa: E402
-from tabs.common import TabContext  # noqa: E402
+from tabs.common import TabContext, guard_numeric_inputs  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -117,6 +117,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")
         demo.load(lambda: engines_status_markdown(settings), None, footer, api_name="status", show_progress="hidden")
     _name_mcp_tools(demo)
+    guard_numeric_inputs(demo)
     demo.settings = settings  # type: ignore[attr-defined]
     return demo
 
