@@ -7,9 +7,19 @@ at start-up: each loads on first use through ``pipelines.core.registry``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import signal
+import sys
+import tempfile
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check
+# One folder per server instance for uploads and results, set before Gradio reads it: a shared
+# /tmp/gradio would mix instances (and tests) and could not be cleaned without hurting the others.
+if "GRADIO_TEMP_DIR" not in os.environ:
+    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix=f"audio-ai-studio-{os.getpid()}-")
+    atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], ignore_errors=True)
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402
@@ -21,11 +31,12 @@ import traceback  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from pipelines.core import hub  # noqa: E402
-from pipelines.core.config import Settings, split_models  # noqa: E402
+from pipelines.core.config import Settings, instance_folder, split_models  # noqa: E402
+from pipelines.core.files import FolderJanitor  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES  # noqa: E402
-from tabs.common import TabContext  # noqa: E402
+from tabs.common import TabContext, guard_numeric_inputs  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -86,7 +97,8 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     hub.set_offline(settings.offline)
     hub.start_probe()
     ctx = TabContext(settings)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    keep_s = int(settings.keep_files_minutes * 60)
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
         gr.Markdown(INTRO, elem_id="intro")
         with gr.Tabs():
             for name, module, error in _load_tab_modules():
@@ -104,8 +116,21 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             demo.load(**event)
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")
         demo.load(lambda: engines_status_markdown(settings), None, footer, api_name="status", show_progress="hidden")
+    _name_mcp_tools(demo)
+    guard_numeric_inputs(demo)
     demo.settings = settings  # type: ignore[attr-defined]
     return demo
+
+
+# Each tab's main function, by its API name: with --mcp these are the tools an AI assistant sees,
+# named like the endpoints (the tool name is otherwise the Python function's name).
+MCP_TOOLS = ("visualize", "transcribe", "diarize", "classify", "zero_shot", "speak", "compose")
+
+
+def _name_mcp_tools(demo: gr.Blocks) -> None:
+    for block_fn in demo.fns.values():
+        if block_fn.api_name in MCP_TOOLS and block_fn.fn is not None:
+            block_fn.fn.__name__ = block_fn.api_name
 
 
 # Long recordings give thousands of coloured words: scroll them in place, not the whole page.
@@ -124,10 +149,21 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides):
         css=APP_CSS,
         footer_links=["api", "settings"],
         allowed_paths=[str(settings.output_dir)],
+        mcp_server=settings.mcp,
     )
     kwargs.update(overrides)
     demo.queue(default_concurrency_limit=2)
     result = demo.launch(**kwargs)
+    # Results are written once, inside this instance's folder, which Gradio serves without a copy;
+    # the janitor keeps uploads and results within the age and size limits (docs in README, Flags).
+    keep_s = settings.keep_files_minutes * 60
+    demo.janitor = FolderJanitor(  # type: ignore[attr-defined]
+        instance_folder(),
+        max_age_s=keep_s,
+        max_bytes=int(settings.max_files_mb * 1e6),
+        interval_s=max(10.0, min(300.0, keep_s / 4)),
+        min_age_s=min(120.0, keep_s / 2),
+    ).start()
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     return result
 
@@ -199,6 +235,24 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=s.llm_timeout_s,
         help=f"seconds to wait for the language-model server (default {s.llm_timeout_s:g})",
     )
+    p.add_argument(
+        "--mcp",
+        action=argparse.BooleanOptionalAction,
+        default=s.mcp,
+        help="also serve each tab's main function as an MCP tool at /gradio_api/mcp/",
+    )
+    p.add_argument(
+        "--keep-files-minutes",
+        type=float,
+        default=s.keep_files_minutes,
+        help=f"delete uploads and results older than this (default {s.keep_files_minutes:g})",
+    )
+    p.add_argument(
+        "--max-files-mb",
+        type=float,
+        default=s.max_files_mb,
+        help=f"keep uploads and results under this size, oldest deleted first (default {s.max_files_mb:g})",
+    )
     a = p.parse_args(argv)
     s.llm_url, s.llm_models, s.llm_key = a.llm_url or None, split_models(a.llm_model), a.llm_key or None
     s.llm_timeout_s = a.llm_timeout
@@ -206,6 +260,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         p.error("--llm-url needs --llm-model (the model name(s) on that server)")
     s.host, s.port, s.share, s.auth = a.host, a.port, a.share, a.auth
     s.max_upload_mb, s.max_seconds, s.offline = a.max_upload_mb, a.max_seconds, a.offline
+    s.mcp, s.keep_files_minutes, s.max_files_mb = a.mcp, a.keep_files_minutes, a.max_files_mb
     if s.auth:
         try:
             s.auth_pair()
@@ -217,6 +272,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = parse_args(argv)
+    # `docker stop` and process managers send SIGTERM: exit normally so the instance folder is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     demo = build_app(settings)
     launch(demo, settings, prevent_thread_lock=True)
     print(f"Audio AI Studio is running at {demo.local_url}", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,3 +112,39 @@ def _as_user_error(fn, exc: Exception) -> gr.Error:
 def show_warnings(warnings: list[str]) -> None:
     for w in warnings:
         gr.Warning(w)
+
+
+# Numbers the API accepts without a bound of their own (a seed, a frequency): past this, refuse.
+UNBOUNDED_NUMBER_LIMIT = 1e9
+
+
+def guard_numeric_inputs(demo: gr.Blocks) -> None:
+    """Every Number and Slider of the app answers a wrong type ("abc", NaN, 1e30) with a plain
+    message naming the field, before the handler runs; Gradio's own check would fail with a
+    generic "the upstream app has raised an exception"."""
+    for block in demo.blocks.values():
+        if isinstance(block, (gr.Number, gr.Slider)):
+            block.preprocess = _checked_number(block, block.preprocess)
+
+
+def _checked_number(block, preprocess):
+    label = block.label or "This number"
+    lo, hi = block.minimum, block.maximum
+
+    def checked(payload):
+        if payload is None:
+            return preprocess(payload)
+        if isinstance(payload, str):
+            try:
+                payload = float(payload.strip())
+            except ValueError:
+                raise gr.Error(f"{label} must be a number; got '{payload[:40]}'.", title="Cannot do that") from None
+        if isinstance(payload, bool) or not isinstance(payload, (int, float)) or not math.isfinite(payload):
+            raise gr.Error(f"{label} must be a finite number; got {str(payload)[:40]}.", title="Cannot do that")
+        if (hi is None and payload > UNBOUNDED_NUMBER_LIMIT) or (lo is None and payload < -UNBOUNDED_NUMBER_LIMIT):
+            low = f"{lo:g}" if lo is not None else f"{-UNBOUNDED_NUMBER_LIMIT:.0e}"
+            high = f"{hi:g}" if hi is not None else f"{UNBOUNDED_NUMBER_LIMIT:.0e}"
+            raise gr.Error(f"{label} must be between {low} and {high}; got {payload:g}.", title="Cannot do that")
+        return preprocess(payload)
+
+    return checked

@@ -39,7 +39,13 @@ class Settings:
     min_seconds: float = 0.05  # shorter than this is not worth analysing
     offline: bool = False  # never touch the model hub
     share_url: str | None = None  # set after launch when --share made a link
-    output_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "audio-ai-studio")
+    mcp: bool = False  # also serve each tab's main function as a Model Context Protocol tool
+    # Results and uploads older than this are deleted (a download in progress keeps its open file).
+    keep_files_minutes: float = 60.0
+    # When results and uploads together pass this size, the oldest are deleted first.
+    max_files_mb: float = 2000.0
+    # This server instance's own folder for results (never shared with another instance).
+    output_dir: Path = field(default_factory=lambda: instance_folder() / "results")
     # The operator's own OpenAI-compatible language-model server (Ollama, llama.cpp, vLLM, LM Studio).
     # Set only here (flags / environment): visitors choose among these models, never an address.
     llm_url: str | None = None  # e.g. http://127.0.0.1:11434/v1
@@ -57,6 +63,9 @@ class Settings:
         s.auth = _env("AUTH") or s.auth
         s.max_upload_mb = float(_env("MAX_UPLOAD_MB") or s.max_upload_mb)
         s.max_seconds = float(_env("MAX_SECONDS") or s.max_seconds)
+        s.mcp = _env_bool("MCP", s.mcp)
+        s.keep_files_minutes = float(_env("KEEP_FILES_MINUTES") or s.keep_files_minutes)
+        s.max_files_mb = float(_env("MAX_FILES_MB") or s.max_files_mb)
         s.offline = _env_bool("OFFLINE", s.offline) or os.environ.get("HF_HUB_OFFLINE", "") in {"1", "true", "True"}
         s.llm_url = _env("LLM_URL") or s.llm_url
         s.llm_models = split_models(_env("LLM_MODEL")) or s.llm_models
@@ -83,6 +92,22 @@ class Settings:
 def split_models(value: str | None) -> tuple[str, ...]:
     """'a, b' -> ('a', 'b'): the model names an operator listed for their server."""
     return tuple(m.strip() for m in (value or "").split(",") if m.strip())
+
+
+def instance_folder() -> Path:
+    """This process's folder for uploads and results: ``$GRADIO_TEMP_DIR`` when set (app.py sets it
+    to a fresh folder per server instance before Gradio is imported), else a fresh one under /tmp."""
+    global _instance_folder
+    if _instance_folder is None:
+        root = os.environ.get("GRADIO_TEMP_DIR")
+        if root:
+            _instance_folder = Path(root)
+        else:
+            _instance_folder = Path(tempfile.mkdtemp(prefix=f"audio-ai-studio-{os.getpid()}-"))
+    return _instance_folder
+
+
+_instance_folder: Path | None = None
 
 
 def format_seconds(seconds: float) -> str:

@@ -1,0 +1,180 @@
+"""Every deployment path ends in the whole app: the real command started in its own process
+(what the container and the Space run after scripts/setup.sh), the installed package's console
+command, and the MCP tools for AI assistants."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+
+from conftest import EXAMPLES, ROOT, SPEECH_WAV, free_port
+
+pytestmark = pytest.mark.slow
+
+# One request per tab, each with its main endpoint (new tabs add theirs here).
+TAB_REQUESTS = {
+    "visualize": lambda c: c.predict(handle_file(str(EXAMPLES / "a440_sine.wav")), api_name="/visualize"),
+    "transcribe": lambda c: c.predict(handle_file(str(SPEECH_WAV)), api_name="/transcribe"),
+    "diarize": lambda c: c.predict(handle_file(str(EXAMPLES / "two_speakers_pyannote.wav")), api_name="/diarize"),
+    "classify": lambda c: c.predict(handle_file(str(EXAMPLES / "drum_loop.wav")), api_name="/classify"),
+    "zero_shot": lambda c: c.predict(
+        handle_file(str(EXAMPLES / "drum_loop.wav")), labels="drums, speech", api_name="/zero_shot"
+    ),
+    "speak": lambda c: c.predict("Hello there.", api_name="/speak"),
+    "compose": lambda c: c.predict("calm piano", duration=5, api_name="/compose"),
+}
+
+
+def _wait_for_http(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the app exited with code {proc.returncode}: {proc.stdout.read()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"no HTTP 200 from {url} within {timeout_s:.0f} s")
+
+
+def _start(cmd: list[str], port: int, cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    env.pop("GRADIO_TEMP_DIR", None)  # the instance makes its own folder
+    proc = subprocess.Popen(
+        [*cmd, "--port", str(port), "--offline"],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_http(f"http://127.0.0.1:{port}/", proc)
+    return proc
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_the_app_command_has_every_bundled_engine_and_each_tab_answers():
+    port = free_port()
+    proc = _start([sys.executable, "app.py"], port, ROOT)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        status = client.predict(api_name="/status")
+        assert "Offline engines on this server" in status
+        assert "unavailable" not in status, status  # every bundled engine's packages are installed
+        for engine in ("YAMNet", "BirdNET", "Whisper tiny.en", "Whisper base", "Piper", "espeak-ng"):
+            assert engine in status, (engine, status)
+        for tab, request in TAB_REQUESTS.items():
+            result = request(client)
+            assert result, f"{tab} answered nothing"
+    finally:
+        _stop(proc)
+
+
+def test_pip_install_gives_a_working_console_command(tmp_path):
+    """`pip install .` builds a wheel whose `audio-ai-studio` command serves the app from
+    anywhere, assets included (the Compose tab renders through the bundled SoundFont)."""
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(wheels)],
+        check=True,
+        cwd=tmp_path,
+    )
+    (wheel,) = wheels.glob("audio_ai_studio-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "app.py" in names and "assets/soundfonts/FluidR3Mono_GM.sf3" in names
+    prefix = tmp_path / "prefix"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--prefix",
+            str(prefix),
+            str(wheel),
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
+    command = prefix / "bin" / "audio-ai-studio"
+    site = next(prefix.glob("lib/python3*/site-packages"))
+    env = {"PYTHONPATH": str(site)}  # the dependencies come from this environment
+    help_text = subprocess.run(
+        [str(command), "--help"], cwd=tmp_path, env={**os.environ, **env}, text=True, capture_output=True, check=True
+    ).stdout
+    assert "--mcp" in help_text and "--max-seconds" in help_text
+    port = free_port()
+    proc = _start([str(command)], port, tmp_path, env)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        wav, midi, png, text = client.predict("calm piano", duration=5, api_name="/compose")
+        assert Path(wav).stat().st_size > 10_000 and Path(midi).stat().st_size > 100
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture
+def file_server():
+    """A real HTTP server on loopback serving the example clips (MCP clients pass files as URLs)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(EXAMPLES))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_mcp_lists_each_tab_tool_with_documented_parameters_and_calls_one(file_server):
+    mcp = pytest.importorskip("mcp")  # installed by requirements (gradio[mcp])
+    from mcp.client.streamable_http import streamablehttp_client
+
+    port = free_port()
+    proc = _start([sys.executable, "app.py", "--mcp"], port, ROOT)
+
+    async def session():
+        async with streamablehttp_client(f"http://127.0.0.1:{port}/gradio_api/mcp/") as (read, write, _):
+            async with mcp.ClientSession(read, write) as s:
+                await s.initialize()
+                tools = {t.name: t for t in (await s.list_tools()).tools}
+                spoken = await s.call_tool("speak", {"text": "Hello from the tools."})
+                seen = await s.call_tool("visualize", {"source": f"{file_server}/a440_sine.wav"})
+                return tools, spoken, seen
+
+    try:
+        tools, spoken, seen = asyncio.run(session())
+    finally:
+        _stop(proc)
+    for name in TAB_REQUESTS:
+        assert name in tools, sorted(tools)
+        tool = tools[name]
+        assert len(tool.description) > 40, (name, tool.description)
+        props = tool.inputSchema["properties"]
+        undocumented = [p for p, schema in props.items() if not schema.get("description")]
+        assert not undocumented, (name, undocumented)
+    assert not spoken.isError, spoken.content
+    assert any(".wav" in str(c) or ".mp3" in str(c) for c in spoken.content), spoken.content
+    assert not seen.isError, seen.content
+    assert any("Sample rate" in str(c) for c in seen.content), seen.content

@@ -1,0 +1,100 @@
+"""Disk stays bounded: results and uploads older than the age limit, or past the size limit,
+are deleted oldest first; files just made (about to be fetched) and open downloads survive."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from gradio_client import Client, handle_file
+
+from conftest import ROOT, free_port
+from pipelines.core.files import folder_usage, prune_folder
+
+
+def _file(path: Path, size: int, age_s: float) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(os.urandom(size))
+    stamp = time.time() - age_s
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_old_files_go_and_fresh_ones_stay(tmp_path):
+    old = _file(tmp_path / "a" / "old.wav", 1000, age_s=4000)
+    fresh = _file(tmp_path / "b" / "fresh.wav", 1000, age_s=10)
+    report = prune_folder(tmp_path, max_age_s=3600, max_bytes=10**9, min_age_s=60)
+    assert not old.exists() and fresh.exists()
+    stamp = time.time() - 4000
+    os.utime(tmp_path / "a", (stamp, stamp))
+    prune_folder(tmp_path, max_age_s=3600, max_bytes=10**9, min_age_s=60)
+    assert not (tmp_path / "a").exists()  # its emptied folder goes once it is old too
+    assert (report.removed_files, report.kept_files) == (1, 1)
+
+
+def test_size_limit_deletes_oldest_first_but_never_what_was_just_made(tmp_path):
+    files = [_file(tmp_path / f"f{i}.bin", 1000, age_s=1000 - i * 100) for i in range(5)]  # f0 oldest
+    newest = _file(tmp_path / "just-made.bin", 5000, age_s=1)
+    prune_folder(tmp_path, max_age_s=10**6, max_bytes=7000, min_age_s=60)
+    assert [f.exists() for f in files] == [False, False, False, True, True]
+    assert newest.exists()
+    assert folder_usage(tmp_path)[1] <= 7000
+
+
+def test_a_download_in_progress_keeps_reading_after_its_file_is_deleted(tmp_path):
+    path = _file(tmp_path / "result.wav", 200_000, age_s=10_000)
+    with open(path, "rb") as download:
+        first = download.read(1000)
+        prune_folder(tmp_path, max_age_s=60, max_bytes=10**9, min_age_s=0)
+        assert not path.exists()
+        rest = download.read()
+    assert len(first) + len(rest) == 200_000
+
+
+@pytest.mark.slow
+def test_a_server_returns_under_its_limits_after_requests(tmp_path):
+    """A real server with a 12 s age limit: 8 requests leave files, which are gone after the
+    clean-up interval, and results are written once (not copied into a second cache)."""
+    clip = tmp_path / "tone.wav"
+    sf.write(clip, 0.3 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000), 16000)
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("GRADIO_TEMP_DIR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--offline", "--port", str(port), "--keep-files-minutes", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+                break
+            except Exception:
+                assert time.time() < deadline and proc.poll() is None, "the app did not start"
+                time.sleep(0.5)
+        (folder,) = Path("/tmp").glob(f"audio-ai-studio-{proc.pid}-*")
+        for _ in range(8):
+            client.predict(handle_file(str(clip)), api_name="/visualize")
+        n_files, _ = folder_usage(folder)
+        assert n_files >= 20  # uploads and figures (the oldest may already be gone: 12 s limit)
+        waveforms = [p for p in folder.rglob("*.png") if "waveform" in p.name]
+        # written once, in the results folder Gradio serves from; never copied into its cache
+        assert waveforms and all("results" in p.parts for p in waveforms), waveforms
+        assert len(waveforms) <= 8
+        time.sleep(30)  # age limit 12 s, clean-up every 10 s
+        left, _ = folder_usage(folder)
+        assert left <= 2, sorted(map(str, folder.rglob("*")))[:20]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert not folder.exists()  # the instance's folder goes with the instance
