@@ -12,6 +12,7 @@ from pipelines import diarize as dz
 from pipelines.core.config import format_seconds
 from pipelines.core.files import safe_stem
 
+from .clean_option import clean_dropdown, clean_first
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Diarize"
@@ -97,6 +98,7 @@ def build(ctx: TabContext) -> None:
                 lo = gr.Number(1, label="Auto: at least", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
                 hi = gr.Number(6, label="Auto: at most", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
             transcribe = gr.Checkbox(True, label="Transcript with speakers (bundled Whisper tiny.en, English)")
+            clean = clean_dropdown("diarize-clean")
             with gr.Accordion("Engine", open=False):
                 engine = gr.Radio(ENGINES, value="bundled", label="Diarization engine")
                 gr.Markdown(
@@ -165,9 +167,11 @@ def build(ctx: TabContext) -> None:
         engine="bundled",
         hub_token="",
         speaker_names="",
+        clean_audio="off",
         progress=gr.Progress(),
     ):
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
+        source = clean_first(ctx, source, clean_audio)
         progress(0.02, desc="Loading audio")
         audio = ctx.open_mono(source, dz.SAMPLE_RATE)  # 16 kHz mono, never the upload's rate and channels whole
         show_warnings(audio.warnings)
@@ -204,7 +208,7 @@ def build(ctx: TabContext) -> None:
     gr.on(
         [run.click],
         find_speakers,
-        [audio, num, lo, hi, transcribe, engine, token, names_text],
+        [audio, num, lo, hi, transcribe, engine, token, names_text, clean],
         outputs,
         api_name="diarize",
         concurrency_limit=2,

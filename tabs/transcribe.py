@@ -25,6 +25,7 @@ from pipelines.transcribe import (
     zip_outputs,
 )
 
+from .clean_option import clean_dropdown, clean_first
 from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Transcribe"
@@ -158,6 +159,7 @@ def build(ctx: TabContext) -> None:
                 elem_id="transcribe-language",
             )
             task = gr.Radio(["transcribe", "translate"], value="transcribe", label="Task (translate = into English)")
+            clean = clean_dropdown("transcribe-clean")
             with gr.Accordion("Decoding options", open=False):
                 beam_size = gr.Slider(1, 10, value=5, step=1, label="Beam size")
                 temperature = gr.Slider(0, 1, value=0, step=0.1, label="Temperature")
@@ -258,8 +260,10 @@ def build(ctx: TabContext) -> None:
         initial_prompt="",
         condition_on_previous_text=True,
         reference="",
+        clean_audio="off",
         progress=gr.Progress(),
     ):
+        audio_source = clean_first(ctx, audio_source, clean_audio)
         opts = _options(
             model,
             language,
@@ -315,7 +319,7 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click, audio.stop_recording],
         run_transcribe,
-        [audio, *option_inputs, reference],
+        [audio, *option_inputs, reference, clean],
         outputs,
         api_name="transcribe",
         concurrency_limit=2,

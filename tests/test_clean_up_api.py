@@ -69,3 +69,25 @@ def test_not_audio_is_clear_and_server_keeps_serving(client, tmp_path, noisy_wav
     with pytest.raises(AppError, match="(?i)audio"):
         client.predict(handle_file(str(bad)), api_name="/denoise")
     assert "Noise removed" in client.predict(handle_file(str(noisy_wav)), engine="rnnoise", api_name="/denoise")[0]
+
+
+def test_transcribe_can_clean_first(client, noisy_wav):
+    reference = (SPEECH.with_suffix(".txt")).read_text().lower()
+    text = client.predict(handle_file(str(noisy_wav)), clean_audio="denoise", api_name="/transcribe")[0]
+    words = set(text.lower().replace(",", " ").replace(".", " ").split())
+    assert len(words & set(reference.split())) >= 0.6 * len(set(reference.split())), (text, reference)
+
+
+def test_diarize_can_clean_first(client):
+    out = client.predict(
+        handle_file(str(EXAMPLES / "two_speakers_pyannote.wav")),
+        transcribe=False,
+        clean_audio="voice only",
+        api_name="/diarize",
+    )
+    assert "speakers**" in out[0] and "2 speakers" in out[0], out[0]
+
+
+def test_clean_first_rejects_unknown_mode(client, noisy_wav):
+    with pytest.raises(AppError, match="not in the list of choices|Unknown cleaning"):
+        client.predict(handle_file(str(noisy_wav)), clean_audio="sparkle", api_name="/transcribe")
