@@ -26,10 +26,7 @@ chatter (DeepFilterNet3, or the lighter RNNoise). *Separate* splits music into t
 accompaniment (Spleeter 2 stems), or, with no model at all, into what repeats and what does not
 (REPET-SIM) or into steady tones and hits (HPSS). Both run offline on this server."""
 
-STRENGTH_HELP = (
-    "Strength: at most this many dB of noise is removed. 100 = as much as the engine can; "
-    "12-20 dB keeps some room sound and fewer artefacts."
-)
+STRENGTH_HELP = "At most this many dB of noise is removed: 100 = all it can; 12-20 keeps some room sound."
 EXAMPLES = ["speech_librivox.wav", "two_speakers_pyannote.wav", "drum_loop.wav"]
 DENOISE_DEFAULT = DenoiseOptions()
 SEPARATE_DEFAULT = SeparateOptions()
@@ -60,8 +57,9 @@ def build(ctx: TabContext) -> None:
                         STRENGTH_MAX_DB,
                         value=DENOISE_DEFAULT.strength_db,
                         step=1,
-                        label="Strength (dB of noise removed at most)",
+                        label="Strength (dB)",
                         info=STRENGTH_HELP,
+                        min_width=240,
                         elem_id="denoise-strength",
                     )
                 with gr.Row():
@@ -81,12 +79,14 @@ def build(ctx: TabContext) -> None:
                         engine_choices("separate"),
                         value=SEPARATE_DEFAULT.engine,
                         label="Engine",
+                        min_width=240,
                         elem_id="separate-engine",
                     )
                     stems = gr.Dropdown(
                         _stem_choices(SEPARATE_DEFAULT.engine),
                         value=SEPARATE_DEFAULT.stems,
                         label="Stems",
+                        min_width=160,
                         allow_custom_value=True,  # the API may name any engine's stem; the pipeline checks it
                         elem_id="separate-stems",
                     )
