@@ -91,3 +91,17 @@ def test_diarize_can_clean_first(client):
 def test_clean_first_rejects_unknown_mode(client, noisy_wav):
     with pytest.raises(AppError, match="not in the list of choices|Unknown cleaning"):
         client.predict(handle_file(str(noisy_wav)), clean_audio="sparkle", api_name="/transcribe")
+
+
+def test_all_noise_warns_instead_of_silently_returning_silence(client, tmp_path):
+    path = tmp_path / "hiss.wav"
+    sf.write(path, 0.1 * np.random.default_rng(5).standard_normal(4 * 16000).astype(np.float32), 16000)
+    info = client.predict(handle_file(str(path)), api_name="/denoise")[0]
+    assert "all noise" in info
+
+
+def test_too_long_for_separation_is_refused_before_work(client, tmp_path):
+    path = tmp_path / "long.wav"
+    sf.write(path, np.zeros(8000 * 605, np.int16), 8000, subtype="PCM_16")
+    with pytest.raises(AppError, match="separates up to 10:00|separates up to"):
+        client.predict(handle_file(str(path)), api_name="/separate")
