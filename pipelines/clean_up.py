@@ -25,7 +25,7 @@ from pipelines.core.audio_stream import MonoAudio
 from pipelines.core.config import format_seconds
 from pipelines.core.errors import AudioError, UserError
 from pipelines.core.registry import REGISTRY
-from pipelines.engines import deepfilter, librosa_separation, rnnoise, spleeter
+from pipelines.engines import deepfilter, demucs, librosa_separation, rnnoise, spleeter
 from pipelines.formats import plots
 
 DENOISE_RATE = 48_000
@@ -40,8 +40,14 @@ SEPARATOR_STEMS: dict[str, tuple[str, ...]] = {
     spleeter.KEY: spleeter.STEMS,
     librosa_separation.REPET_KEY: ("foreground", "background"),
     librosa_separation.HPSS_KEY: ("harmonic", "percussive"),
+    **demucs.STEMS,
 }
-VOICE_STEM = {spleeter.KEY: "vocals", librosa_separation.REPET_KEY: "foreground"}
+VOICE_STEM = {
+    spleeter.KEY: "vocals",
+    librosa_separation.REPET_KEY: "foreground",
+    **dict.fromkeys(demucs.STEMS, "vocals"),
+}
+MAX_STEMS = max(len(s) for s in SEPARATOR_STEMS.values())
 CLEAN_MODES = ("off", "denoise", "voice only")
 
 Progress = Callable[[float, str], None]
@@ -73,6 +79,7 @@ class DenoiseResult:
     snr_estimate_db: float  # output level over removed level: the input's SNR as the engine saw it
     speech_share: float  # frames the engine judged to hold speech
     warnings: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # process CPU time of the cleaning (the figure that holds on a busy machine)
 
     @property
     def rtf(self) -> float:
@@ -219,7 +226,7 @@ def denoise_stream(
     total = len(samples)
     if not REGISTRY.is_loaded(key):
         yield DenoiseProgress(0.0, f"Loading {REGISTRY.spec(key).title}")
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     stream = DENOISERS[key](strength)
     frame, delay = stream.frame, stream.delay
     block = BLOCK_FRAMES * frame
@@ -259,7 +266,7 @@ def denoise_stream(
             speech_share = stream.speech_frames / max(stream.frames, 1)
     finally:
         stream.close()
-    compute = time.perf_counter() - start
+    compute, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     yield DenoiseProgress(0.99, "Drawing spectrograms")
     before_png, after_png = _draw_pair(before, after, total / DENOISE_RATE, out_dir, stem)
     input_db, output_db, removed_db = _dbfs(e_in, total), _dbfs(e_out, total), _dbfs(e_removed, total)
@@ -283,6 +290,7 @@ def denoise_stream(
         output_db - removed_db,
         speech_share,
         warnings,
+        cpu,
     )
     yield DenoiseProgress(1.0, "Done", result)
 
@@ -344,6 +352,12 @@ def _crossfaded_blocks(n: int, block: int, overlap: int) -> Iterator[tuple[int, 
         lo = hi - overlap
 
 
+def _stereo(audio: AudioInput, sr: int) -> np.ndarray:
+    """(2, n) at ``sr``: what the music models take (mono is doubled, extra channels dropped)."""
+    x = audio.channels if audio.sr == sr else resample_array(audio.channels.T, audio.sr, sr).T
+    return np.repeat(x, 2, axis=0) if x.shape[0] == 1 else np.ascontiguousarray(x[:2])
+
+
 def separate(
     audio: AudioInput,
     options: SeparateOptions | None = None,
@@ -366,9 +380,13 @@ def separate(
     start = time.perf_counter()
     if key == spleeter.KEY:
         sr = spleeter.SAMPLE_RATE
-        x = audio.channels if audio.sr == sr else resample_array(audio.channels.T, audio.sr, sr).T
-        x = np.repeat(x, 2, axis=0) if x.shape[0] == 1 else x[:2]
+        x = _stereo(audio, sr)
         run, block, overlap = spleeter.separate_block, spleeter.BLOCK_SAMPLES, sr
+    elif key in demucs.STEMS:
+        sr = demucs.SAMPLE_RATE
+        x = _stereo(audio, sr)
+        run = lambda b: demucs.separate_block(key, b)  # noqa: E731
+        block, overlap = demucs.BLOCK_SAMPLES, sr
     else:
         sr = audio.sr
         x = audio.mono[None, :]

@@ -6,6 +6,7 @@ import gradio as gr
 
 from pipelines.clean_up import (
     DENOISE_RATE,
+    MAX_STEMS,
     SEPARATOR_STEMS,
     STRENGTH_MAX_DB,
     DenoiseOptions,
@@ -34,6 +35,10 @@ SEPARATE_DEFAULT = SeparateOptions()
 
 def _stem_choices(engine: str) -> list[str]:
     return ["all", *SEPARATOR_STEMS.get(engine, ())]
+
+
+def _stem_player(i: int) -> gr.Audio:
+    return gr.Audio(label=f"Stem {i}", type="filepath", interactive=False, elem_id=f"separate-stem-{i}")
 
 
 def build(ctx: TabContext) -> None:
@@ -91,14 +96,21 @@ def build(ctx: TabContext) -> None:
                         elem_id="separate-stems",
                     )
                 gr.Markdown(
-                    "Demucs (4 and 6 stems) is not offered: its weights download from Meta's servers and "
-                    "its audio code needs torchaudio, which cannot run beside this server's torch."
+                    "HT-Demucs (4 and 6 stems: drums, bass, other, vocals, guitar, piano) runs from the model "
+                    "hub through ONNX when the hub is reachable; offline, Spleeter is the best engine here.",
+                    elem_id="separate-note",
                 )
                 s_run = gr.Button("Separate", variant="primary", elem_id="separate-run")
                 s_info = gr.Markdown(elem_id="separate-info")
+                players = []
                 with gr.Row():
-                    stem_a = gr.Audio(label="Stem 1", type="filepath", interactive=False, elem_id="separate-stem-1")
-                    stem_b = gr.Audio(label="Stem 2", type="filepath", interactive=False, elem_id="separate-stem-2")
+                    for i in (1, 2):
+                        players.append(_stem_player(i))
+                with gr.Accordion("Stems 3-6 (HT-Demucs only)", open=False):
+                    for pair in ((3, 4), (5, 6)):
+                        with gr.Row():
+                            for i in pair:
+                                players.append(_stem_player(i))
                 with gr.Row():
                     stem_files = gr.File(
                         label="Stems (WAV)", file_count="multiple", interactive=False, elem_id="separate-files"
@@ -165,12 +177,12 @@ def build(ctx: TabContext) -> None:
             progress=lambda share, desc: progress(share, desc=desc),
         )
         show_warnings(r.warnings)
-        players = [str(p) for p in r.stems.values()] + [None] * (2 - len(r.stems))
+        paths = [str(p) for p in r.stems.values()] + [None] * (MAX_STEMS - len(r.stems))
         order = "  \n" + ", ".join(f"**Stem {i + 1}:** {name}" for i, name in enumerate(r.stems))
         warn = "".join(f"\n\n⚠️ {w}" for w in r.warnings)
         return (
             r.summary() + order + warn,
-            *players[:2],
+            *paths,
             [str(p) for p in r.stems.values()],
             str(r.zip_path),
             str(r.figure_path),
@@ -179,7 +191,7 @@ def build(ctx: TabContext) -> None:
     s_run.click(
         run_separate,
         [audio, s_engine, stems],
-        [s_info, stem_a, stem_b, stem_files, stem_zip, stem_img],
+        [s_info, *players, stem_files, stem_zip, stem_img],
         api_name="separate",
         concurrency_limit=1,
         show_progress_on=[s_info],

@@ -42,9 +42,10 @@ def test_denoise_named_engine_and_strength(client, noisy_wav):
 
 def test_separate_defaults_and_named(client):
     drums = str(EXAMPLES / "drum_loop.wav")
-    info, a, b, files, zip_path, figure = client.predict(handle_file(drums), api_name="/separate")
+    info, a, b, *more, files, zip_path, figure = client.predict(handle_file(drums), api_name="/separate")
     assert "Spleeter" in info and a and b and len(files) == 2 and zip_path.endswith(".zip")
-    info, a, b, files, zip_path, figure = client.predict(
+    assert more == [None] * 4  # the Demucs-only players stay empty
+    info, a, b, *more, files, zip_path, figure = client.predict(
         handle_file(drums), engine="hpss", stems="percussive", api_name="/separate"
     )
     assert "HPSS" in info and "no model" in info and a and b is None and len(files) == 1
@@ -56,6 +57,7 @@ def test_separate_defaults_and_named(client):
         ("/denoise", dict(engine="nope"), "nope is not in the list of choices"),
         ("/denoise", dict(strength_db=0), "minimum value 1|Strength must be"),
         ("/separate", dict(engine="hpss", stems="vocals"), "makes the stems"),
+        ("/separate", dict(engine="htdemucs_6s"), "needs the model hub"),
     ],
 )
 def test_bad_requests_are_clear(client, noisy_wav, api, kwargs, message):
