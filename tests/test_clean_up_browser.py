@@ -60,3 +60,16 @@ def test_upload_clean_and_play_both(page, artifacts, tmp_path):
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(artifacts / "clean_up_390x844.png"), full_page=True)
+
+    # the Separate view: each stem gets a player; the no-model HPSS split is quick
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.get_by_role("tab", name="Separate", exact=True).click()
+    engine = page.locator("#separate-engine input")
+    engine.click()
+    page.get_by_role("option", name="Harmonic / percussive split (librosa HPSS, no model)").click()
+    page.locator("#separate-run").click()
+    wait_for_audio_value(page.locator("#separate-stem-1"), timeout_s=120)
+    wait_for_audio_value(page.locator("#separate-stem-2"))
+    assert "Stem 1: harmonic" in page.locator("#separate-info").inner_text()
+    page.locator("#separate-zip a").first.wait_for()
+    page.screenshot(path=str(artifacts / "clean_up_separate_1400x1000.png"), full_page=True)
