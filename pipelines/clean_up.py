@@ -34,6 +34,7 @@ ALL_NOISE_DB = -20.0  # cleaned audio this far below the input: warn that it was
 SPEECH_SHARE_MIN = 0.02  # ... or the engine heard speech in fewer frames than this
 SEPARATE_MAX_SECONDS = 600.0  # the whole recording is held once (44.1 kHz stereo: 21 MB a minute)
 STRENGTH_MAX_DB = 100.0  # DeepFilterNet's "no limit"
+SPEECH_STRENGTH_DB = 100.0  # strength of "clean first" before Whisper / the diarizer (benchmarks/bench_clean_up.py)
 
 DENOISERS: dict[str, type] = {deepfilter.KEY: deepfilter.DeepFilterStream, rnnoise.KEY: rnnoise.RNNoiseStream}
 SEPARATOR_STEMS: dict[str, tuple[str, ...]] = {
@@ -461,13 +462,15 @@ def _draw_stems(paths: dict[str, Path], path: Path) -> Path:
 # --- cleaner input for other tasks --------------------------------------------------------
 
 
-def clean_for_speech(clip: MonoAudio, mode: str, out_dir: Path | str, stem: str = "audio") -> tuple[Path, str]:
+def clean_for_speech(
+    clip: MonoAudio, mode: str, out_dir: Path | str, stem: str = "audio", strength_db: float = SPEECH_STRENGTH_DB
+) -> tuple[Path, str]:
     """A cleaned WAV of ``clip`` (mono at 48 kHz) for Transcribe / Diarize, and a line saying what was done.
 
-    ``mode`` is "denoise" (DeepFilterNet3) or "voice only" (the Spleeter vocals stem).
+    ``mode`` is "denoise" (DeepFilterNet3, at ``strength_db``) or "voice only" (the Spleeter vocals stem).
     """
     if mode == "denoise":
-        result = denoise(clip, DenoiseOptions(), out_dir, stem)
+        result = denoise(clip, DenoiseOptions(strength_db=strength_db), out_dir, stem)
         return result.wav_path, f"cleaned first: {result.engine}"
     if mode == "voice only":
         check_separate_length(None, clip.duration)
