@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -204,6 +204,7 @@ def diarize_der(tmp: Path) -> None:
     music, msr = music_for(len(y16) / 16000 + 1, tmp)
     music48 = resample_array(music.mean(axis=0), msr, 48000)
     print("\n== Bundled diarization DER on pyannote's sample (2 speakers), without / with cleaning first")
+
     def score(x, mode):
         if mode != "off":
             path, _ = cu.clean_for_speech(MonoAudio(x, 48000), mode, tmp, "d")
