@@ -34,7 +34,8 @@ ALL_NOISE_DB = -20.0  # cleaned audio this far below the input: warn that it was
 SPEECH_SHARE_MIN = 0.02  # ... or the engine heard speech in fewer frames than this
 SEPARATE_MAX_SECONDS = 600.0  # the whole recording is held once (44.1 kHz stereo: 21 MB a minute)
 STRENGTH_MAX_DB = 100.0  # DeepFilterNet's "no limit"
-SPEECH_STRENGTH_DB = 100.0  # strength of "clean first" before Whisper / the diarizer (benchmarks/bench_clean_up.py)
+SPEECH_STRENGTH_DB = 12.0  # "clean first" before Whisper / the diarizer: full strength cost Whisper more words
+# (benchmarks/bench_clean_up.py: WER at 5 dB SNR 15.5% -> 28.2% at 100 dB, -> 19.7% at 12 dB)
 
 DENOISERS: dict[str, type] = {deepfilter.KEY: deepfilter.DeepFilterStream, rnnoise.KEY: rnnoise.RNNoiseStream}
 SEPARATOR_STEMS: dict[str, tuple[str, ...]] = {
