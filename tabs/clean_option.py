@@ -16,8 +16,10 @@ CLEAN_CHOICES = [
 ]
 # What benchmarks/bench_clean_up.py measured (bundled Whisper tiny.en, LibriVox clips).
 CLEAN_HELP = (
-    "Measured here: removing noise cut Whisper's word errors on speech in noise at 0 dB SNR, and keeping only "
-    "the voice cut them on speech over music; on clean speech, leave it off (it can only add errors)."
+    "Measured here: 'Voice only' helps most when music plays behind speech (Whisper word errors 39% -> 30%, "
+    "diarization errors 56% -> 9%). 'Remove noise' helps when the noise is as loud as the voice (word errors "
+    "52% -> 41%) but cost words at moderate noise (16% -> 20% at 5 dB SNR) and changes nothing on clean "
+    "speech: leave it off unless the noise is loud."
 )
 
 
