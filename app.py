@@ -21,7 +21,7 @@ import traceback  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from pipelines.core import hub  # noqa: E402
-from pipelines.core.config import Settings  # noqa: E402
+from pipelines.core.config import Settings, split_models  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES  # noqa: E402
@@ -178,7 +178,32 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=s.offline,
         help="never touch the model hub; use bundled engines only",
     )
+    p.add_argument(
+        "--llm-url",
+        default=s.llm_url,
+        metavar="URL",
+        help="your OpenAI-compatible language-model server, e.g. http://127.0.0.1:11434/v1 (Ollama)",
+    )
+    p.add_argument(
+        "--llm-model",
+        default=",".join(s.llm_models),
+        metavar="NAME[,NAME]",
+        help="model name(s) on that server that visitors may choose",
+    )
+    p.add_argument(
+        "--llm-key", default=s.llm_key, metavar="KEY", help="API key for that server (or AUDIO_STUDIO_LLM_KEY)"
+    )
+    p.add_argument(
+        "--llm-timeout",
+        type=float,
+        default=s.llm_timeout_s,
+        help=f"seconds to wait for the language-model server (default {s.llm_timeout_s:g})",
+    )
     a = p.parse_args(argv)
+    s.llm_url, s.llm_models, s.llm_key = a.llm_url or None, split_models(a.llm_model), a.llm_key or None
+    s.llm_timeout_s = a.llm_timeout
+    if s.llm_url and not s.llm_models:
+        p.error("--llm-url needs --llm-model (the model name(s) on that server)")
     s.host, s.port, s.share, s.auth = a.host, a.port, a.share, a.auth
     s.max_upload_mb, s.max_seconds, s.offline = a.max_upload_mb, a.max_seconds, a.offline
     if s.auth:

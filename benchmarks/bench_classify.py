@@ -30,9 +30,9 @@ from pipelines import (
     classify,
     zero_shot,  # noqa: E402
 )
-from pipelines.core.audio import AudioInput, load_audio  # noqa: E402
+from pipelines.core.audio import AudioInput, load_audio, resample_mono  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
-from pipelines.engines import birdnet, yamnet
+from pipelines.engines import birdnet, minilm, yamnet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,14 +69,14 @@ def main() -> None:
     import librosa
 
     audio = clip(a.seconds)
-    y16 = classify.resample_mono(audio, 16000)
+    y16 = resample_mono(audio, yamnet.SAMPLE_RATE)
     print(f"clip: {audio.duration:.1f} s at {audio.sr} Hz (speech, then drums)")
 
     print("\none-off costs (first use)")
     print(f"  load YAMNet int8 ONNX          {once(lambda: REGISTRY.get(yamnet.MODEL_KEY)):7.3f} s")
     print(f"  load BirdNET TFLite            {once(lambda: REGISTRY.get(birdnet.MODEL_KEY)):7.3f} s")
-    print(f"  load MiniLM sentence model     {once(lambda: REGISTRY.get(zero_shot.EMBEDDER_KEY)):7.3f} s")
-    emb = REGISTRY.get(zero_shot.EMBEDDER_KEY)
+    print(f"  load MiniLM sentence model     {once(lambda: REGISTRY.get(minilm.MODEL_KEY)):7.3f} s")
+    emb = REGISTRY.get(minilm.MODEL_KEY)
     print(
         f"  embed 521 AudioSet names       {once(lambda: emb.encode(list(yamnet.class_names()))):7.3f} s"
         " (then cached in memory and on disk)"
@@ -108,7 +108,7 @@ def main() -> None:
     t_yamnet = best_time(lambda: classify.classify(audio, "sound-events"), a.repeats)
     t_zero = best_time(lambda: zero_shot.zero_shot(audio, zero_shot.SEED_LABELS, engine="offline"), a.repeats)
     bird = REGISTRY.get(birdnet.MODEL_KEY)
-    chunks = birdnet.chunk(classify.resample_mono(audio, 48000))
+    chunks = birdnet.chunk(resample_mono(audio, birdnet.SAMPLE_RATE))
     t_bird_engine = best_time(lambda: bird.logits(chunks), max(3, a.repeats // 2))
     t_bird = best_time(lambda: classify.classify(audio, "birds"), max(3, a.repeats // 2))
     t_lang = best_time(lambda: classify.classify(audio, "language"), 3)

@@ -180,9 +180,9 @@ def musicgen_figure() -> None:
 
     key = musicgen.model_key(folder)  # the cached snapshot, through the same code as the hub model
     seconds = 5.0
-    musicgen.generate(key, "warm up", 1.0, musicgen.MusicGenParams())
+    musicgen.generate(key, "warm up", 1.0, musicgen.SamplingOptions())
     start = time.perf_counter()
-    musicgen.generate(key, "calm lo-fi piano", seconds, musicgen.MusicGenParams(seed=0))
+    musicgen.generate(key, "calm lo-fi piano", seconds, musicgen.SamplingOptions(seed=0))
     rate = (time.perf_counter() - start) / seconds
     print(f"MusicGen small on this CPU: {rate:.2f} s of compute per second of music")
 

@@ -19,8 +19,9 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.diarize import DiarizeOptions, diarize, read_rttm  # noqa: E402
-from pipelines.diarize import diarization_error_rate as der
+from pipelines.diarize import DiarizeOptions, diarize  # noqa: E402
+from pipelines.formats.der import diarization_error_rate as der  # noqa: E402
+from pipelines.formats.rttm import read_rttm  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "pyannote" / "sample.wav"
 LIBRIVOX = ROOT / "tests" / "data" / "librivox"

@@ -16,19 +16,17 @@ tabs offer them: :func:`write_timeline`).
 from __future__ import annotations
 
 import csv
-import os
-import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from pipelines.core.audio import AudioInput, resample_array
+from pipelines.core.audio import AudioInput, resample_mono
 from pipelines.core.errors import UserError
 from pipelines.core.hub import hub_status
-from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
-from pipelines.engines import birdnet, yamnet
+from pipelines.engines import birdnet, hf_audio, yamnet
+from pipelines.engines.hf_audio import hf_input, resolve_model
+from pipelines.engines.whisper import SAMPLE_RATE as WHISPER_SAMPLE_RATE
 from pipelines.engines.whisper import get_whisper
 from pipelines.formats.scores import FrameScores
 
@@ -36,9 +34,6 @@ LANGUAGE_MODEL_KEY = "whisper-base"
 LANGUAGE_PREFIX = "Spoken language: "
 LANGUAGE_SEARCH_SECONDS = 300.0  # look for that much speech in the first 5 minutes only
 MAX_TOP_K = 20
-MAX_LOADED_HUB_MODELS = 2
-HF_MAX_SECONDS = 60.0  # transformers pipelines hold the whole clip in memory; most models look at 10-30 s
-_MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
 
 
 @dataclass(frozen=True)
@@ -115,136 +110,14 @@ def find_task(task: str) -> Task:
     raise UserError(f"Unknown task '{task}'. Choose one of: {', '.join(TASK_BY_KEY)}.")
 
 
-# --- hub and local models through transformers ------------------------------------------
-
-
-_hf_lock = threading.Lock()
-_hf_loaded: list[str] = []  # registry keys, oldest first
-
-
-def resolve_model(model_id: str, hf_task: str) -> ModelSpec:
-    """The registry entry for a hub model id or an allowed local model folder (registered on first use)."""
-    model_id = (model_id or "").strip()
-    if not model_id:
-        raise UserError("Enter a model id from the model hub (for example MIT/ast-finetuned-speech-commands-v2).")
-    if model_id.startswith(("/", ".", "~")) or model_id.count("/") > 1:  # a folder, not owner/name
-        return _local_spec(Path(os.path.expanduser(model_id)), hf_task)
-    if not _MODEL_ID_RE.match(model_id):
-        raise UserError(
-            f"'{model_id[:100]}' is not a model id: it looks like 'owner/name' (letters, digits, '-', '_' and '.')."
-        )
-    key = f"hf:{hf_task}:{model_id}"
-    try:
-        return REGISTRY.spec(key)
-    except ModelUnavailable:
-        return register(
-            ModelSpec(
-                key=key,
-                task=hf_task,
-                title=f"{model_id} (model hub)",
-                engine="hub",
-                licence="see the model card on the hub",
-                loader=_hf_loader(model_id, hf_task),
-                requires=("transformers", "torch"),
-                hub_id=model_id,
-            )
-        )
-
-
-def _local_spec(path: Path, hf_task: str) -> ModelSpec:
-    path = local_model_folder(path, "config.json", "a model folder")
-    key = f"local:{hf_task}:{path}"
-    try:
-        return REGISTRY.spec(key)
-    except ModelUnavailable:
-        # engine "local": needs no hub, and is not listed among the bundled engines
-        return register(
-            ModelSpec(
-                key=key,
-                task=hf_task,
-                title=f"local model '{path.name}'",
-                engine="local",  # type: ignore[arg-type]
-                licence="as its folder says",
-                loader=_hf_loader(str(path), hf_task),
-                requires=("transformers", "torch"),
-            )
-        )
-
-
-def _hf_loader(model: str, hf_task: str):
-    def loader():
-        from transformers import AutoConfig, pipeline
-
-        try:  # the config is small: check the kind of model before fetching any weights
-            config = AutoConfig.from_pretrained(model)
-        except OSError as exc:  # not found, private, no network mid-download
-            raise UserError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
-        except (ValueError, KeyError) as exc:
-            raise UserError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:200]}") from exc
-        if not _supports(config.model_type, hf_task):
-            raise UserError(
-                f"'{model}' is a {config.model_type} model, not a model for {hf_task}: "
-                "pick one tagged with that task on the model hub."
-            )
-        try:
-            pipe = pipeline(hf_task, model=model, device="cpu")
-        except OSError as exc:
-            raise UserError(f"Could not load '{model}': {str(exc).splitlines()[0][:300]}") from exc
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UserError(f"'{model}' is not a model for {hf_task}: {str(exc).splitlines()[0][:300]}") from exc
-        if getattr(pipe, "feature_extractor", None) is None or not getattr(
-            pipe.feature_extractor, "sampling_rate", None
-        ):
-            raise UserError(f"'{model}' is not a model for {hf_task} (it has no audio feature extractor).")
-        return pipe
-
-    return loader
-
-
-def _supports(model_type: str, hf_task: str) -> bool:
-    if hf_task == "zero-shot-audio-classification":
-        return model_type == "clap"  # the only audio-text model that pipeline supports
-    from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
-
-    return model_type in MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
-
-
-def load_hf_pipeline(spec: ModelSpec):
-    """Load (or reuse) a transformers pipeline, keeping at most a couple loaded at once."""
-    pipe = REGISTRY.get(spec.key)
-    with _hf_lock:
-        if spec.key in _hf_loaded:
-            _hf_loaded.remove(spec.key)
-        _hf_loaded.append(spec.key)
-        while len(_hf_loaded) > MAX_LOADED_HUB_MODELS:
-            REGISTRY.unload(_hf_loaded.pop(0))
-    return pipe
-
-
-def engine_line(spec: ModelSpec) -> str:
-    if spec.engine == "local":
-        return f"local: {spec.title} (a model folder on this server)"
-    status = hub_status()
-    return f"model hub: {spec.hub_id} ({status.reason})"
-
-
-def hf_input(audio: AudioInput, sr: int, notes: list[str] | None = None) -> dict:
-    """The first HF_MAX_SECONDS of the clip at the model's rate, as transformers pipelines take it."""
-    if audio.duration > HF_MAX_SECONDS:
-        audio = AudioInput(
-            audio.channels[:, : int(HF_MAX_SECONDS * audio.sr)], audio.sr, audio.sample_format, audio.name
-        )
-        if notes is not None:
-            notes.append(f"Hub models hear the first {HF_MAX_SECONDS:g} s of the clip.")
-    y = resample_mono(audio, sr)
-    return {"raw": np.ascontiguousarray(y, dtype=np.float32), "sampling_rate": sr}
+# --- hub models (loaded by pipelines.engines.hf_audio) -------------------------------------
 
 
 def hub_note() -> str:
     """One line on whether model-hub engines can be used now (shown in the tabs, refreshed on page load).
 
-    Waits at most 0.2 s: Gradio also calls it while building the app, which must start fast."""
-    status = hub_status(wait=0.2)
+    Never waits: Gradio also calls it while building the app, which must start fast."""
+    status = hub_status(block=False)
     if status.reachable:
         return f"**Model hub:** reachable ({status.reason}); hub models download on first use."
     return f"**Model hub:** not reachable ({status.reason}): hub models are unavailable, bundled engines work."
@@ -266,8 +139,20 @@ class ClassifyResult:
         return next(iter(self.labels), "")
 
 
+@dataclass
+class ClassifyOptions:
+    """The Classify tab's defaults, written once (widgets and handler read them)."""
+
+    task: str = "sound-events"
+    model_id: str = ""  # blank: the task's default model
+    top_k: int = 5
+
+
 def classify(
-    audio: AudioInput, task: str = "sound-events", model_id: str | None = None, top_k: int = 5
+    audio: AudioInput,
+    task: str = ClassifyOptions.task,
+    model_id: str | None = None,
+    top_k: int = ClassifyOptions.top_k,
 ) -> ClassifyResult:
     t = find_task(task)
     top_k = int(top_k)
@@ -282,22 +167,18 @@ def classify(
             frames.top(top_k), "offline: bundled BirdNET 2.4 (6,522 species)", t, frames, notes=[birdnet.SPEC.note]
         )
     if t.kind == "language":
-        labels, heard = spoken_language(resample_mono(audio, 16000), top_k)
+        labels, heard = spoken_language(resample_mono(audio, WHISPER_SAMPLE_RATE), top_k)
         notes = [] if heard else ["No speech was found in this clip, so this language guess means little."]
         return ClassifyResult(
             labels, "offline: bundled Whisper base (99 languages), language detection", t, notes=notes
         )
     model = (model_id or "").strip() or t.hub_id
     spec = resolve_model(model or "", "audio-classification")
-    pipe = load_hf_pipeline(spec)
+    pipe = hf_audio.load_pipeline(spec)
     notes: list[str] = []
-    out = pipe(hf_input(audio, int(pipe.feature_extractor.sampling_rate), notes), top_k=top_k)
+    out = pipe(hf_input(audio, hf_audio.sample_rate(pipe), notes), top_k=top_k)
     labels = {str(d["label"]): float(d["score"]) for d in out}
-    return ClassifyResult(labels, engine_line(spec), t, notes=notes)
-
-
-def resample_mono(audio: AudioInput, sr: int) -> np.ndarray:
-    return resample_array(audio.mono, audio.sr, sr)
+    return ClassifyResult(labels, hf_audio.engine_line(spec), t, notes=notes)
 
 
 def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float], bool]:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from pipelines.core.errors import UserError
 from pipelines.core.hub import hub_status
-from pipelines.core.registry import REGISTRY, ModelUnavailable
+from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
 from pipelines.engines.rule_composer import Piece, compose_piece, write_midi
@@ -41,13 +41,15 @@ RANDOM_SEED = -1  # ask for a fresh seed (reported, so it can be repeated)
 Progress = Callable[[float, str], None]
 
 
+DEFAULT_SECONDS = 15.0
+
+
 @dataclass
-class ComposeOptions:
+class ComposeOptions(musicgen.SamplingOptions):
+    """MusicGen's sampling settings (inherited, written once in the engine; the composer ignores them),
+    the seed and a melody."""
+
     seed: int = RANDOM_SEED
-    temperature: float = 1.0  # MusicGen sampling settings (the composer ignores them)
-    top_k: int = 250
-    top_p: float = 0.0
-    guidance_scale: float = 3.0
     melody: tuple[np.ndarray, int] | None = None  # (mono samples, sr): MusicGen melody only
 
 
@@ -128,7 +130,7 @@ def _resolve_engine(engine: str | None) -> str:
                 f"({status.reason}). Choose the bundled composer, which works offline."
             )
         return engine
-    if Path(engine).expanduser().is_dir():
+    if is_folder_name(engine):
         musicgen.model_key(engine)  # the allowed-folders rule before anything in the folder is read
         return engine
     known = ", ".join([COMPOSER, *musicgen.HUB_MODELS])
@@ -141,7 +143,7 @@ def new_seed() -> int:
 
 def compose(
     prompt: str,
-    seconds: float = 15.0,
+    seconds: float = DEFAULT_SECONDS,
     engine: str = COMPOSER,
     options: ComposeOptions | None = None,
     out_dir: Path | str = ".",
@@ -175,9 +177,7 @@ def compose(
         key = musicgen.model_key(engine)
         title = REGISTRY.spec(key).title
         progress(0.02, f"Loading {title}" if not REGISTRY.is_loaded(key) else f"Starting {title}")
-        params = musicgen.MusicGenParams(
-            options.temperature, options.top_k, options.top_p, options.guidance_scale, seed
-        )
+        params = replace(options, seed=seed, melody=None)
         audio, sr = musicgen.generate(
             key,
             prompt,

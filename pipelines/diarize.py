@@ -2,10 +2,9 @@
 
 Bundled engine (no model hub), as measured in DESIGN.md section 3:
 
-1. voice activity: Silero VAD (``pipelines/vad.py``);
-2. speaker embeddings: resemblyzer's ``VoiceEncoder`` (3-layer LSTM, ``pretrained.pt`` in the
-   wheel) over 1.5 s windows every 0.25 s inside speech, all windows in batches (the mel
-   spectrogram is computed once for the whole recording and sliced, not once per window);
+1. voice activity: Silero VAD (``engines/silero_vad.py``);
+2. speaker embeddings: resemblyzer's ``VoiceEncoder`` (``engines/resemblyzer.py``) over 1.5 s
+   windows every 0.25 s inside speech;
 3. clustering: Ward linkage on the unit-length embeddings, cut at a fixed number of speakers,
    then each window moved to its nearest centroid; under auto, the tree is split further
    only while every pair of clusters is separable (a Fisher ratio), so a one-speaker
@@ -15,16 +14,18 @@ Bundled engine (no model hub), as measured in DESIGN.md section 3:
    turns of one speaker across short pauses merge; turns too short to be real join their
    neighbour or are dropped.
 
-Hub engine: pyannote.audio's pipeline, only where the package imports and a token is given.
+Hub engine: pyannote.audio's pipeline (``engines/pyannote.py``), only where the package imports
+and a token is given, or from an allowed local folder.
 
-Everything here is numpy in, dataclasses out; no Gradio.
+Then, with a transcript asked for: Whisper's words (through Transcribe) each go to the speaker
+whose turn overlaps them most. Files: RTTM (``formats/rttm.py``), a speaker-named transcript and
+SRT (``formats/subtitles.py``'s speaker cues), a timeline PNG. Everything here is numpy in,
+dataclasses out; no Gradio. The SAMPLE_RATE here is Silero VAD's; resemblyzer and pyannote take
+the same 16 kHz.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,59 +34,56 @@ import numpy as np
 
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
-from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, register
+from pipelines.core.registry import REGISTRY
+from pipelines.engines import pyannote
+from pipelines.engines.pyannote import MODEL_ID as PYANNOTE_ID
+from pipelines.engines.pyannote import MODEL_KEY as PYANNOTE_KEY
+from pipelines.engines.pyannote import availability as pyannote_availability
+from pipelines.engines.resemblyzer import FRAME_S, embed_windows
+from pipelines.engines.resemblyzer import MODEL_KEY as ENCODER_KEY
 from pipelines.engines.silero_vad import SAMPLE_RATE, VadOptions, speech_regions
-from pipelines.formats.subtitles import to_srt
+from pipelines.formats.rttm import Turn, to_rttm
+from pipelines.formats.subtitles import TimedText, speaker_cues, speaker_names, to_srt
 
-ENCODER_KEY = "resemblyzer"
-PYANNOTE_KEY = "pyannote-hub"
-PYANNOTE_ID = "pyannote/speaker-diarization-community-1"
-FRAME_S = 0.01  # resemblyzer's mel hop: every time grid here is in these frames
+Word = TimedText  # a word with its time and, once attributed, its speaker (the one timed-text type)
 MAX_SPEAKERS = 10
 MIN_SPEECH_S = 1.0  # less speech than this cannot be diarized at all
-EMBED_BATCH = 32  # windows per LSTM call: bounds memory (64 cost +30 MB for no speed)
 
 Progress = Callable[[float, str], None]
 
-
-def _load_encoder():
-    from resemblyzer import VoiceEncoder
-
-    return VoiceEncoder("cpu", verbose=False).eval()
-
-
-ENCODER = register(
-    ModelSpec(
-        key=ENCODER_KEY,
-        task="diarize",
-        title="Resemblyzer voice encoder (bundled)",
-        engine="bundled",
-        licence="Apache-2.0 (resemblyzer 0.1.4, pretrained.pt in the wheel)",
-        loader=_load_encoder,
-        size_mb=17,
-        requires=("resemblyzer", "torch", "webrtcvad"),
-    )
-)
-
-
-def _load_pyannote_from_env():
-    return load_pyannote(PYANNOTE_ID, os.environ.get("HF_TOKEN") or os.environ.get("HUGGINGFACE_TOKEN"))
-
-
-PYANNOTE = register(
-    ModelSpec(
-        key=PYANNOTE_KEY,
-        task="diarize",
-        title="pyannote speaker diarization (model hub)",
-        engine="hub",
-        licence="MIT code (pyannote.audio); model terms on the hub page (gated: accept them, use a token)",
-        loader=_load_pyannote_from_env,
-        requires=("pyannote.audio",),
-        hub_id=PYANNOTE_ID,
-        note="needs pyannote.audio (with a torchaudio matching torch), the model hub and a Hugging Face token",
-    )
-)
-
+__all__ = [  # names other modules build on (the tab, meeting notes, tests, benchmarks)
+    "ENCODER_KEY",
+    "MAX_SPEAKERS",
+    "PYANNOTE_ID",
+    "PYANNOTE_KEY",
+    "SAMPLE_RATE",
+    "DiarizationResult",
+    "DiarizeFiles",
+    "DiarizeOptions",
+    "DiarizeOutcome",
+    "Turn",
+    "Utterance",
+    "Word",
+    "attribute_words",
+    "check_counts",
+    "clean_turns",
+    "cluster",
+    "diarize",
+    "diarize_pyannote",
+    "group_utterances",
+    "parse_names",
+    "plot_timeline",
+    "pyannote_availability",
+    "render",
+    "run",
+    "speaker_names",
+    "talk_rows",
+    "to_rttm",
+    "transcribe_words",
+    "transcript_text",
+    "turns_rows",
+    "write_files",
+]
 
 # --- results ----------------------------------------------------------------------------
 
@@ -104,17 +102,6 @@ class DiarizeOptions:
     min_turn_s: float = 0.5  # shorter turns join the neighbouring speaker
     drop_turn_s: float = 0.2  # isolated turns shorter than this are dropped
     vad: VadOptions = field(default_factory=VadOptions)
-
-
-@dataclass
-class Turn:
-    start: float
-    end: float
-    speaker: str  # "SPEAKER_00", ... in order of first appearance
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
 
 
 @dataclass
@@ -203,60 +190,6 @@ def diarize(
     turns = clean_turns(frames_to_turns(frames), o)
     engine = "bundled Silero VAD + resemblyzer voice encoder + Ward clustering"
     return DiarizationResult(_rename_by_appearance(turns), duration, speech_s, engine, how)
-
-
-def _normalise_volume(y: np.ndarray, regions: np.ndarray, sr: int, target_dbfs: float = -20.0) -> np.ndarray:
-    """Bring speech to one level, measured over speech only: the encoder's power mel input is
-    not level-invariant. -20 dBFS measured better than resemblyzer's own -30 on sample.wav
-    (DER 7.7 % against 12.5 %, two speakers given)."""
-    speech = np.concatenate([y[int(a * sr) : int(b * sr)] for a, b in regions])
-    rms = float(np.sqrt(np.mean(np.square(speech, dtype=np.float64)))) if speech.size else 0.0
-    if rms <= 1e-6:
-        return y
-    return (y * min(10 ** (target_dbfs / 20) / rms, 1000.0)).astype(np.float32)
-
-
-def window_starts(regions: np.ndarray, n_frames: int, window: int, step: int) -> np.ndarray:
-    """Frame index where each embedding window starts: every ``step`` frames inside each
-    speech region (the last one flush with its end); one centred window for short regions."""
-    starts: list[int] = []
-    for a, b in np.round(regions / FRAME_S).astype(int):
-        if b - a <= window:
-            starts.append((a + b) // 2 - window // 2)
-        else:
-            starts.extend(range(a, b - window + 1, step))
-            if (b - window - a) % step:
-                starts.append(b - window)
-    return np.clip(np.array(starts, dtype=int), 0, max(0, n_frames - window))
-
-
-def embed_windows(
-    y: np.ndarray,
-    regions: np.ndarray,
-    window_s: float = 1.5,
-    step_s: float = 0.25,
-    level_dbfs: float = -20.0,
-    progress: Callable[[float], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(window start frames, (n, 256) unit-length voice embeddings) over the speech regions."""
-    import torch
-    from resemblyzer.audio import wav_to_mel_spectrogram
-
-    encoder = REGISTRY.get(ENCODER_KEY)
-    window, step = int(round(window_s / FRAME_S)), int(round(step_s / FRAME_S))
-    y = _normalise_volume(y, regions, SAMPLE_RATE, level_dbfs)
-    if len(y) < window * int(FRAME_S * SAMPLE_RATE):
-        y = np.pad(y, (0, window * int(FRAME_S * SAMPLE_RATE) - len(y)))
-    mel = wav_to_mel_spectrogram(y)  # (frames, 40), once for the whole recording
-    starts = window_starts(regions, len(mel), window, step)
-    out = np.empty((len(starts), 256), dtype=np.float32)
-    with torch.inference_mode():
-        for i in range(0, len(starts), EMBED_BATCH):
-            batch = np.stack([mel[s : s + window] for s in starts[i : i + EMBED_BATCH]])
-            out[i : i + len(batch)] = encoder(torch.from_numpy(batch)).numpy()
-            if progress:
-                progress(min(1.0, (i + len(batch)) / len(starts)))
-    return starts, out
 
 
 def _refine(emb: np.ndarray, labels: np.ndarray, rounds: int = 10) -> np.ndarray:
@@ -422,57 +355,14 @@ def _rename_by_appearance(turns: list[Turn]) -> list[Turn]:
     return [Turn(round(t.start, 3), round(t.end, 3), order[t.speaker]) for t in turns]
 
 
-# --- the hub engine ---------------------------------------------------------------------
-
-
-def pyannote_availability(token: str | None, offline: bool = False) -> tuple[bool, str]:
-    """Can pyannote.audio answer here? (ok, reason in words) without loading anything."""
-    if importlib.util.find_spec("pyannote.audio") is None:
-        return False, (
-            "pyannote.audio is not installed (it needs a torchaudio build matching torch, which this "
-            "app does not install)"
-        )
-    if offline:
-        return False, "the app runs offline (--offline), and pyannote's pipeline comes from the model hub"
-    ok, reason = PYANNOTE.availability()
-    if not ok:
-        return False, reason
-    if not (token or "").strip() and not os.environ.get("HF_TOKEN"):
-        return False, "pyannote's pipeline is gated on the hub: give a Hugging Face token that accepted its terms"
-    return True, "ready"
-
-
-@functools.lru_cache(maxsize=2)
-def load_pyannote(model: str, token: str | None):
-    """pyannote's Pipeline from the hub id or a local folder (config.yaml)."""
-    try:
-        from pyannote.audio import Pipeline
-    except Exception as exc:  # installed but broken, typically torchaudio against torch
-        raise ModelUnavailable(f"pyannote.audio is installed but does not import here ({exc}).") from exc
-    try:
-        pipeline = Pipeline.from_pretrained(model, token=token or None)
-    except TypeError:  # pyannote.audio 3.x spelled it use_auth_token
-        pipeline = Pipeline.from_pretrained(model, use_auth_token=token or None)
-    if pipeline is None:
-        raise ModelUnavailable(f"pyannote could not load '{model}': accept its terms on the hub and check the token.")
-    return pipeline
-
-
 def diarize_pyannote(
     y: np.ndarray, sr: int, options: DiarizeOptions, token: str | None, model: str = PYANNOTE_ID, offline: bool = False
 ) -> DiarizationResult:
-    ok, reason = pyannote_availability(token, offline) if not Path(model).exists() else (True, "local")
-    if not ok:
-        raise ModelUnavailable(f"pyannote is not available: {reason}. Use the bundled engine.")
-    import torch
-
+    """Who spoke when, answered by pyannote.audio (hub id or an allowed local pipeline folder)."""
     num, lo, hi = check_counts(options.num_speakers, options.min_speakers, options.max_speakers)
-    pipeline = load_pyannote(model, (token or "").strip() or os.environ.get("HF_TOKEN"))
-    kwargs = {"num_speakers": num} if num else {"min_speakers": lo, "max_speakers": hi}
-    output = pipeline({"waveform": torch.from_numpy(y[None].astype(np.float32)), "sample_rate": sr}, **kwargs)
-    annotation = getattr(output, "speaker_diarization", output)  # 4.x wraps it, 3.x returns it
-    turns = [Turn(seg.start, seg.end, str(label)) for seg, _, label in annotation.itertracks(yield_label=True)]
-    turns.sort(key=lambda t: t.start)
+    turns = pyannote.diarize(
+        y, sr, num_speakers=num, min_speakers=lo, max_speakers=hi, token=token, model=model, offline=offline
+    )
     speech = float(sum(t.duration for t in turns))
     return DiarizationResult(
         _rename_by_appearance(turns),
@@ -483,13 +373,7 @@ def diarize_pyannote(
     )
 
 
-# --- formats ----------------------------------------------------------------------------
-
-
-def speaker_names(speakers: list[str], names: dict[str, str] | None) -> dict[str, str]:
-    """Display name per speaker: the user's name where given, else the label itself."""
-    names = names or {}
-    return {s: (str(names.get(s) or "").strip() or s) for s in speakers}
+# --- names -------------------------------------------------------------------------------
 
 
 def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
@@ -509,53 +393,7 @@ def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
     return out
 
 
-def to_rttm(turns: list[Turn], uri: str = "audio", names: dict[str, str] | None = None) -> str:
-    """NIST RTTM, one SPEAKER line per turn (names may not contain spaces there)."""
-    shown = speaker_names(sorted({t.speaker for t in turns}), names)
-    uri = "_".join(uri.split()) or "audio"
-    return "".join(
-        f"SPEAKER {uri} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {'_'.join(shown[t.speaker].split())} <NA> <NA>\n"
-        for t in turns
-    )
-
-
-def read_rttm(text: str) -> list[Turn]:
-    turns = []
-    for line in text.splitlines():
-        f = line.split()
-        if len(f) >= 8 and f[0] == "SPEAKER":
-            turns.append(Turn(float(f[3]), float(f[3]) + float(f[4]), f[7]))
-    return turns
-
-
-def diarization_error_rate(reference: list[Turn], hypothesis: list[Turn], collar: float = 0.25) -> float:
-    """DER with pyannote.metrics (the standard implementation): missed + false alarm + confusion
-    over reference speech, ignoring ``collar`` seconds around each reference boundary."""
-    from pyannote.core import Annotation, Segment
-    from pyannote.metrics.diarization import DiarizationErrorRate
-
-    def annotation(turns: list[Turn]) -> Annotation:
-        ann = Annotation()
-        for i, t in enumerate(turns):
-            ann[Segment(t.start, t.end), i] = t.speaker
-        return ann
-
-    return float(DiarizationErrorRate(collar=collar)(annotation(reference), annotation(hypothesis)))
-
-
 # --- the speaker-attributed transcript --------------------------------------------------
-
-
-@dataclass
-class Word:
-    start: float
-    end: float
-    text: str  # as Whisper wrote it, with its leading space
-    speaker: str = ""
-
-    @property
-    def mid(self) -> float:
-        return (self.start + self.end) / 2
 
 
 @dataclass
@@ -585,7 +423,7 @@ def transcribe_words(
     for t in transcribe_stream(y, options, sr=sr):
         if progress and t.segments:
             progress(t.progress, "Transcribing (Whisper)")
-    return [Word(w.start, w.end, w.word) for w in t.words] if t is not None else []
+    return [Word(w.start, w.end, w.text) for w in t.words] if t is not None else []
 
 
 def attribute_words(words: list[Word], turns: list[Turn]) -> list[Word]:
@@ -621,35 +459,6 @@ def transcript_text(utts: list[Utterance], names: dict[str, str] | None = None) 
     """'SPEAKER_00: ...' lines (or the given names)."""
     shown = speaker_names(sorted({u.speaker for u in utts}), names)
     return "\n".join(f"{shown[u.speaker]}: {u.text}" for u in utts)
-
-
-# SRT: small private helpers here; to be merged onto pipelines/subtitles.py (Transcribe owns it).
-SRT_MAX_CUE_S = 7.0
-SRT_MAX_CHARS = 84  # two lines of 42, the usual subtitle width
-
-
-def _srt_cues(words: list[Word], names: dict[str, str]) -> list[tuple[float, float, str]]:
-    """Cues that never mix speakers and stay short enough to read."""
-    cues: list[tuple[float, float, str, str]] = []  # start, end, speaker, text
-    for w in words:
-        text = w.text.strip()
-        if cues:
-            start, end, spk, prev = cues[-1]
-            if (
-                spk == w.speaker
-                and w.end - start <= SRT_MAX_CUE_S
-                and len(prev) + 1 + len(text) <= SRT_MAX_CHARS
-                and w.start - end <= 1.0
-            ):
-                cues[-1] = (start, w.end, spk, f"{prev} {text}")
-                continue
-        cues.append((w.start, w.end, w.speaker, text))
-    return [(a, b, f"{names[s]}: {t}") for a, b, s, t in cues]
-
-
-def _srt(words: list[Word], names: dict[str, str] | None = None) -> str:
-    shown = speaker_names(sorted({w.speaker for w in words}), names)
-    return to_srt((a, max(b, a + 0.2), text) for a, b, text in _srt_cues(words, shown))
 
 
 # --- tables and files -------------------------------------------------------------------
@@ -693,7 +502,7 @@ def write_files(
         files.txt = out_dir / f"{stem}-speakers.txt"
         files.txt.write_text(transcript_text(group_utterances(words), names) + "\n", encoding="utf-8")
         files.srt = out_dir / f"{stem}-speakers.srt"
-        files.srt.write_text(_srt(words, names), encoding="utf-8")
+        files.srt.write_text(to_srt(speaker_cues(words, names)), encoding="utf-8")
     return files
 
 
@@ -790,3 +599,44 @@ def run(
     return DiarizeOutcome(
         result, words, files, shown, seconds, asr, loaded_now=engine == "bundled" and not loaded_before
     )
+
+
+# --- what the Diarize tab asks and keeps (defaults written once; tabs stay wiring only) -----
+
+DEFAULT_ENGINE = "bundled"  # or "pyannote" (model hub)
+DEFAULT_TRANSCRIBE = True  # a transcript with speakers (bundled Whisper tiny.en)
+
+
+def outcome_state(outcome: DiarizeOutcome, stem: str) -> dict:
+    """What renaming needs, as plain data (deep-copyable, so it can sit in the UI's state)."""
+    r = outcome.result
+    return {
+        "stem": stem,
+        "duration": r.duration,
+        "speech": r.speech_seconds,
+        "engine": r.engine,
+        "how": r.how,
+        "turns": [(t.start, t.end, t.speaker) for t in r.turns],
+        "words": None if outcome.words is None else [(w.start, w.end, w.text, w.speaker) for w in outcome.words],
+    }
+
+
+def result_from_state(state: dict | None) -> tuple[DiarizationResult, list[Word] | None]:
+    """The result and words back from :func:`outcome_state`; UserError when nothing was diarized yet."""
+    if not state:
+        raise UserError("Find the speakers first, then rename them.")
+    turns = [Turn(*t) for t in state["turns"]]
+    result = DiarizationResult(turns, state["duration"], state["speech"], state["engine"], state["how"])
+    words = None if state["words"] is None else [Word(*w) for w in state["words"]]
+    return result, words
+
+
+def names_from_rows(rows) -> dict[str, str]:
+    """{speaker: name} from the rename table's rows ([speaker, name], a DataFrame or a list)."""
+    rows = rows.values.tolist() if hasattr(rows, "values") else (rows or [])
+    return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[1] is not None}
+
+
+def name_rows(result: DiarizationResult, shown: dict[str, str]) -> list[list[str]]:
+    """The rename table: each speaker with the name given to it ('' when it has none)."""
+    return [[s, shown[s] if shown[s] != s else ""] for s in result.speakers]

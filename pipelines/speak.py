@@ -25,8 +25,8 @@ import numpy as np
 
 from pipelines.core.audio import resample_array
 from pipelines.core.errors import UserError
-from pipelines.engines.tts import ENGINES, PIPER_VOICE_ID, EngineOptions, EngineUnavailable, Voice
-from pipelines.formats.subtitles import write_subtitles
+from pipelines.engines.tts import ENGINES, EngineUnavailable, Voice
+from pipelines.formats.subtitles import TimedText, write_subtitles
 
 MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
 MAX_SENTENCE_CHARS = 400  # longer "sentences" are cut at commas, then at spaces
@@ -274,7 +274,7 @@ def find_voices(
     voices = []
     engines = [engine] if engine else list(ENGINES)
     for key in engines:
-        voices += ENGINES[key].voices(offline) if key == "edge" else ENGINES[key].voices()
+        voices += ENGINES[key].voices(offline)
     out = []
     for v in voices:
         if language and not _language_matches(v, language):
@@ -296,12 +296,13 @@ def _language_matches(voice: Voice, wanted: str) -> bool:
     return len(wanted) >= 3 and wanted in voice.language_name.lower()
 
 
-DEFAULT_VOICES = {"piper": PIPER_VOICE_ID, "espeak": "espeak:en-us", "edge": "edge:en-US-AriaNeural"}
+DEFAULT_ENGINE = "piper"
+DEFAULT_VOICES = {key: e.default_voice for key, e in ENGINES.items()}
 
 
 def resolve_voice(engine: str, voice_id: str | None, offline: bool = False) -> Voice:
-    """The Voice for an engine and an id ('' = the engine's default); ValueError if unknown."""
-    engine = (engine or "piper").strip().lower()
+    """The Voice for an engine and an id ('' = the engine's default); UserError if unknown."""
+    engine = (engine or DEFAULT_ENGINE).strip().lower()
     if engine not in ENGINES:
         raise UserError(f"Unknown engine '{engine}'. Choose one of: {', '.join(ENGINES)}.")
     voice_id = (voice_id or "").strip() or DEFAULT_VOICES[engine]
@@ -309,23 +310,9 @@ def resolve_voice(engine: str, voice_id: str | None, offline: bool = False) -> V
         voice_id = f"{engine}:{voice_id}"
     if not voice_id.startswith(engine + ":"):
         raise UserError(f"The voice '{voice_id}' belongs to another engine than '{engine}'.")
-    if engine == "edge":
-        ok, _ = ENGINES["edge"].reachability(offline)
-        listed = {v.id: v for v in ENGINES["edge"].voices(offline)}
-        if voice_id in listed:
-            return listed[voice_id]
-        if not ok and re.fullmatch(r"edge:[a-z]{2,3}-[A-Za-z0-9]+-\w+", voice_id):
-            # The service's list cannot be checked now: a well-formed id stands, the fallback answers.
-            short = voice_id.split(":", 1)[1]
-            locale = "-".join(short.split("-")[:2])
-            return Voice(voice_id, "edge", short, locale, locale, "")
-    else:
-        ok, reason = ENGINES[engine].availability()
-        if not ok:
-            raise EngineUnavailable(reason)
-        for v in ENGINES[engine].voices():
-            if v.id == voice_id:
-                return v
+    voice = ENGINES[engine].find_voice(voice_id, offline)
+    if voice is not None:
+        return voice
     raise UserError(
         f"Unknown voice '{voice_id}' for engine '{engine}'. Search the voice list (API: /voices) "
         f"for a valid id, e.g. '{DEFAULT_VOICES[engine]}'."
@@ -333,32 +320,37 @@ def resolve_voice(engine: str, voice_id: str | None, offline: bool = False) -> V
 
 
 def fallback_voice(language: str) -> Voice:
-    """The bundled voice closest to a language: Piper for English, espeak-ng otherwise."""
+    """The bundled voice closest to a language: the first bundled engine (in ``ENGINES`` order:
+    Piper, then espeak-ng) that is available here and has a voice for it."""
     primary = language.split("-")[0].lower()
-    if primary == "en" and ENGINES["piper"].availability()[0]:
-        return ENGINES["piper"].voices()[0]
-    for v in ENGINES["espeak"].voices():
-        if v.primary_language == primary or v.language.lower() == language.lower():
-            return v
-    return ENGINES["piper"].voices()[0]
+    for engine in ENGINES.values():
+        if engine.online or not engine.availability()[0]:
+            continue
+        for v in engine.voices():
+            if v.primary_language == primary or v.language.lower() == language.lower():
+                return v
+    return ENGINES[DEFAULT_ENGINE].voices()[0]
 
 
 # --- synthesis --------------------------------------------------------------------------
 
 
-@dataclass
-class Cue:
-    start: float
-    end: float
-    text: str
+def default_engine_options() -> dict[str, object]:
+    """Each engine's own controls at their defaults, by engine key."""
+    return {key: e.Options() for key, e in ENGINES.items()}
 
 
 @dataclass
 class SpeakOptions:
-    engine: EngineOptions = field(default_factory=EngineOptions)
+    speed: float = 1.0  # every engine: 1 = the voice's normal pace
     pause: float = 1.0  # multiplies the pauses between sentences
     fallback: bool = True  # online engine unreachable: answer with a bundled voice instead of failing
     offline: bool = False
+    # Each engine's own controls (its ``Options`` dataclass), by engine key; a missing one: its defaults.
+    engines: dict[str, object] = field(default_factory=default_engine_options)
+
+    def for_engine(self, key: str):
+        return self.engines.get(key) or ENGINES[key].Options()
 
 
 @dataclass
@@ -367,8 +359,8 @@ class SpeakResult:
     sr: int
     text: str
     voice: Voice
-    sentences: list[Cue]
-    words: list[Cue] | None
+    sentences: list[TimedText]
+    words: list[TimedText] | None
     engine_note: str  # which engine answered and why, for users
     synth_seconds: float
     first_audio_seconds: float  # time until the first sentence's audio was ready (voice loaded)
@@ -385,7 +377,7 @@ class SpeakResult:
 
 def speak(
     text: str,
-    engine: str = "piper",
+    engine: str = DEFAULT_ENGINE,
     voice_id: str | None = None,
     options: SpeakOptions | None = None,
     progress: Callable[[float, str], None] | None = None,
@@ -396,8 +388,8 @@ def speak(
     text = clean_text(text, max_chars)
     voice = resolve_voice(engine, voice_id, options.offline)
     note = f"{ENGINES[voice.engine].title}: {voice.label()}"
-    if voice.engine == "edge":
-        ok, reason = ENGINES["edge"].reachability(options.offline)
+    if ENGINES[voice.engine].online:
+        ok, reason = ENGINES[voice.engine].availability(options.offline)
         if not ok:
             if not options.fallback:
                 raise EngineUnavailable(
@@ -414,6 +406,7 @@ def speak(
     if not sentences:
         raise UserError("The text has no words a voice can read.")
     engine_obj = ENGINES[voice.engine]
+    engine_options = options.for_engine(voice.engine)
     start = time.perf_counter()
     if progress:
         progress(0.0, "Loading the voice")
@@ -425,7 +418,7 @@ def speak(
     for i, sentence in enumerate(sentences):
         if progress:
             progress(i / len(sentences), f"Sentence {i + 1} of {len(sentences)}")
-        rendered = engine_obj.synthesize(sentence.text, voice, options.engine)
+        rendered = engine_obj.synthesize(sentence.text, voice, engine_options, options.speed)
         if i == 0:
             first_audio = time.perf_counter() - start
         sr = sr or rendered.sr
@@ -434,10 +427,11 @@ def speak(
         if len(audio) == 0:
             continue
         t0 = cursor / sr
-        cues.append(Cue(t0, t0 + len(audio) / sr, sentence.text))
+        cues.append(TimedText(t0, t0 + len(audio) / sr, sentence.text))
         if rendered.words:
             words += [
-                Cue(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text) for w in rendered.words
+                TimedText(t0 + max(w.start - offset, 0.0), t0 + max(w.end - offset, 0.0), w.text)
+                for w in rendered.words
             ]
         pieces.append(audio)
         cursor += len(audio)
@@ -557,7 +551,6 @@ def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en")
     code = _WHISPER_LANGUAGE.get(primary, primary)
     options = TranscribeOptions(
         language=code if code in LANGUAGES else "auto",  # unknown to Whisper: detect
-        beam_size=5,
         condition_on_previous_text=False,
         word_timestamps=False,
     )
@@ -569,3 +562,104 @@ def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en")
     # transcribe() forgets the language when it kept no segment; one that was asked for still stands
     asked = options.language if options.language != "auto" else None
     return ListeningCheck(transcript, t.model_key, t.language or (asked if heard else None), compare(text, transcript))
+
+
+# --- what the Speak tab shows and parses (tabs stay wiring only) -------------------------
+
+
+def engines_markdown(offline: bool) -> str:
+    """One line per engine: ready, or why not."""
+    return "\n".join(f"- **{e.title}**: {e.status(offline)}" for e in ENGINES.values())
+
+
+def online_markdown(offline: bool) -> str:
+    """Whether the online voices can answer, for the line under the engine choice."""
+    online = [e for e in ENGINES.values() if e.online]
+    down = [(e, reason) for e in online for ok, reason in [e.availability(offline)] if not ok]
+    if not down:
+        return "Online voices: reachable. Search them under *Find a voice*."
+    reasons = "; ".join(reason for _, reason in down)
+    return (
+        f"Online voices: **not available here** ({reasons}). Choosing one answers with the closest "
+        "bundled voice (Piper for English, espeak-ng otherwise)."
+    )
+
+
+def unreachable_warning(engine: str, offline: bool) -> str | None:
+    """A warning when someone picks an online engine that cannot answer now (None otherwise)."""
+    e = ENGINES.get(engine)
+    if e is None or not e.online:
+        return None
+    ok, reason = e.availability(offline)
+    if ok:
+        return None
+    return (
+        f"Online voices are not reachable ({reason}). Speak will answer with a bundled voice "
+        "for the same language; or choose Piper or espeak-ng."
+    )
+
+
+def voice_choice(v: Voice) -> tuple[str, str]:
+    """(label, id) for a voice menu; online voices show their service name, which users search by."""
+    return (f"{v.label()} [{v.short_id}]" if ENGINES[v.engine].online else v.label(), v.id)
+
+
+def voice_rows(voices: list[Voice]) -> list[list[str]]:
+    """The voice table: id, name, language, gender, engine."""
+    return [[v.id, v.name, f"{v.language_name} ({v.language})", v.gender, ENGINES[v.engine].title] for v in voices]
+
+
+def pick_voice(engine: str, voices: list[Voice], current: str = "") -> str | None:
+    """Keep the current voice when it is still listed, else the engine's default, else the first one."""
+    ids = [v.id for v in voices]
+    if current in ids:
+        return current
+    default = DEFAULT_VOICES.get(engine)
+    return default if default in ids else (ids[0] if ids else None)
+
+
+def engine_of_voice(voice_id: str | None) -> str | None:
+    """The engine a voice id names ('espeak:ko' -> 'espeak'), or None when it names none."""
+    owner = (voice_id or "").split(":", 1)[0]
+    return owner if owner in ENGINES else None
+
+
+def requested_voice(engine: str | None, voice_id: str | None) -> tuple[str, str]:
+    """(engine, voice id) from a form or an API call: a call naming only another engine than the
+    form's initial voice belongs to gets that engine's default voice."""
+    engine = engine or DEFAULT_ENGINE
+    voice_id = voice_id or ""
+    if voice_id == DEFAULT_VOICES[DEFAULT_ENGINE] and engine != DEFAULT_ENGINE:
+        voice_id = ""
+    return engine, voice_id
+
+
+def check_listening_request(audio, text: str | None) -> None:
+    """A listening check needs speech and the text it should say (UserError otherwise)."""
+    if not audio:
+        raise UserError("Make some speech first: press Speak, then run the listening check.")
+    if not (text or "").strip():
+        raise UserError("There is no text to compare the speech with.")
+
+
+def result_markdown(result: SpeakResult) -> str:
+    """Which engine answered, how much speech, how fast."""
+    words = " Word timings from the voice's word boundaries." if result.words else ""
+    load = (
+        f" Loading the voice took {result.load_seconds:.1f} s (first use only)." if result.load_seconds > 0.05 else ""
+    )
+    return (
+        f"**Answered by:** {result.engine_note}  \n{len(result.sentences)} sentence(s), "
+        f"{result.duration:.1f} s of speech made in {result.synth_seconds:.1f} s "
+        f"(real-time factor {result.rtf:.2f}).{load}{words}"
+    )
+
+
+def listening_markdown(result: ListeningCheck) -> str:
+    c = result.comparison
+    return (
+        f"**Word error rate: {c.wer:.1%}** (character error rate {c.cer:.1%}) with bundled `{result.model}`: "
+        f"{c.hits} of {c.reference_words} words heard right, {c.substitutions} wrong, {c.deletions} missed, "
+        f"{c.insertions} extra. Lower is better; below 10% is easy to understand.  \n"
+        f"**Whisper heard:** {result.transcript or '(nothing)'}"
+    )

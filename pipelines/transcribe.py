@@ -14,7 +14,6 @@ LibriVox, and one model in memory instead of two: the default path stays under 7
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import zipfile
@@ -28,16 +27,15 @@ from pipelines.core.audio_stream import SampleFile
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.memory import release_free_memory
-from pipelines.core.registry import REGISTRY, ModelUnavailable
+from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.engines import whisper as wm
-from pipelines.formats.subtitles import FORMATS, write_subtitles
+from pipelines.engines.whisper import SAMPLE_RATE
+from pipelines.formats.subtitles import FORMATS, TimedText, write_subtitles
 
-SAMPLE_RATE = 16000  # what Whisper takes
 AUTO = "auto"
 TASKS = ("transcribe", "translate")
 BLOCK_SECONDS = 120.0  # longer audio is decoded block by block (memory; see block_bounds)
 NO_SPEECH_DROP = 0.5  # a segment the model finds more likely silence than speech is dropped
-CONFIDENCE_LEVELS = ((0.85, "sure"), (0.5, "unsure"), (0.0, "doubtful"))
 
 _LANGUAGE_TABLE = (
     "en:English zh:Chinese de:German es:Spanish ru:Russian ko:Korean fr:French ja:Japanese pt:Portuguese "
@@ -127,25 +125,13 @@ class TranscribeOptions:
 
 
 @dataclass
-class WordInfo:
-    start: float
-    end: float
-    word: str
-    probability: float
-
-    @property
-    def confidence(self) -> str:
-        return next(label for floor, label in CONFIDENCE_LEVELS if self.probability >= floor)
-
-
-@dataclass
 class SegmentInfo:
     start: float
     end: float
     text: str
     avg_logprob: float
     no_speech_prob: float
-    words: list[WordInfo] = field(default_factory=list)
+    words: list[TimedText] = field(default_factory=list)  # each with Whisper's probability
 
 
 @dataclass
@@ -184,7 +170,7 @@ class Transcript:
         return self.processing_seconds / self.duration if self.duration > 0 else 0.0
 
     @property
-    def words(self) -> list[WordInfo]:
+    def words(self) -> list[TimedText]:
         return [w for s in self.segments for w in s.words]
 
     @property
@@ -230,7 +216,7 @@ def resolve_model_key(model: str | None) -> str:
     for prefix in ("whisper-hub-", "whisper-"):
         if prefix + name in known:
             return prefix + name
-    if os.path.isdir(os.path.expanduser(name)):
+    if is_folder_name(name):  # the allowed-folders rule decides, not what exists on the server
         return wm.register_local(name)
     raise ModelUnavailable(
         f"Unknown Whisper model '{model}'. Choose 'auto', one of {', '.join(known)}, "
@@ -440,7 +426,7 @@ def transcribe_stream(
                 float(seg.avg_logprob),
                 float(seg.no_speech_prob),
                 [
-                    WordInfo(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability))
+                    TimedText(float(w.start) + offset, float(w.end) + offset, w.word, probability=float(w.probability))
                     for w in (seg.words or [])
                 ],
             )
@@ -538,7 +524,7 @@ def write_outputs(t: Transcript, out_dir: Path, stem: str | None = None) -> dict
                 {
                     "start": round(w.start, 3),
                     "end": round(w.end, 3),
-                    "word": w.word,
+                    "word": w.text,
                     "probability": round(w.probability, 4),
                 }
                 for w in s.words
@@ -570,4 +556,119 @@ def summary_rows(t: Transcript) -> list[list]:
         ["Real-time factor", f"{t.rtf:.3f}"],
         ["Segments", str(len(t.segments))],
         ["Words", str(len(t.text.split()))],
+    ]
+
+
+# --- what the Transcribe tab offers and shows (tabs stay wiring only) ---------------------
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(label, key) for every model: bundled ones first; hub sizes say why they cannot be used
+    when the model hub is unreachable."""
+    from pipelines.core.hub import hub_status
+
+    choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
+    for key in wm.whisper_keys():
+        spec = REGISTRY.spec(key)
+        ok, reason = spec.availability(check_hub=False)
+        if ok and spec.engine == "hub":
+            status = hub_status(block=False)
+            ok, reason = status.reachable, f"needs the model hub: {status.reason}"
+        label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
+        choices.append((label, key))
+    return choices
+
+
+def hub_note() -> str:
+    from pipelines.core.hub import hub_status
+
+    status = hub_status(block=False)
+    if status.reachable:
+        return f"Model hub reachable ({status.reason}): bigger Whisper sizes download on first use, with progress."
+    return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."
+
+
+def options_from_form(
+    model,
+    language,
+    task,
+    beam_size,
+    temperature,
+    vad_filter,
+    word_timestamps,
+    initial_prompt,
+    condition_on_previous_text,
+) -> TranscribeOptions:
+    """TranscribeOptions from a form's or an API call's values (blank ones: the defaults)."""
+    d = TranscribeOptions()
+    return TranscribeOptions(
+        model=model or d.model,
+        language=language or d.language,
+        task=task or d.task,
+        beam_size=int(beam_size),
+        temperature=float(temperature),
+        vad_filter=bool(vad_filter),
+        word_timestamps=bool(word_timestamps),
+        initial_prompt=initial_prompt or "",
+        condition_on_previous_text=bool(condition_on_previous_text),
+    )
+
+
+def info_markdown(t: Transcript) -> str:
+    """The live status line while decoding, then the engine, language, timing and notes."""
+    if not t.done:
+        return f"**Working:** {t.stage}... ({t.progress:.0%} of {t.duration:.1f} s)"
+    lines = [f"**Engine:** {t.engine}."]
+    if t.language:
+        lines.append(f"**Language:** {language_name(t.language)} ({t.language_probability:.0%}).")
+    lines.append(
+        f"**Audio:** {t.duration:.1f} s; processed in {t.processing_seconds:.2f} s "
+        f"(real-time factor {t.rtf:.3f}){f'; models loaded in {t.load_seconds:.1f} s' if t.load_seconds > 0.05 else ''}."
+    )
+    lines += [f"**Note:** {w}" for w in t.warnings()]
+    return "  \n".join(lines)
+
+
+def reference_comparison(reference: str, hypothesis: str):
+    """(markdown, alignment spans) against a pasted reference; ('', None) when none is given."""
+    from pipelines.formats.text_metrics import alignment_spans, compare
+
+    if not (reference or "").strip():
+        return "", None
+    c = compare(reference, hypothesis)
+    md = (
+        f"**WER {c.wer:.1%}**, **CER {c.cer:.1%}** against {c.reference_words} reference words: "
+        f"{c.substitutions} substituted, {c.deletions} deleted, {c.insertions} inserted, {c.hits} right "
+        "(case, punctuation and numbers normalised)."
+    )
+    return md, alignment_spans(c.alignment)
+
+
+def check_comparison_request(reference: str | None, hypothesis: str | None) -> None:
+    if not (reference or "").strip():
+        raise UserError("Paste the reference text (what was really said) first.")
+    if not (hypothesis or "").strip():
+        raise UserError("There is no transcript yet: transcribe the audio first.")
+
+
+def segment_rows(t: Transcript) -> list[list]:
+    return [
+        [round(s.start, 2), round(s.end, 2), s.text, round(s.avg_logprob, 3), round(s.no_speech_prob, 3)]
+        for s in t.segments
+    ]
+
+
+def word_spans(t: Transcript) -> list[tuple[str, str]]:
+    """(word, confidence level) for a highlighted text."""
+    return [(w.word, w.confidence) for w in t.words]
+
+
+def language_scores(t: Transcript) -> dict[str, float] | None:
+    """The detected languages' probabilities by name, or None when the language was given."""
+    return {f"{language_name(c)} ({c})": p for c, p in t.top_languages} or None
+
+
+def word_rows(t: Transcript) -> list[list]:
+    return [
+        [round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words
     ]

@@ -27,6 +27,36 @@ PANELS = ("waveform", "spectrum", "spectrogram", "phase", "mel", "mfcc", "chroma
 
 
 @dataclass
+class ViewOptions:
+    """How the figures are drawn; the features' own settings are ``dsp.features.SpectralParams``."""
+
+    cmap: str = "magma"
+    freq_scale: str = "log"  # or "linear": the spectrogram's frequency axis
+
+
+def _whole(value, name: str) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise UserError(f"{name} must be a whole number, got {value!r}.") from None
+
+
+def params_from_form(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma) -> SpectralParams:
+    """SpectralParams from a form's or an API call's values (dropdowns send text; fmax 0 = Nyquist)."""
+    return SpectralParams(
+        n_fft=_whole(n_fft, "n_fft"),
+        hop_length=_whole(hop, "Hop length"),
+        window=window,
+        n_mels=int(n_mels),
+        fmin=float(fmin or 0),
+        fmax=float(fmax) if fmax else None,
+        n_mfcc=int(n_mfcc),
+        cmvn=bool(cmvn),
+        chroma=chroma,
+    )
+
+
+@dataclass
 class VisualizeResult:
     facts: AudioFacts | None  # None when rendered with with_facts=False (a settings redraw)
     features: Features
@@ -39,8 +69,8 @@ def render(
     out_dir: Path,
     params: SpectralParams | None = None,
     *,
-    cmap: str = "magma",
-    freq_scale: str = "log",
+    cmap: str = ViewOptions.cmap,
+    freq_scale: str = ViewOptions.freq_scale,
     full_phase: bool = False,
     with_facts: bool = True,
 ) -> VisualizeResult:

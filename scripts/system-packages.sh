@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the app and its tests use: chromium (browser tests), ffmpeg (WebM/M4A/MP3),
-# espeak-ng (many-language speech). Installs only what is missing; needs root or sudo.
+# espeak-ng (many-language speech), cmake and g++ (to build llama-cpp-python).
+# Installs only what is missing; needs root or sudo.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+# llama-cpp-python (the bundled language model's runtime) has no binary wheel: pip builds it
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "Please install: ${need[*]} (no apt-get here)" >&2

@@ -5,4 +5,16 @@ appear in; a name with no module file yet is skipped, and a tab that fails to im
 build is replaced by a note saying why (the rest of the app still starts).
 """
 
-TAB_MODULES = ["visualize", "transcribe", "diarize", "clean_up", "classify", "zero_shot", "speak", "compose"]
+TAB_MODULES = [
+    "visualize",
+    "transcribe",
+    "diarize",
+    "clean_up",
+    "meeting_notes",
+    "classify",
+    "zero_shot",
+    "speak",
+    "voice_chat",
+    "compose",
+    "sound_lab",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import TASKS, ClassifyResult, classify, find_task, hub_note, write_timeline
+from pipelines.classify import TASKS, ClassifyOptions, ClassifyResult, classify, find_task, hub_note, write_timeline
 from pipelines.core.files import safe_stem
 from pipelines.core.hub import hub_status
 from pipelines.core.registry import REGISTRY
@@ -12,6 +12,7 @@ from pipelines.core.registry import REGISTRY
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Classify"
+DEFAULTS = ClassifyOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
 
 INTRO = """**What is this sound?** Record or upload a clip (or click an example), pick a task and press
 **Classify**. You get the most likely labels for the whole clip and, for sound events and birds,
@@ -26,7 +27,7 @@ def task_info(task_key: str) -> tuple[str, dict]:
     """What the chosen task runs on, whether it can run now, and whether the model box applies."""
     t = find_task(task_key)
     if t.kind == "hf":
-        status = hub_status(wait=0.5)
+        status = hub_status(block=False)
         where = f"`{t.hub_id}`" if t.hub_id else "the model id you type"
         avail = (
             "the model hub is reachable: it downloads on first use"
@@ -67,17 +68,17 @@ def build(ctx: TabContext) -> None:
             audio = audio_input(elem_id="classify-audio")
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
-            task = gr.Dropdown(choices, value="sound-events", label="Task", elem_id="classify-task")
-            info = gr.Markdown(task_info("sound-events")[0], elem_id="classify-task-info")
+            task = gr.Dropdown(choices, value=DEFAULTS.task, label="Task", elem_id="classify-task")
+            info = gr.Markdown(task_info(DEFAULTS.task)[0], elem_id="classify-task-info")
             gr.Markdown(hub_note, elem_id="classify-hub")  # a function: evaluated on each page load
             model_id = gr.Textbox(
-                "",
+                DEFAULTS.model_id,
                 label="Model id on the hub, or a local model folder",
                 visible=False,
                 max_lines=1,
                 elem_id="classify-model-id",
             )
-            top_k = gr.Slider(1, 20, value=5, step=1, label="How many labels to show")
+            top_k = gr.Slider(1, 20, value=DEFAULTS.top_k, step=1, label="How many labels to show")
             run = gr.Button("Classify", variant="primary", elem_id="classify-run")
         with gr.Column(scale=2):
             labels = gr.Label(label="Most likely labels (whole clip)", num_top_classes=20, elem_id="classify-labels")
@@ -95,7 +96,9 @@ def build(ctx: TabContext) -> None:
     task.change(task_info, task, [info, model_id], api_name="classify_task_info", api_visibility="undocumented")
 
     @user_errors
-    def run_classify(source, task="sound-events", model_id=None, top_k=5, progress=gr.Progress()):
+    def run_classify(
+        source, task=DEFAULTS.task, model_id=DEFAULTS.model_id, top_k=DEFAULTS.top_k, progress=gr.Progress()
+    ):
         t = find_task(task)
         progress(0.05, desc="Loading audio")
         audio = ctx.load(source)

@@ -6,6 +6,7 @@ import gradio as gr
 
 from pipelines.compose import (
     COMPOSER,
+    DEFAULT_SECONDS,
     MAX_PROMPT_CHARS,
     MAX_SECONDS,
     MIN_SECONDS,
@@ -18,6 +19,7 @@ from pipelines.engines import musicgen
 from .common import TabContext, audio_input, user_errors
 
 TITLE = "Compose"
+DEFAULTS = ComposeOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
 
 INTRO = f"""**Make music from words.** Describe it (style, mood, instruments, tempo, key), press
 **Compose**, listen, and download the WAV (and the MIDI file, to open in any music program).
@@ -81,18 +83,24 @@ def build(ctx: TabContext) -> None:
             duration = gr.Slider(
                 MIN_SECONDS,
                 MAX_SECONDS,
-                value=15,
+                value=DEFAULT_SECONDS,
                 step=1,
                 label="Duration (seconds)",
                 info=f"MusicGen: at most {musicgen.MAX_SECONDS:g} s.",
             )
-            seed = gr.Number(-1, label="Seed (-1 = a new one each time)", precision=0, minimum=-1)
+            seed = gr.Number(DEFAULTS.seed, label="Seed (-1 = a new one each time)", precision=0, minimum=-1)
             with gr.Accordion("MusicGen settings", open=False):
-                temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature (higher = more surprising)")
-                top_k = gr.Slider(0, 500, value=250, step=1, label="Top-k (0 = off)")
-                top_p = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Top-p (0 = off)")
+                temperature = gr.Slider(
+                    0.1, 2.0, value=DEFAULTS.temperature, step=0.05, label="Temperature (higher = more surprising)"
+                )
+                top_k = gr.Slider(0, 500, value=DEFAULTS.top_k, step=1, label="Top-k (0 = off)")
+                top_p = gr.Slider(0.0, 1.0, value=DEFAULTS.top_p, step=0.05, label="Top-p (0 = off)")
                 guidance = gr.Slider(
-                    1.0, 10.0, value=3.0, step=0.5, label="Guidance scale (how closely to follow the text)"
+                    1.0,
+                    10.0,
+                    value=DEFAULTS.guidance_scale,
+                    step=0.5,
+                    label="Guidance scale (how closely to follow the text)",
                 )
                 melody = audio_input("Melody to follow (MusicGen melody only): record or upload")
             run = gr.Button("Compose", variant="primary", elem_id="compose-run")
@@ -133,13 +141,13 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def compose_music(
         prompt,
-        duration=15,
+        duration=DEFAULT_SECONDS,
         engine=COMPOSER,
-        seed=-1,
-        temperature=1.0,
-        top_k=250,
-        top_p=0.0,
-        guidance_scale=3.0,
+        seed=DEFAULTS.seed,
+        temperature=DEFAULTS.temperature,
+        top_k=DEFAULTS.top_k,
+        top_p=DEFAULTS.top_p,
+        guidance_scale=DEFAULTS.guidance_scale,
         melody=None,
         progress=gr.Progress(),
     ):

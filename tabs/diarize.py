@@ -36,34 +36,13 @@ HOW_IT_WORKS = """- **Bundled engine (offline, default)**: Silero voice activity
 
 EXAMPLES = ["two_speakers_pyannote.wav", "speech_librivox.wav"]
 ENGINES = [("Bundled (offline)", "bundled"), ("pyannote (model hub)", "pyannote")]
-
-
-def _state(outcome: dz.DiarizeOutcome, stem: str) -> dict:
-    """What renaming needs, as plain data (gr.State must be deep-copyable)."""
-    r = outcome.result
-    return {
-        "stem": stem,
-        "duration": r.duration,
-        "speech": r.speech_seconds,
-        "engine": r.engine,
-        "how": r.how,
-        "turns": [(t.start, t.end, t.speaker) for t in r.turns],
-        "words": None if outcome.words is None else [(w.start, w.end, w.text, w.speaker) for w in outcome.words],
-    }
-
-
-def _from_state(state: dict) -> tuple[dz.DiarizationResult, list[dz.Word] | None]:
-    turns = [dz.Turn(*t) for t in state["turns"]]
-    result = dz.DiarizationResult(turns, state["duration"], state["speech"], state["engine"], state["how"])
-    words = None if state["words"] is None else [dz.Word(*w) for w in state["words"]]
-    return result, words
+DEFAULTS = dz.DiarizeOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
 
 
 def _outputs(result, words, files, shown, state, info=None):
     transcript = (
         dz.transcript_text(dz.group_utterances(words), shown) if words is not None else "(transcript not requested)"
     )
-    rows = [[s, shown[s] if shown[s] != s else ""] for s in result.speakers]
     return [
         gr.skip() if info is None else info,
         str(files.timeline),
@@ -73,7 +52,7 @@ def _outputs(result, words, files, shown, state, info=None):
         str(files.rttm),
         str(files.txt) if files.txt else None,
         str(files.srt) if files.srt else None,
-        rows,
+        dz.name_rows(result, shown),
         state,
     ]
 
@@ -88,19 +67,25 @@ def build(ctx: TabContext) -> None:
             gr.Markdown(ctx.limits_text())
             with gr.Row():
                 num = gr.Number(
-                    0,
+                    DEFAULTS.num_speakers,
                     label="Speakers (0 = auto)",
                     minimum=0,
                     maximum=dz.MAX_SPEAKERS,
                     precision=0,
                     elem_id="num-speakers",
                 )
-                lo = gr.Number(1, label="Auto: at least", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
-                hi = gr.Number(6, label="Auto: at most", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0)
-            transcribe = gr.Checkbox(True, label="Transcript with speakers (bundled Whisper tiny.en, English)")
+                lo = gr.Number(
+                    DEFAULTS.min_speakers, label="Auto: at least", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0
+                )
+                hi = gr.Number(
+                    DEFAULTS.max_speakers, label="Auto: at most", minimum=1, maximum=dz.MAX_SPEAKERS, precision=0
+                )
+            transcribe = gr.Checkbox(
+                dz.DEFAULT_TRANSCRIBE, label="Transcript with speakers (bundled Whisper tiny.en, English)"
+            )
             clean = clean_dropdown("diarize-clean")
             with gr.Accordion("Engine", open=False):
-                engine = gr.Radio(ENGINES, value="bundled", label="Diarization engine")
+                engine = gr.Radio(ENGINES, value=dz.DEFAULT_ENGINE, label="Diarization engine")
                 gr.Markdown(
                     "pyannote: " + ("ready when a token is given." if ok else f"not available: {reason}."),
                     elem_id="pyannote-status",
@@ -160,11 +145,11 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def find_speakers(
         source,
-        num_speakers=0,
-        min_speakers=1,
-        max_speakers=6,
-        transcribe=True,
-        engine="bundled",
+        num_speakers=DEFAULTS.num_speakers,
+        min_speakers=DEFAULTS.min_speakers,
+        max_speakers=DEFAULTS.max_speakers,
+        transcribe=dz.DEFAULT_TRANSCRIBE,
+        engine=dz.DEFAULT_ENGINE,
         hub_token="",
         speaker_names="",
         clean_audio="off",
@@ -182,7 +167,7 @@ def build(ctx: TabContext) -> None:
             ctx.settings.new_output_dir("diarize"),
             stem=stem,
             options=dz.DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
-            engine=engine or "bundled",
+            engine=engine or dz.DEFAULT_ENGINE,
             hub_token=hub_token,
             offline=ctx.settings.offline,
             transcribe=bool(transcribe),
@@ -202,7 +187,7 @@ def build(ctx: TabContext) -> None:
                 else ""
             )
         )
-        return _outputs(r, outcome.words, outcome.files, outcome.names, _state(outcome, stem), info)
+        return _outputs(r, outcome.words, outcome.files, outcome.names, dz.outcome_state(outcome, stem), info)
 
     outputs = [info, timeline, talk, turns, transcript, rttm, txt, srt, names, state]
     gr.on(
@@ -216,11 +201,8 @@ def build(ctx: TabContext) -> None:
 
     @user_errors
     def apply_names(table, saved):
-        if not saved:
-            raise ValueError("Find the speakers first, then rename them.")
-        result, words = _from_state(saved)
-        rows = table.values.tolist() if hasattr(table, "values") else (table or [])
-        given = {str(r[0]): str(r[1]) for r in rows if len(r) >= 2 and r[1] is not None}
+        result, words = dz.result_from_state(saved)
+        given = dz.names_from_rows(table)
         files, shown = dz.render(result, words, ctx.settings.new_output_dir("diarize"), saved["stem"], given)
         return _outputs(result, words, files, shown, saved)
 

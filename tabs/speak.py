@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.engines.tts import ENGINES, PIPER_VOICE_ID, EngineOptions
+from pipelines import speak as sp
+from pipelines.engines.tts import PIPER_VOICE_ID, EdgeOptions, EspeakOptions, PiperOptions
 from pipelines.formats.text_metrics import alignment_spans
-from pipelines.speak import (
-    DEFAULT_VOICES,
-    MAX_TEXT_CHARS,
-    SAMPLE_TEXT,
-    SAMPLE_TEXT_KO,
-    SpeakOptions,
-    find_voices,
-    listening_check,
-    speak,
-    write_outputs,
-)
+from pipelines.speak import MAX_TEXT_CHARS, SAMPLE_TEXT, SAMPLE_TEXT_KO, SpeakOptions
 
 from .common import ALIGNMENT_COLORS, TabContext, user_errors
 
@@ -47,43 +38,13 @@ EXAMPLE_LABELS = [
 ]
 VOICE_HEADERS = ["Voice id", "Name", "Language", "Gender", "Engine"]
 
-
-def engines_markdown(offline: bool) -> str:
-    lines = []
-    for key in ("piper", "espeak"):
-        ok, reason = ENGINES[key].availability()
-        lines.append(f"- **{ENGINES[key].title}**: {'ready, works offline' if ok else reason}")
-    ok, reason = ENGINES["edge"].reachability(offline)
-    lines.append(
-        f"- **{ENGINES['edge'].title}**: "
-        + (
-            f"reachable ({reason})"
-            if ok
-            else f"not available: {reason}. Choosing an online voice answers with the closest bundled voice."
-        )
-    )
-    return "\n".join(lines)
-
-
-def online_markdown(offline: bool) -> str:
-    ok, reason = ENGINES["edge"].reachability(offline)
-    if ok:
-        return "Online voices: reachable. Search them under *Find a voice*."
-    return (
-        f"Online voices: **not available here** ({reason}). Choosing one answers with the closest "
-        "bundled voice (Piper for English, espeak-ng otherwise)."
-    )
+# The defaults, written once in the pipeline and the engines: the widgets and the handlers read them.
+DEFAULTS, PIPER, ESPEAK, EDGE = SpeakOptions(), PiperOptions(), EspeakOptions(), EdgeOptions()
 
 
 def _voice_choices(engine: str, language: str, gender: str, search: str, offline: bool):
-    voices = find_voices(engine, language or "", gender or "", search or "", offline=offline)
-    return voices, [
-        (v.label() if v.engine != "edge" else f"{v.label()} [{v.id.split(':', 1)[1]}]", v.id) for v in voices
-    ]
-
-
-def _voice_rows(voices) -> list[list[str]]:
-    return [[v.id, v.name, f"{v.language_name} ({v.language})", v.gender, ENGINES[v.engine].title] for v in voices]
+    voices = sp.find_voices(engine, language or "", gender or "", search or "", offline=offline)
+    return voices, [sp.voice_choice(v) for v in voices]
 
 
 def build(ctx: TabContext) -> None:
@@ -95,7 +56,7 @@ def build(ctx: TabContext) -> None:
                 label="Text to speak", lines=7, placeholder="Type or paste text here...", elem_id="speak-text"
             )
             counter = gr.Markdown(f"0 / {MAX_TEXT_CHARS:,} characters", elem_id="speak-counter")
-            engine = gr.Radio(ENGINE_CHOICES, value="piper", label="Engine", elem_id="speak-engine")
+            engine = gr.Radio(ENGINE_CHOICES, value=sp.DEFAULT_ENGINE, label="Engine", elem_id="speak-engine")
             online_status = gr.Markdown(
                 "Online voices: checking whether they are reachable...", elem_id="speak-online-status"
             )
@@ -105,7 +66,7 @@ def build(ctx: TabContext) -> None:
                     gender = gr.Radio(["any", "female", "male"], value="any", label="Gender")
                 search = gr.Textbox(label="Search by name or id")
                 voice_table = gr.Dataframe(
-                    _voice_rows(find_voices("piper")),
+                    sp.voice_rows(sp.find_voices(sp.DEFAULT_ENGINE)),
                     headers=VOICE_HEADERS,
                     label="Matching voices",
                     interactive=False,
@@ -113,26 +74,30 @@ def build(ctx: TabContext) -> None:
                     elem_id="speak-voice-table",
                 )
             voice = gr.Dropdown(
-                _voice_choices("piper", "", "", "", offline)[1],
-                value=PIPER_VOICE_ID,
+                _voice_choices(sp.DEFAULT_ENGINE, "", "", "", offline)[1],
+                value=sp.DEFAULT_VOICES[sp.DEFAULT_ENGINE],
                 label="Voice",
                 allow_custom_value=True,
                 elem_id="speak-voice",
             )
             with gr.Row():
-                speed = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label="Speed (1 = normal)")
-                pause = gr.Slider(0.0, 3.0, value=1.0, step=0.1, label="Pauses between sentences (x)")
+                speed = gr.Slider(0.5, 2.0, value=DEFAULTS.speed, step=0.05, label="Speed (1 = normal)")
+                pause = gr.Slider(0.0, 3.0, value=DEFAULTS.pause, step=0.1, label="Pauses between sentences (x)")
             with gr.Accordion("Piper controls", open=False):
-                length_scale = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label="Length scale (> 1 slower)")
-                noise_scale = gr.Slider(0.0, 1.5, value=0.667, step=0.01, label="Noise scale (expressiveness)")
-                noise_w = gr.Slider(0.0, 1.5, value=0.8, step=0.01, label="Noise-w scale (rhythm variation)")
+                length_scale = gr.Slider(
+                    0.5, 2.0, value=PIPER.length_scale, step=0.05, label="Length scale (> 1 slower)"
+                )
+                noise_scale = gr.Slider(
+                    0.0, 1.5, value=PIPER.noise_scale, step=0.01, label="Noise scale (expressiveness)"
+                )
+                noise_w = gr.Slider(0.0, 1.5, value=PIPER.noise_w, step=0.01, label="Noise-w scale (rhythm variation)")
             with gr.Accordion("espeak-ng controls", open=False):
-                pitch = gr.Slider(0, 99, value=50, step=1, label="Pitch (0-99)")
+                pitch = gr.Slider(0, 99, value=ESPEAK.pitch, step=1, label="Pitch (0-99)")
             with gr.Accordion("Edge online voice controls", open=False):
-                rate = gr.Slider(-50, 100, value=0, step=5, label="Rate (%)")
-                volume = gr.Slider(-50, 50, value=0, step=5, label="Volume (%)")
-                edge_pitch = gr.Slider(-50, 50, value=0, step=5, label="Pitch (Hz)")
-            fallback = gr.Checkbox(True, label="If the online voices are unreachable, use a bundled voice")
+                rate = gr.Slider(-50, 100, value=EDGE.rate, step=5, label="Rate (%)")
+                volume = gr.Slider(-50, 50, value=EDGE.volume, step=5, label="Volume (%)")
+                edge_pitch = gr.Slider(-50, 50, value=EDGE.pitch, step=5, label="Pitch (Hz)")
+            fallback = gr.Checkbox(DEFAULTS.fallback, label="If the online voices are unreachable, use a bundled voice")
             run = gr.Button("Speak", variant="primary", elem_id="speak-button")
             gr.Examples(
                 EXAMPLES, inputs=[text, voice], label="Examples (click one, then Speak)", example_labels=EXAMPLE_LABELS
@@ -162,7 +127,7 @@ def build(ctx: TabContext) -> None:
 
     def engine_status():
         """When a page opens, not while the UI is built: the online check may take a few seconds."""
-        return online_markdown(offline), engines_markdown(offline)
+        return sp.online_markdown(offline), sp.engines_markdown(offline)
 
     ctx.on_page_load(
         engine_status,
@@ -184,23 +149,12 @@ def build(ctx: TabContext) -> None:
         api_visibility="private",
     )
 
-    def list_voices(engine="piper", language="", gender="any", search="", current=""):
+    def list_voices(engine=sp.DEFAULT_ENGINE, language="", gender="any", search="", current=""):
         voices, choices = _voice_choices(engine, language, gender, search, offline)
-        ids = [v.id for v in voices]
-        value = (
-            current
-            if current in ids
-            else (DEFAULT_VOICES.get(engine) if DEFAULT_VOICES.get(engine) in ids else (ids[0] if ids else None))
-        )
-        rows = _voice_rows(voices)
-        if engine == "edge":
-            ok, reason = ENGINES["edge"].reachability(offline)
-            if not ok:
-                gr.Warning(
-                    f"Online voices are not reachable ({reason}). Speak will answer with a bundled voice "
-                    "for the same language; or choose Piper or espeak-ng."
-                )
-        return gr.update(choices=choices, value=value), rows
+        warning = sp.unreachable_warning(engine, offline)
+        if warning:
+            gr.Warning(warning)
+        return gr.update(choices=choices, value=sp.pick_voice(engine, voices, current)), sp.voice_rows(voices)
 
     gr.on(
         [engine.change, language.submit, gender.change, search.submit],
@@ -212,8 +166,8 @@ def build(ctx: TabContext) -> None:
 
     def engine_of_voice(voice, engine):
         """An example (or a typed id) names a voice of another engine: switch the engine to it."""
-        owner = (voice or "").split(":", 1)[0]
-        return owner if owner in ENGINES and owner != engine else gr.skip()
+        owner = sp.engine_of_voice(voice)
+        return owner if owner and owner != engine else gr.skip()
 
     voice.change(
         engine_of_voice,
@@ -227,54 +181,38 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def do_speak(
         text,
-        engine="piper",
+        engine=sp.DEFAULT_ENGINE,
         voice="",
-        speed=1.0,
-        pause=1.0,
-        length_scale=1.0,
-        noise_scale=0.667,
-        noise_w=0.8,
-        pitch=50,
-        rate=0,
-        volume=0,
-        edge_pitch=0,
-        fallback=True,
+        speed=DEFAULTS.speed,
+        pause=DEFAULTS.pause,
+        length_scale=PIPER.length_scale,
+        noise_scale=PIPER.noise_scale,
+        noise_w=PIPER.noise_w,
+        pitch=ESPEAK.pitch,
+        rate=EDGE.rate,
+        volume=EDGE.volume,
+        edge_pitch=EDGE.pitch,
+        fallback=DEFAULTS.fallback,
         progress=gr.Progress(),
     ):
         options = SpeakOptions(
-            engine=EngineOptions(
-                speed=float(speed),
-                length_scale=float(length_scale),
-                noise_scale=float(noise_scale),
-                noise_w=float(noise_w),
-                pitch=int(pitch),
-                rate=int(rate),
-                volume=int(volume),
-                edge_pitch=int(edge_pitch),
-            ),
+            speed=float(speed),
             pause=float(pause),
             fallback=bool(fallback),
             offline=offline,
+            engines={
+                "piper": PiperOptions(float(length_scale), float(noise_scale), float(noise_w)),
+                "espeak": EspeakOptions(int(pitch)),
+                "edge": EdgeOptions(int(rate), int(volume), int(edge_pitch)),
+            },
         )
-        engine = engine or "piper"
-        if voice == PIPER_VOICE_ID and engine != "piper":
-            voice = ""  # the form's initial voice: an API call naming only another engine gets its default
+        engine, voice = sp.requested_voice(engine, voice)
         progress(0, desc="Preparing the voice")
-        result = speak(text, engine, voice, options, progress=lambda f, d: progress(f, desc=d))
-        out = write_outputs(result, ctx.settings.new_output_dir("speak"))
+        result = sp.speak(text, engine, voice, options, progress=lambda f, d: progress(f, desc=d))
+        out = sp.write_outputs(result, ctx.settings.new_output_dir("speak"))
         if result.voice.engine != engine:
             gr.Warning(result.engine_note)
-        words = " Word timings from the voice's word boundaries." if result.words else ""
-        load = (
-            f" Loading the voice took {result.load_seconds:.1f} s (first use only)."
-            if result.load_seconds > 0.05
-            else ""
-        )
-        summary = (
-            f"**Answered by:** {result.engine_note}  \n{len(result.sentences)} sentence(s), "
-            f"{result.duration:.1f} s of speech made in {result.synth_seconds:.1f} s "
-            f"(real-time factor {result.rtf:.2f}).{load}{words}"
-        )
+        summary = sp.result_markdown(result)
         vtt = (out.words_vtt or out.vtt).read_text(encoding="utf-8")
         return str(out.wav), [str(p) for p in out.all()], summary, vtt, result.text, result.voice.language
 
@@ -302,21 +240,11 @@ def build(ctx: TabContext) -> None:
 
     @user_errors
     def do_check(audio, text, language="en", progress=gr.Progress()):
-        if not audio:
-            raise ValueError("Make some speech first: press Speak, then run the listening check.")
-        if not (text or "").strip():
-            raise ValueError("There is no text to compare the speech with.")
+        sp.check_listening_request(audio, text)
         progress(0.1, desc="Transcribing with Whisper")
         clip = ctx.load(audio)
-        result = listening_check(clip.mono, clip.sr, text, language or "en")
-        c = result.comparison
-        md = (
-            f"**Word error rate: {c.wer:.1%}** (character error rate {c.cer:.1%}) with bundled `{result.model}`: "
-            f"{c.hits} of {c.reference_words} words heard right, {c.substitutions} wrong, {c.deletions} missed, "
-            f"{c.insertions} extra. Lower is better; below 10% is easy to understand.  \n"
-            f"**Whisper heard:** {result.transcript or '(nothing)'}"
-        )
-        return md, alignment_spans(c.alignment)
+        result = sp.listening_check(clip.mono, clip.sr, text, language or "en")
+        return sp.listening_markdown(result), alignment_spans(result.comparison.alignment)
 
     check.click(
         do_check,

@@ -6,21 +6,29 @@ import time
 
 import gradio as gr
 
+from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
-from pipelines.core.hub import hub_status
 from pipelines.core.registry import REGISTRY
-from pipelines.engines import whisper as wm
-from pipelines.formats.text_metrics import alignment_spans, compare
 from pipelines.transcribe import (
     AUTO,
     LANGUAGES,
     SAMPLE_RATE,
     TranscribeOptions,
+    check_comparison_request,
+    hub_note,
+    info_markdown,
     is_english_only,
     language_name,
+    language_scores,
+    model_choices,
+    options_from_form,
+    reference_comparison,
+    segment_rows,
     summary_rows,
     transcribe,
     transcribe_stream,
+    word_rows,
+    word_spans,
     write_outputs,
     zip_outputs,
 )
@@ -47,97 +55,10 @@ HELP = """- **Model**: *Automatic* uses tiny.en for English and base for anythin
 - **Initial prompt**: names, spellings or a style the transcript should follow ("Dashwood, Norland").
 - **Condition on previous text**: each passage sees the text before it (more consistent; off stops repetition loops)."""
 
+DEFAULTS = TranscribeOptions()  # the defaults, written once: the widgets and the handlers' keyword defaults read them
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
-
-
-def model_choices() -> list[tuple[str, str]]:
-    """Bundled models first; hub sizes say why they cannot be used when the hub is unreachable."""
-    choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
-    for key in wm.whisper_keys():
-        spec = REGISTRY.spec(key)
-        ok, reason = spec.availability(check_hub=False)
-        if ok and spec.engine == "hub":
-            status = hub_status(wait=0)
-            ok, reason = status.reachable, f"needs the model hub: {status.reason}"
-        label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
-        choices.append((label, key))
-    return choices
-
-
-def hub_note() -> str:
-    status = hub_status(wait=0)
-    if status.reachable:
-        return f"Model hub reachable ({status.reason}): bigger Whisper sizes download on first use, with progress."
-    return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."
-
-
-def _options(
-    model,
-    language,
-    task,
-    beam_size,
-    temperature,
-    vad_filter,
-    word_timestamps,
-    initial_prompt,
-    condition_on_previous_text,
-) -> TranscribeOptions:
-    return TranscribeOptions(
-        model=model or AUTO,
-        language=language or AUTO,
-        task=task or "transcribe",
-        beam_size=int(beam_size),
-        temperature=float(temperature),
-        vad_filter=bool(vad_filter),
-        word_timestamps=bool(word_timestamps),
-        initial_prompt=initial_prompt or "",
-        condition_on_previous_text=bool(condition_on_previous_text),
-    )
-
-
-def _info_markdown(t) -> str:
-    if not t.done:
-        return f"**Working:** {t.stage}... ({t.progress:.0%} of {t.duration:.1f} s)"
-    lines = [f"**Engine:** {t.engine}."]
-    if t.language:
-        lines.append(f"**Language:** {language_name(t.language)} ({t.language_probability:.0%}).")
-    lines.append(
-        f"**Audio:** {t.duration:.1f} s; processed in {t.processing_seconds:.2f} s "
-        f"(real-time factor {t.rtf:.3f}){f'; models loaded in {t.load_seconds:.1f} s' if t.load_seconds > 0.05 else ''}."
-    )
-    lines += [f"**Note:** {w}" for w in t.warnings()]
-    return "  \n".join(lines)
-
-
-def _comparison(reference: str, hypothesis: str):
-    """(markdown, highlighted alignment) for a pasted reference, or empty outputs."""
-    if not (reference or "").strip():
-        return "", None
-    c = compare(reference, hypothesis)
-    md = (
-        f"**WER {c.wer:.1%}**, **CER {c.cer:.1%}** against {c.reference_words} reference words: "
-        f"{c.substitutions} substituted, {c.deletions} deleted, {c.insertions} inserted, {c.hits} right "
-        "(case, punctuation and numbers normalised)."
-    )
-    return md, alignment_spans(c.alignment)
-
-
-def _views(t):
-    segments = [
-        [round(s.start, 2), round(s.end, 2), s.text, round(s.avg_logprob, 3), round(s.no_speech_prob, 3)]
-        for s in t.segments
-    ]
-    words = [(w.word, w.confidence) for w in t.words]
-    languages = {f"{language_name(c)} ({c})": p for c, p in t.top_languages} or None
-    return segments, words, languages
-
-
-def _word_rows(t) -> list[list]:
-    return [
-        [round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words
-    ]
 
 
 def build(ctx: TabContext) -> None:
@@ -148,25 +69,31 @@ def build(ctx: TabContext) -> None:
             gr.Examples(example_files("speech_librivox.wav"), inputs=audio, label="Example (click it)")
             gr.Markdown(ctx.limits_text())
             model = gr.Dropdown(
-                model_choices(), value=AUTO, label="Model", allow_custom_value=True, elem_id="transcribe-model"
+                model_choices(),
+                value=DEFAULTS.model,
+                label="Model",
+                allow_custom_value=True,
+                elem_id="transcribe-model",
             )
             hub_md = gr.Markdown(hub_note(), elem_id="transcribe-hub-note")
             language = gr.Dropdown(
                 [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
-                value=AUTO,
+                value=DEFAULTS.language,
                 label="Language",
                 allow_custom_value=True,
                 elem_id="transcribe-language",
             )
-            task = gr.Radio(["transcribe", "translate"], value="transcribe", label="Task (translate = into English)")
+            task = gr.Radio(["transcribe", "translate"], value=DEFAULTS.task, label="Task (translate = into English)")
             clean = clean_dropdown("transcribe-clean")
             with gr.Accordion("Decoding options", open=False):
-                beam_size = gr.Slider(1, 10, value=5, step=1, label="Beam size")
-                temperature = gr.Slider(0, 1, value=0, step=0.1, label="Temperature")
-                vad_filter = gr.Checkbox(True, label="Voice-activity filter (skip silence and music)")
-                word_timestamps = gr.Checkbox(True, label="Word timestamps and confidence")
-                initial_prompt = gr.Textbox("", label="Initial prompt (names, spellings, style)", lines=2)
-                condition = gr.Checkbox(True, label="Condition on previous text")
+                beam_size = gr.Slider(1, 10, value=DEFAULTS.beam_size, step=1, label="Beam size")
+                temperature = gr.Slider(0, 1, value=DEFAULTS.temperature, step=0.1, label="Temperature")
+                vad_filter = gr.Checkbox(DEFAULTS.vad_filter, label="Voice-activity filter (skip silence and music)")
+                word_timestamps = gr.Checkbox(DEFAULTS.word_timestamps, label="Word timestamps and confidence")
+                initial_prompt = gr.Textbox(
+                    DEFAULTS.initial_prompt, label="Initial prompt (names, spellings, style)", lines=2
+                )
+                condition = gr.Checkbox(DEFAULTS.condition_on_previous_text, label="Condition on previous text")
                 gr.Markdown(HELP)
             reference = gr.Textbox(
                 "", label="Reference (optional): what was really said", lines=3, elem_id="transcribe-reference"
@@ -250,21 +177,21 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def run_transcribe(
         audio_source,
-        model=AUTO,
-        language=AUTO,
-        task="transcribe",
-        beam_size=5,
-        temperature=0.0,
-        vad_filter=True,
-        word_timestamps=True,
-        initial_prompt="",
-        condition_on_previous_text=True,
+        model=DEFAULTS.model,
+        language=DEFAULTS.language,
+        task=DEFAULTS.task,
+        beam_size=DEFAULTS.beam_size,
+        temperature=DEFAULTS.temperature,
+        vad_filter=DEFAULTS.vad_filter,
+        word_timestamps=DEFAULTS.word_timestamps,
+        initial_prompt=DEFAULTS.initial_prompt,
+        condition_on_previous_text=DEFAULTS.condition_on_previous_text,
         reference="",
         clean_audio="off",
         progress=gr.Progress(),
     ):
         audio_source = clean_first(ctx, audio_source, clean_audio)
-        opts = _options(
+        opts = options_from_form(
             model,
             language,
             task,
@@ -286,7 +213,7 @@ def build(ctx: TabContext) -> None:
             if last_update is None:  # the first update clears the previous run's results
                 yield (
                     t.text,
-                    _info_markdown(t),
+                    info_markdown(t),
                     None,
                     None,
                     None,
@@ -297,23 +224,22 @@ def build(ctx: TabContext) -> None:
                     None,
                 )
             else:
-                yield t.text, _info_markdown(t), *[skip] * 8
+                yield t.text, info_markdown(t), *[skip] * 8
             last_update = now
-        seg_rows, word_spans, langs = _views(t)
         show_warnings(t.warnings())
         paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name))
-        md, spans = _comparison(reference, t.text)
+        md, spans = reference_comparison(reference, t.text)
         yield (
             t.text,
-            _info_markdown(t),
-            langs,
-            seg_rows,
-            word_spans,
+            info_markdown(t),
+            language_scores(t),
+            segment_rows(t),
+            word_spans(t),
             [str(p) for p in paths.values()],
             summary_rows(t),
             md,
             gr.update(value=spans, visible=bool(spans)),
-            _word_rows(t),
+            word_rows(t),
         )
 
     event = gr.on(
@@ -336,11 +262,8 @@ def build(ctx: TabContext) -> None:
 
     @user_errors
     def compare_reference(reference: str, hypothesis: str = ""):
-        if not (reference or "").strip():
-            raise ValueError("Paste the reference text (what was really said) first.")
-        if not (hypothesis or "").strip():
-            raise ValueError("There is no transcript yet: transcribe the audio first.")
-        md, spans = _comparison(reference, hypothesis)
+        check_comparison_request(reference, hypothesis)
+        md, spans = reference_comparison(reference, hypothesis)
         return md, gr.update(value=spans, visible=True)
 
     gr.on(
@@ -362,20 +285,20 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def run_batch(
         file_list,
-        model=AUTO,
-        language=AUTO,
-        task="transcribe",
-        beam_size=5,
-        temperature=0.0,
-        vad_filter=True,
-        word_timestamps=True,
-        initial_prompt="",
-        condition_on_previous_text=True,
+        model=DEFAULTS.model,
+        language=DEFAULTS.language,
+        task=DEFAULTS.task,
+        beam_size=DEFAULTS.beam_size,
+        temperature=DEFAULTS.temperature,
+        vad_filter=DEFAULTS.vad_filter,
+        word_timestamps=DEFAULTS.word_timestamps,
+        initial_prompt=DEFAULTS.initial_prompt,
+        condition_on_previous_text=DEFAULTS.condition_on_previous_text,
         progress=gr.Progress(),
     ):
         if not file_list:
-            raise ValueError("Choose one or more audio files first.")
-        opts = _options(
+            raise UserError("Choose one or more audio files first.")
+        opts = options_from_form(
             model,
             language,
             task,
@@ -413,7 +336,7 @@ def build(ctx: TabContext) -> None:
                 ]
             )
         if not sets:
-            raise ValueError("None of the files could be transcribed: " + "; ".join(r[4] for r in rows))
+            raise UserError("None of the files could be transcribed: " + "; ".join(r[4] for r in rows))
         return rows, str(zip_outputs(sets, out_dir / "transcripts.zip"))
 
     batch_run.click(

@@ -7,7 +7,7 @@ import gradio as gr
 from pipelines.core.files import safe_stem
 from pipelines.dsp.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
 from pipelines.formats import plots
-from pipelines.visualize import PANELS, export_features, render, write_phase_lesson
+from pipelines.visualize import PANELS, ViewOptions, export_features, params_from_form, render, write_phase_lesson
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -36,28 +36,10 @@ PANEL_HELP = """- **Waveform**: loudness over time, each channel.
 - **MFCC + deltas**: compact 'timbre' features of classic speech recognition (13 x 3 = 39 dims, seed 004).
 - **Chroma**: energy per musical pitch class (C, C#, ... B): STFT, CQT or CENS."""
 
+# The defaults, written once in the pipeline: the widgets and the handlers' keyword defaults read them.
+P, V = SpectralParams(), ViewOptions()
+
 EXAMPLES = ["speech_librivox.wav", "a440_sine.wav", "c_major_chord.wav", "stereo_sweeps.wav", "drum_loop.wav"]
-
-
-def _int(value, name: str) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, got {value!r}.") from None
-
-
-def _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma) -> SpectralParams:
-    return SpectralParams(
-        n_fft=_int(n_fft, "n_fft"),
-        hop_length=_int(hop, "Hop length"),
-        window=window,
-        n_mels=int(n_mels),
-        fmin=float(fmin or 0),
-        fmax=float(fmax) if fmax else None,
-        n_mfcc=int(n_mfcc),
-        cmvn=bool(cmvn),
-        chroma=chroma,
-    )
 
 
 def build(ctx: TabContext) -> None:
@@ -71,26 +53,26 @@ def build(ctx: TabContext) -> None:
             with gr.Accordion("Settings (figures redraw when you change one)", open=False):
                 n_fft = gr.Dropdown(
                     ["256", "512", "1024", "2048", "4096", "8192"],
-                    value="2048",
+                    value=str(P.n_fft),
                     allow_custom_value=True,
                     label="n_fft (frequency detail)",
                 )
                 hop = gr.Dropdown(
                     ["64", "128", "256", "512", "1024", "2048"],
-                    value="512",
+                    value=str(P.hop_length),
                     allow_custom_value=True,
                     label="Hop length (time detail)",
                 )
-                window = gr.Dropdown(list(WINDOWS), value="hann", label="Window")
-                freq_scale = gr.Radio(["log", "linear"], value="log", label="Spectrogram frequency axis")
-                n_mels = gr.Slider(16, 256, value=128, step=1, label="Mel bands")
+                window = gr.Dropdown(list(WINDOWS), value=P.window, label="Window")
+                freq_scale = gr.Radio(["log", "linear"], value=V.freq_scale, label="Spectrogram frequency axis")
+                n_mels = gr.Slider(16, 256, value=P.n_mels, step=1, label="Mel bands")
                 with gr.Row():
-                    fmin = gr.Number(0, label="fmin (Hz)", minimum=0)
-                    fmax = gr.Number(0, label="fmax (Hz, 0 = half the sample rate)", minimum=0)
-                n_mfcc = gr.Slider(5, 40, value=13, step=1, label="MFCCs (x3 with deltas)")
-                cmvn = gr.Checkbox(False, label="CMVN (normalise each MFCC over time)")
-                chroma = gr.Radio(list(CHROMA_KINDS), value="stft", label="Chroma")
-                cmap = gr.Dropdown(list(plots.COLORMAPS), value="magma", label="Colour map")
+                    fmin = gr.Number(P.fmin, label="fmin (Hz)", minimum=0)
+                    fmax = gr.Number(P.fmax or 0, label="fmax (Hz, 0 = half the sample rate)", minimum=0)
+                n_mfcc = gr.Slider(5, 40, value=P.n_mfcc, step=1, label="MFCCs (x3 with deltas)")
+                cmvn = gr.Checkbox(P.cmvn, label="CMVN (normalise each MFCC over time)")
+                chroma = gr.Radio(list(CHROMA_KINDS), value=P.chroma, label="Chroma")
+                cmap = gr.Dropdown(list(plots.COLORMAPS), value=V.cmap, label="Colour map")
             with gr.Group():
                 gr.Markdown(
                     "**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
@@ -127,7 +109,7 @@ def build(ctx: TabContext) -> None:
         result = render(
             audio,
             ctx.settings.new_output_dir("visualize"),
-            _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
+            params_from_form(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
             cmap=cmap,
             freq_scale=freq_scale,
             with_facts=with_facts,
@@ -138,34 +120,34 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def visualize(
         source,
-        n_fft="2048",
-        hop="512",
-        window="hann",
-        n_mels=128,
-        fmin=0,
-        fmax=0,
-        n_mfcc=13,
-        cmvn=False,
-        chroma="stft",
-        freq_scale="log",
-        cmap="magma",
+        n_fft=str(P.n_fft),
+        hop=str(P.hop_length),
+        window=P.window,
+        n_mels=P.n_mels,
+        fmin=P.fmin,
+        fmax=P.fmax or 0,
+        n_mfcc=P.n_mfcc,
+        cmvn=P.cmvn,
+        chroma=P.chroma,
+        freq_scale=V.freq_scale,
+        cmap=V.cmap,
     ):
         return draw(source, True, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
 
     @user_errors
     def redraw(
         source,
-        n_fft="2048",
-        hop="512",
-        window="hann",
-        n_mels=128,
-        fmin=0,
-        fmax=0,
-        n_mfcc=13,
-        cmvn=False,
-        chroma="stft",
-        freq_scale="log",
-        cmap="magma",
+        n_fft=str(P.n_fft),
+        hop=str(P.hop_length),
+        window=P.window,
+        n_mels=P.n_mels,
+        fmin=P.fmin,
+        fmax=P.fmax or 0,
+        n_mfcc=P.n_mfcc,
+        cmvn=P.cmvn,
+        chroma=P.chroma,
+        freq_scale=V.freq_scale,
+        cmap=V.cmap,
     ):
         """A setting changed: the figures again, the facts (which no setting changes) kept as shown."""
         if source is None:  # nothing to redraw yet
@@ -195,9 +177,9 @@ def build(ctx: TabContext) -> None:
     )
 
     @user_errors
-    def phase(source, n_fft="2048", hop="512", window="hann"):
+    def phase(source, n_fft=str(P.n_fft), hop=str(P.hop_length), window=P.window):
         audio = ctx.load(source)
-        params = _params(n_fft, hop, window, 128, 0, 0, 13, False, "stft")
+        params = params_from_form(n_fft, hop, window, P.n_mels, P.fmin, P.fmax, P.n_mfcc, P.cmvn, P.chroma)
         lesson = phase_lesson(audio.mono, audio.sr, params)
         a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
         info = (
@@ -218,23 +200,23 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def export(
         source,
-        n_fft="2048",
-        hop="512",
-        window="hann",
-        n_mels=128,
-        fmin=0,
-        fmax=0,
-        n_mfcc=13,
-        cmvn=False,
-        chroma="stft",
-        freq_scale="log",
-        cmap="magma",
+        n_fft=str(P.n_fft),
+        hop=str(P.hop_length),
+        window=P.window,
+        n_mels=P.n_mels,
+        fmin=P.fmin,
+        fmax=P.fmax or 0,
+        n_mfcc=P.n_mfcc,
+        cmvn=P.cmvn,
+        chroma=P.chroma,
+        freq_scale=V.freq_scale,
+        cmap=V.cmap,
         progress=gr.Progress(),
     ):
         progress(0.1, desc="Computing features")
         audio = ctx.load(source)
         out = ctx.settings.new_output_dir("features")
-        params = _params(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma)
+        params = params_from_form(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma)
         result = render(audio, out, params, cmap=cmap, freq_scale=freq_scale, full_phase=True)
         progress(0.5, desc="Writing .npy and .csv")
         return str(export_features(result, out, stem=f"features-{safe_stem(audio.name, 'audio')}"))

@@ -6,11 +6,12 @@ import gradio as gr
 
 from pipelines.classify import hub_note, write_timeline
 from pipelines.core.files import safe_stem
-from pipelines.zero_shot import DEFAULT_TEMPLATE, MAX_LABELS, SEED_LABELS, ZeroShotResult, zero_shot
+from pipelines.zero_shot import MAX_LABELS, SEED_LABELS, ZeroShotOptions, ZeroShotResult, zero_shot
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Zero-shot"
+DEFAULTS = ZeroShotOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
 
 INTRO = f"""**Classify against your own labels.** Type two or more descriptions (comma-separated or one
 per line, at most {MAX_LABELS}), record or upload a clip, and press **Score labels**. With the model hub,
@@ -46,7 +47,7 @@ def build(ctx: TabContext) -> None:
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Example clips (click one)")
             gr.Markdown(ctx.limits_text())
             labels = gr.Textbox(
-                ", ".join(SEED_LABELS),
+                DEFAULTS.labels,
                 label="Candidate labels (comma-separated or one per line)",
                 lines=3,
                 placeholder=", ".join(SEED_LABELS),
@@ -54,15 +55,15 @@ def build(ctx: TabContext) -> None:
             )
             gr.Examples([[x] for x in LABEL_EXAMPLES], inputs=labels, label="Example labels (click one)")
             template = gr.Textbox(
-                DEFAULT_TEMPLATE,
+                DEFAULTS.template,
                 label="Hypothesis template for CLAP ({} is replaced by each label)",
                 max_lines=1,
                 elem_id="zs-template",
             )
-            engine = gr.Radio(ENGINE_CHOICES, value="auto", label="Engine", elem_id="zs-engine")
+            engine = gr.Radio(ENGINE_CHOICES, value=DEFAULTS.engine, label="Engine", elem_id="zs-engine")
             gr.Markdown(hub_note, elem_id="zs-hub")  # a function: evaluated on each page load
             model_id = gr.Textbox(
-                "",
+                DEFAULTS.model_id,
                 label="CLAP model id or local folder (blank: laion/clap-htsat-unfused)",
                 max_lines=1,
                 elem_id="zs-model-id",
@@ -84,10 +85,10 @@ def build(ctx: TabContext) -> None:
     @user_errors
     def run_zero_shot(
         source,
-        labels=", ".join(SEED_LABELS),
-        template=DEFAULT_TEMPLATE,
-        engine="auto",
-        model_id=None,
+        labels=DEFAULTS.labels,
+        template=DEFAULTS.template,
+        engine=DEFAULTS.engine,
+        model_id=DEFAULTS.model_id,
         progress=gr.Progress(),
     ):
         progress(0.05, desc="Loading audio")

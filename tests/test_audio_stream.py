@@ -63,6 +63,7 @@ def test_temporary_file_removed_when_done(tmp_path):
     assert not os.path.exists(made)
 
 
+@pytest.mark.slow
 def test_a_long_file_never_sits_whole_in_memory(tmp_path):
     """3 minutes of 44.1 kHz stereo is 64 MB as float32; converting it holds a few blocks only."""
     path = tmp_path / "long.wav"

@@ -15,7 +15,7 @@ from pipelines import classify
 from pipelines.core.audio import AudioInput, load_audio
 from pipelines.core.registry import LOCAL_DIRS_ENV
 from pipelines.dsp import synth as examples
-from pipelines.engines import birdnet, yamnet
+from pipelines.engines import birdnet, hf_audio, yamnet
 
 SR = yamnet.SAMPLE_RATE
 
@@ -261,7 +261,33 @@ def test_task_lookup_and_bad_options():
 def test_bad_model_ids(model_id, message, monkeypatch):
     monkeypatch.delenv(LOCAL_DIRS_ENV, raising=False)
     with pytest.raises(ValueError, match=message):
-        classify.resolve_model(model_id, "audio-classification")
+        hf_audio.resolve_model(model_id, "audio-classification")
+
+
+def test_a_folder_without_weights_is_the_users_to_fix_but_a_library_bug_is_not(model_root, monkeypatch):
+    """Only a model the user named that cannot be loaded (or is of the wrong kind) is a UserError;
+    an exception from inside the library (here a simulated KeyError) reaches the server log as it is."""
+    import transformers
+
+    from pipelines.core.errors import UserError
+    from pipelines.core.registry import REGISTRY
+
+    folder = model_root / "ast-config-only"
+    folder.mkdir(exist_ok=True)
+    transformers.ASTConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2).save_pretrained(folder)
+    spec = hf_audio.resolve_model(str(folder), "audio-classification")
+    with pytest.raises(UserError, match="Could not load"):  # the config is fine, the weights are missing
+        REGISTRY.get(spec.key)
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug inside the library")
+
+    # AutoConfig is a class: patching its method reaches the loader whatever transformers' lazy imports do
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", broken)
+    with pytest.raises(KeyError, match="a bug inside the library") as err:
+        REGISTRY.get(spec.key)
+    assert not isinstance(err.value, UserError)
+    assert not REGISTRY.is_loaded(spec.key)
 
 
 def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
@@ -275,11 +301,11 @@ def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
 
 def test_hub_models_hear_at_most_a_minute_resampled_to_their_rate():
     notes: list[str] = []
-    long = as_audio(sine(440, classify.HF_MAX_SECONDS + 5, sr=8000), 8000)
-    x = classify.hf_input(long, 16000, notes)
-    assert x["sampling_rate"] == 16000 and len(x["raw"]) == int(classify.HF_MAX_SECONDS * 16000)
+    long = as_audio(sine(440, hf_audio.HF_MAX_SECONDS + 5, sr=8000), 8000)
+    x = hf_audio.hf_input(long, 16000, notes)
+    assert x["sampling_rate"] == 16000 and len(x["raw"]) == int(hf_audio.HF_MAX_SECONDS * 16000)
     assert notes and "first 60 s" in notes[0]
-    short = classify.hf_input(as_audio(sine(440, 2.0, sr=8000), 8000), 16000, notes)
+    short = hf_audio.hf_input(as_audio(sine(440, 2.0, sr=8000), 8000), 16000, notes)
     assert len(short["raw"]) == 32000 and len(notes) == 1
 
 

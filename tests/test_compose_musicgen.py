@@ -181,7 +181,7 @@ def test_progress_follows_generated_seconds(tiny_models):
         musicgen.model_key(tiny_models["plain"]),
         "calm",
         1.0,
-        musicgen.MusicGenParams(seed=0),
+        musicgen.SamplingOptions(seed=0),
         progress=lambda share, desc: seen.append((share, desc)),
     )
     shares = [s for s, _ in seen]

@@ -11,10 +11,14 @@ import soundfile as sf
 
 from conftest import DATA, LIBRIVOX, parse_srt_times
 from pipelines import diarize as dz
-from pipelines.core.registry import REGISTRY
+from pipelines.core.registry import LOCAL_DIRS_ENV, REGISTRY
+from pipelines.engines import pyannote
+from pipelines.formats import subtitles
+from pipelines.formats.der import diarization_error_rate
+from pipelines.formats.rttm import read_rttm
 
 SAMPLE = DATA / "pyannote" / "sample.wav"
-REFERENCE = dz.read_rttm(SAMPLE.with_suffix(".rttm").read_text())
+REFERENCE = read_rttm(SAMPLE.with_suffix(".rttm").read_text())
 STM = SAMPLE.with_suffix(".stm")
 
 
@@ -37,14 +41,14 @@ def fixed(sample) -> dz.DiarizationResult:
 
 
 def test_der_with_two_speakers_given(fixed):
-    der = dz.diarization_error_rate(REFERENCE, fixed.turns, collar=0.25)
+    der = diarization_error_rate(REFERENCE, fixed.turns, collar=0.25)
     assert len(fixed.speakers) == 2
     assert der <= 0.10, f"DER {der:.1%} with two speakers given"
 
 
 def test_der_auto_finds_two_speakers(sample):
     result = dz.diarize(sample)  # auto, range 1-6
-    der = dz.diarization_error_rate(REFERENCE, result.turns, collar=0.25)
+    der = diarization_error_rate(REFERENCE, result.turns, collar=0.25)
     assert result.speakers == ["SPEAKER_00", "SPEAKER_01"], result.how
     assert der <= 0.15, f"DER {der:.1%} under auto"
     assert result.how.startswith("auto: 2 speakers")
@@ -60,6 +64,7 @@ def test_one_speaker_under_auto_is_one_speaker(one_speaker):
     assert all(b1 <= a2 for (_, b1), (a2, _) in zip(ends, ends[1:]))
 
 
+@pytest.mark.slow
 def test_long_one_speaker_under_auto_stays_one(one_speaker):
     """Nearly 100 s of one voice: more speech makes any split look 'significant', so auto
     must also judge how alike the halves sound (it did split in two before that check)."""
@@ -162,7 +167,7 @@ def test_rttm_round_trip_and_names(fixed, tmp_path):
     text = dz.to_rttm(fixed.turns, "my call", names)
     first = text.splitlines()[0].split()
     assert first[:3] == ["SPEAKER", "my_call", "1"] and first[5:7] == ["<NA>", "<NA>"]
-    back = dz.read_rttm(text)
+    back = read_rttm(text)
     assert {t.speaker for t in back} == {"Diane", "Sheila_Smith"}
     assert [(round(t.start, 2), round(t.duration, 2)) for t in back] == [
         (round(t.start, 2), round(t.duration, 2)) for t in fixed.turns
@@ -181,15 +186,18 @@ def test_srt_cues_name_speakers_and_never_mix_them():
     ]
     for w, s in zip(words, ["SPEAKER_00", "SPEAKER_00", "SPEAKER_01", "SPEAKER_01"]):
         w.speaker = s
-    srt = dz._srt(words, {"SPEAKER_00": "Ann"})
+    srt = subtitles.to_srt(subtitles.speaker_cues(words, {"SPEAKER_00": "Ann"}))
     blocks = srt.strip().split("\n\n")
     assert blocks[0].splitlines() == ["1", "00:00:00,000 --> 00:00:00,900", "Ann: Hello there."]
     assert blocks[1].splitlines() == ["2", "00:00:01,000 --> 00:00:01,300", "SPEAKER_01: Hi!"]
     assert blocks[2].splitlines()[1] == "01:01:01,000 --> 01:01:01,500"
     long = [dz.Word(i * 0.5, i * 0.5 + 0.4, " word", "SPEAKER_00") for i in range(40)]
-    long_srt = dz._srt(long)
+    long_srt = subtitles.to_srt(subtitles.speaker_cues(long))
     for (start, end), block in zip(parse_srt_times(long_srt), long_srt.strip().split("\n\n")):
-        assert end - start <= dz.SRT_MAX_CUE_S and len(block.splitlines()[2]) <= dz.SRT_MAX_CHARS + 12
+        assert (
+            end - start <= subtitles.SPEAKER_MAX_CUE_S
+            and len(block.splitlines()[2]) <= subtitles.SPEAKER_MAX_CHARS + 12
+        )
 
 
 def test_timeline_draws_one_colour_per_speaker(fixed, tmp_path):
@@ -243,3 +251,28 @@ def test_models_are_in_the_registry():
     assert REGISTRY.spec(dz.PYANNOTE_KEY).engine == "hub"
     ok, reason = dz.pyannote_availability("hf_token", offline=True)
     assert not ok and ("pyannote.audio" in reason or "offline" in reason)
+
+
+def test_a_pyannote_folder_outside_the_allowed_roots_is_refused_alike_whether_or_not_it_exists(tmp_path, monkeypatch):
+    """The pyannote path follows the one local-folder rule: nothing outside AUDIO_STUDIO_MODEL_DIRS is read,
+    and the refusal does not tell whether the folder exists."""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    monkeypatch.setenv(LOCAL_DIRS_ENV, str(allowed))
+    real = tmp_path / "secret-x"
+    real.mkdir()
+    (real / "config.yaml").write_text("pipeline: {}\n")
+    y = np.zeros(dz.SAMPLE_RATE, np.float32)
+    messages = []
+    for folder in (real, tmp_path / "missing-x"):
+        with pytest.raises(ValueError) as err:
+            dz.diarize_pyannote(y, dz.SAMPLE_RATE, dz.DiarizeOptions(), None, model=str(folder))
+        messages.append(str(err.value).replace(folder.name, "NAME"))
+    assert messages[0] == messages[1] and "read only from the folders in AUDIO_STUDIO_MODEL_DIRS" in messages[0]
+    inside = allowed / "pipeline"
+    inside.mkdir()
+    with pytest.raises(ValueError, match="is not a pyannote pipeline folder"):
+        dz.diarize_pyannote(y, dz.SAMPLE_RATE, dz.DiarizeOptions(), None, model=str(inside))
+    (inside / "config.yaml").write_text("pipeline: {}\n")
+    spec = pyannote.model_spec(str(inside))  # registered, so it can be unloaded like any model
+    assert REGISTRY.spec(spec.key).engine == "local" and spec.group == pyannote.GROUP

@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 
 from browser import audio_block, tab, upload_audio, wait_for_audio_value
 from conftest import DATA, EXAMPLES
-from pipelines.diarize import read_rttm
+from pipelines.formats.rttm import read_rttm
 
 SAMPLE = DATA / "pyannote" / "sample.wav"
 

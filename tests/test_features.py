@@ -121,6 +121,7 @@ def test_reduce_columns_keeps_short_peaks():
     assert small.max() == 1.0
 
 
+@pytest.mark.slow
 def test_render_long_recording_draws_at_screen_resolution(tmp_path):
     y = np.random.default_rng(0).standard_normal(SR * 120).astype(np.float32) * 0.1  # 2 minutes
     result = render(load_audio((SR, y)), tmp_path)

@@ -95,9 +95,10 @@ LAYER_RANK = {"core": 0, "dsp": 1, "formats": 1, "engines": 2}  # tasks (pipelin
 # A task may use another task only for a real composition (docs/ARCHITECTURE.md).
 TASK_COMPOSITIONS = {
     "diarize": {"transcribe"},
+    "meeting_notes": {"diarize", "transcribe"},
+    "voice_chat": {"transcribe", "speak"},
     "classify": {"transcribe"},
     "speak": {"transcribe"},
-    "zero_shot": {"classify"},
 }
 
 

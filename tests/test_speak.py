@@ -188,7 +188,7 @@ def test_piper_speaks_non_silent_audio_of_plausible_length(piper_result):
 
 def test_speed_and_pause_controls_change_the_audio():
     normal = sp.speak(SHORT)
-    fast = sp.speak(SHORT, options=sp.SpeakOptions(engine=sp.EngineOptions(speed=1.5), pause=0))
+    fast = sp.speak(SHORT, options=sp.SpeakOptions(speed=1.5, pause=0))
     assert fast.duration < 0.8 * normal.duration
     assert fast.sentences[1].start - fast.sentences[0].end < 0.01
 

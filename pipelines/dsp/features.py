@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
 
 from pipelines.core.audio import AudioInput, sample_stats
@@ -30,7 +29,7 @@ class SpectralParams:
     window: str = "hann"
     n_mels: int = 128
     fmin: float = 0.0
-    fmax: float | None = None  # None: half the sample rate
+    fmax: float | None = 0.0  # 0 or None: half the sample rate
     n_mfcc: int = 13
     cmvn: bool = False
     chroma: str = "stft"
@@ -178,14 +177,20 @@ class Features:
 
     @property
     def frequencies(self) -> np.ndarray:
+        import librosa
+
         return librosa.fft_frequencies(sr=self.sr, n_fft=self.params.n_fft)
 
     @property
     def mel_frequencies(self) -> np.ndarray:
+        import librosa
+
         return librosa.mel_frequencies(n_mels=self.params.n_mels, fmin=self.params.fmin, fmax=self.params.fmax)
 
     def times(self) -> np.ndarray:
         """Start time (s) of every STFT frame."""
+        import librosa
+
         return librosa.frames_to_time(np.arange(self.stft_db.shape[1]), sr=self.sr, hop_length=self.params.hop_length)
 
     def matrices(self) -> dict[str, np.ndarray]:
@@ -199,11 +204,15 @@ class Features:
 
 
 def stft(y: np.ndarray, p: SpectralParams) -> np.ndarray:
+    import librosa
+
     return librosa.stft(y, n_fft=p.n_fft, hop_length=p.hop_length, window=p.window, center=True)
 
 
 def mfcc_with_deltas(mel_db: np.ndarray, n_mfcc: int = 13, cmvn: bool = False) -> np.ndarray:
     """Seed 004's recipe: MFCC + delta + delta-delta stacked (13 -> 39 dims), optional CMVN."""
+    import librosa
+
     coeffs = librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc)
     width = min(9, coeffs.shape[1] if coeffs.shape[1] % 2 else coeffs.shape[1] - 1)
     if width >= 3:
@@ -225,6 +234,8 @@ def cmvn_normalize(x: np.ndarray) -> np.ndarray:
 
 def chroma(y: np.ndarray, sr: int, p: SpectralParams, power: np.ndarray) -> np.ndarray:
     """Chroma of kind ``p.chroma``; STFT chroma reuses ``power`` (|STFT|^2 of y), the CQT kinds use y."""
+    import librosa
+
     if p.chroma == "stft":
         frames = max(1, int(TUNING_MAX_SECONDS * sr / p.hop_length))
         with warnings.catch_warnings():  # silent input: "empty frequency set", tuning 0 is right
@@ -253,6 +264,8 @@ def compute_features(
 ) -> Features:
     """All matrices at full resolution; the phase too unless ``phase_columns`` caps it (for display:
     np.angle over every frame of a long recording costs as much as the STFT itself)."""
+    import librosa
+
     p = (params or SpectralParams()).checked(sr)
     y = np.ascontiguousarray(y, dtype=np.float32)
     spec = stft(y, p)
@@ -287,6 +300,8 @@ def phase_lesson(
     y: np.ndarray, sr: int, params: SpectralParams | None = None, n_iter: int = 32, max_seconds: float = 15.0
 ) -> PhaseLesson:
     """Seed 003: rebuild a sound from magnitude alone (Griffin-Lim) and from magnitude + phase."""
+    import librosa
+
     p = (params or SpectralParams()).checked(sr)
     y = np.ascontiguousarray(y[: int(max_seconds * sr)], dtype=np.float32)
     spec = stft(y, p)

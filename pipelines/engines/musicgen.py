@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import UserError
-from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, local_model_folder, register
+from pipelines.core.registry import REGISTRY, ModelSpec, ModelUnavailable, is_folder_name, local_model_folder, register
 
 HUB_MODELS = {  # key -> (hub id, title, download size in MB)
     "musicgen-small": ("facebook/musicgen-small", "MusicGen small (300M)", 2400),
@@ -50,7 +50,9 @@ class LoadedMusicGen:
 
 
 @dataclass
-class MusicGenParams:
+class SamplingOptions:
+    """MusicGen's sampling settings, written once: ``compose.ComposeOptions`` extends this class."""
+
     temperature: float = 1.0
     top_k: int = 250
     top_p: float = 0.0  # 0 = off
@@ -148,7 +150,7 @@ def model_key(engine: str) -> str:
     """Registry key for a hub key or a local MusicGen folder (registered on first sight)."""
     if engine in HUB_MODELS:
         return engine
-    if not Path(engine).expanduser().is_dir():
+    if not is_folder_name(engine):
         raise UserError(
             f"'{engine}' is neither a MusicGen model name ({', '.join(HUB_MODELS)}) "
             "nor a folder holding a saved MusicGen model."
@@ -218,7 +220,7 @@ def generate(
     key: str,
     prompt: str,
     seconds: float,
-    params: MusicGenParams,
+    params: SamplingOptions,
     melody: tuple[np.ndarray, int] | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[np.ndarray, int]:

@@ -10,14 +10,12 @@ downloaded.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:  # matplotlib loads on the first figure, not at start-up
+    from matplotlib.figure import Figure
 
 FIG_WIDTH_IN = 10.0
 DPI = 100
@@ -28,6 +26,12 @@ FREQ_TICKS = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
 
 def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.975) -> tuple[Figure, list]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # Fixed margins: constrained layout costs ~0.1 s a figure, a third of the render.
     fig = Figure(figsize=(FIG_WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)

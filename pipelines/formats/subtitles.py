@@ -1,9 +1,11 @@
-"""Subtitle and transcript files: SRT, VTT, TXT, JSON, TSV from (start, end, text) segments.
+"""Timed text and its files: SRT, VTT, TXT, JSON, TSV from (start, end, text) segments, and speaker cues.
 
-Shared by every tab that produces timed text (Transcribe, Diarize, Speak). A segment is any
-``(start_seconds, end_seconds, text)`` triple; :func:`clean_segments` makes times finite,
-non-negative and monotonic (each start at or after the previous start, each end at or after
-its start), which is what players and subtitle editors require.
+Shared by every tab that produces timed text (Transcribe, Diarize, Speak). :class:`TimedText` is
+the one type for a piece of text with its time: a word Whisper heard, a word or sentence a voice
+spoke, a word given to a speaker. A segment is any ``(start_seconds, end_seconds, text)`` triple;
+:func:`clean_segments` makes times finite, non-negative and monotonic (each start at or after the
+previous start, each end at or after its start), which is what players and subtitle editors
+require. :func:`speaker_cues` turns speaker-attributed words into cues that never mix speakers.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,36 @@ from pipelines.core.errors import UserError
 
 FORMATS = ("srt", "vtt", "txt", "json", "tsv")
 Segment = tuple[float, float, str]
+CONFIDENCE_LEVELS = ((0.85, "sure"), (0.5, "unsure"), (0.0, "doubtful"))  # a recogniser's word probability
+SPEAKER_MAX_CUE_S = 7.0  # a speaker cue lasts at most this long ...
+SPEAKER_MAX_CHARS = 84  # ... and holds at most two lines of 42, the usual subtitle width
+SPEAKER_MIN_CUE_S = 0.2  # shorter cues are stretched to this, so a player shows them
+
+
+@dataclass
+class TimedText:
+    """A piece of text and its time in seconds: a word, a sentence, a subtitle cue."""
+
+    start: float
+    end: float
+    text: str  # as the engine wrote it (Whisper's words keep their leading space)
+    speaker: str = ""  # who said it, once diarized
+    probability: float | None = None  # the recogniser's confidence, where it gives one
+
+    @property
+    def mid(self) -> float:
+        return (self.start + self.end) / 2
+
+    @property
+    def word(self) -> str:
+        """Whisper's name for the text (faster-whisper's ``Word.word``)."""
+        return self.text
+
+    @property
+    def confidence(self) -> str:
+        """'sure', 'unsure' or 'doubtful' from the probability (CONFIDENCE_LEVELS)."""
+        p = 1.0 if self.probability is None else self.probability
+        return next(label for floor, label in CONFIDENCE_LEVELS if p >= floor)
 
 
 def clean_segments(segments: Iterable[Sequence], duration: float | None = None) -> list[Segment]:
@@ -122,3 +155,33 @@ def write_subtitles(
         path.write_text(content, encoding="utf-8")
         paths[fmt] = path
     return paths
+
+
+# --- speaker cues ---------------------------------------------------------------------------
+
+
+def speaker_names(speakers: Iterable[str], names: dict[str, str] | None) -> dict[str, str]:
+    """Display name per speaker: the user's name where given, else the label itself."""
+    names = names or {}
+    return {s: (str(names.get(s) or "").strip() or s) for s in speakers}
+
+
+def speaker_cues(words: Sequence[TimedText], names: dict[str, str] | None = None) -> list[Segment]:
+    """'Name: text' cues from speaker-attributed words: never two speakers in one cue, and short
+    enough to read (SPEAKER_MAX_CUE_S, SPEAKER_MAX_CHARS; a pause over 1 s starts a new cue)."""
+    shown = speaker_names(sorted({w.speaker for w in words}), names)
+    cues: list[tuple[float, float, str, str]] = []  # start, end, speaker, text
+    for w in words:
+        text = w.text.strip()
+        if cues:
+            start, end, spk, prev = cues[-1]
+            if (
+                spk == w.speaker
+                and w.end - start <= SPEAKER_MAX_CUE_S
+                and len(prev) + 1 + len(text) <= SPEAKER_MAX_CHARS
+                and w.start - end <= 1.0
+            ):
+                cues[-1] = (start, w.end, spk, f"{prev} {text}")
+                continue
+        cues.append((w.start, w.end, w.speaker, text))
+    return [(a, max(b, a + SPEAKER_MIN_CUE_S), f"{shown[s]}: {t}") for a, b, s, t in cues]

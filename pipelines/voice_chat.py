@@ -1,0 +1,138 @@
+"""Voice chat (seed 004's second project): speech in, transcribed, answered by a language model,
+and the answer spoken sentence by sentence as it is written, so its first words play early.
+
+Transcribe (Whisper through the Transcribe pipeline) -> ``pipelines.engines.llm`` (streamed text) ->
+Speak (Piper for English, espeak-ng for other languages, or a voice the user chose). The
+conversation is plain data (a list of messages) that the caller keeps per visitor.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines import speak as sp
+from pipelines.core.errors import UserError
+from pipelines.engines import llm as lm
+
+SAMPLE_RATE = 16000
+MAX_TURNS = 20  # exchanges kept; older ones are forgotten first
+MAX_USER_CHARS = 2000
+DEFAULT_SYSTEM = "You are a friendly voice assistant. Answer in one to three short sentences, in plain words."
+AUTO = "auto"
+
+
+@dataclass
+class VoiceChatOptions:
+    model: str = lm.BUNDLED_KEY  # a key from llm.choices(); "none" is refused here
+    system_prompt: str = DEFAULT_SYSTEM
+    language: str = AUTO  # what the user speaks (Whisper code), auto = detect
+    voice: str = AUTO  # a Speak voice id ('piper:...', 'espeak:ko'); auto = bundled voice for the language
+    max_tokens: int = 120
+    temperature: float = 0.3
+
+
+@dataclass
+class Heard:
+    text: str
+    language: str | None
+    seconds: float
+
+
+def transcribe_turn(y: np.ndarray, sr: int, language: str = AUTO) -> Heard:
+    """What the user said (Whisper: tiny.en for English, base otherwise, as the Transcribe tab's auto)."""
+    from pipelines.transcribe import TranscribeOptions, transcribe
+
+    start = time.perf_counter()
+    t = transcribe(y, TranscribeOptions(language=language or AUTO, word_timestamps=False, beam_size=1), name="turn")
+    text = " ".join(s.text.strip() for s in t.segments if s.text.strip())
+    if not text:
+        raise UserError("No words were heard in that recording: speak a little longer or closer to the microphone.")
+    return Heard(text[:MAX_USER_CHARS], t.language, time.perf_counter() - start)
+
+
+def pick_voice(voice: str, language: str | None) -> sp.Voice:
+    if voice and voice != AUTO:
+        engine = voice.split(":", 1)[0]
+        return sp.resolve_voice(engine, voice, offline=True)
+    return sp.fallback_voice(language or "en")
+
+
+def messages_for(history: list[dict], user_text: str, system_prompt: str) -> list[dict]:
+    system = (system_prompt or "").strip()[:1000] or DEFAULT_SYSTEM
+    past = [m for m in history if m.get("role") in {"user", "assistant"}][-2 * MAX_TURNS :]
+    return [{"role": "system", "content": system}] + past + [{"role": "user", "content": user_text}]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s")
+
+
+@dataclass
+class Reply:
+    """One streamed event: the answer's text so far, and (when a sentence is done) its audio."""
+
+    text: str
+    audio: np.ndarray | None = None
+    sr: int = 0
+    done: bool = False
+    first_audio_s: float = 0.0  # from the start of answering to the first sentence's audio
+    voice: str = ""
+    stats: dict = field(default_factory=dict)
+
+
+def answer(
+    history: list[dict],
+    user_text: str,
+    options: VoiceChatOptions | None = None,
+    language: str | None = None,
+    offline: bool = False,
+) -> Iterator[Reply]:
+    """Stream the model's answer; each finished sentence is spoken at once."""
+    o = options or VoiceChatOptions()
+    model = lm.get(o.model, offline)
+    if model is None:
+        raise UserError("Voice chat needs a language model: choose one of the listed models.")
+    voice = pick_voice(o.voice, language)
+    start = time.perf_counter()
+    text, spoken_upto, first_audio = "", 0, 0.0
+
+    def say(sentence: str):
+        nonlocal first_audio
+        sentence = sentence.strip()
+        if not re.search(r"\w", sentence):
+            return None
+        try:
+            r = sp.speak(sentence, voice.engine, voice.id, sp.SpeakOptions(offline=True))
+        except UserError:  # e.g. a script the voice cannot read: the text still stands
+            return None
+        if not first_audio:
+            first_audio = time.perf_counter() - start
+        return r
+
+    for piece in model.stream(messages_for(history, user_text, o.system_prompt), o.max_tokens, o.temperature):
+        text += piece
+        ends = list(_SENTENCE_END.finditer(text, spoken_upto))
+        if ends:
+            cut = ends[-1].end()
+            r = say(text[spoken_upto:cut])
+            spoken_upto = cut
+            yield Reply(text, None if r is None else r.audio, r.sr if r else 0, first_audio_s=first_audio)
+        else:
+            yield Reply(text)
+    rest = text[spoken_upto:]
+    r = say(rest) if rest.strip() else None
+    usage = model.last_usage
+    stats = {
+        "model": model.title,
+        "voice": voice.label(),
+        "tokens": usage.completion_tokens,
+        "tokens_per_s": round(usage.tokens_per_s, 1),
+        "first_token_s": round(usage.first_token_s, 2),
+        "first_audio_s": round(first_audio, 2),
+    }
+    final = text.strip() or "(the model gave no answer)"
+    yield Reply(final, None if r is None else r.audio, r.sr if r else 0, True, first_audio, voice.label(), stats=stats)

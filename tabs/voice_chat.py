@@ -1,0 +1,156 @@
+"""Voice chat tab: talk to the app; it transcribes, answers with a language model and speaks the
+answer sentence by sentence. Widgets and wiring only; the work is in ``pipelines/voice_chat.py``."""
+
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+import numpy as np
+
+from pipelines import voice_chat as vc
+from pipelines.engines import llm as lm
+from pipelines.transcribe import LANGUAGES
+
+from .common import TabContext, audio_input, user_errors
+
+TITLE = "Voice chat"
+
+INTRO = """**Talk to the app.** Press record, ask something, press stop: the app writes down what you said,
+answers with a language model and reads the answer aloud, sentence by sentence, so the first words play
+while the rest is still being written. You can also type. Your conversation is yours alone (other
+visitors have their own) and is kept only while this page is open."""
+
+VOICES = [
+    ("Automatic: bundled voice for the language", vc.AUTO),
+    ("Piper Joe (English, bundled)", "piper:en_US-joe-medium"),
+    ("espeak-ng English (robotic, bundled)", "espeak:en-us"),
+    ("espeak-ng Korean (robotic, bundled)", "espeak:ko"),
+]
+
+
+def _model_note(key: str) -> str:
+    if key == lm.BUNDLED_KEY:
+        return f"**Gemma 3 270M base (bundled)**: {lm.BUNDLED_NOTE}"
+    if key == lm.NONE:
+        return "No language model is installed or configured here, so voice chat cannot answer."
+    return f"Answers by **{lm.REGISTRY.spec(key).title}**."
+
+
+def build(ctx: TabContext) -> None:
+    s = ctx.settings
+    lm.configure_servers(s.llm_url, s.llm_models, s.llm_key, s.llm_timeout_s)
+    models = [(label, key) for label, key in lm.choices(s.offline) if key != lm.NONE]
+    default = lm.default_choice(s.offline)
+    if default == lm.NONE:
+        default = models[0][1] if models else lm.NONE
+    o = vc.VoiceChatOptions()
+    gr.Markdown(INTRO)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            mic = audio_input("Your question: record (or upload)", sources=["microphone", "upload"])
+            typed = gr.Textbox(label="…or type it", lines=2, placeholder="Ask something", elem_id="vc-typed")
+            with gr.Row():
+                send = gr.Button("Send", variant="primary", elem_id="vc-send")
+                clear = gr.Button("Clear the conversation", elem_id="vc-clear")
+            model = gr.Dropdown(
+                models or [("none available", lm.NONE)], value=default, label="Language model", elem_id="vc-model"
+            )
+            model_md = gr.Markdown(_model_note(default), elem_id="vc-model-note")
+            with gr.Row():
+                language = gr.Dropdown(
+                    [("Detect automatically", vc.AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
+                    value=o.language,
+                    label="Language you speak",
+                    elem_id="vc-language",
+                )
+                voice = gr.Dropdown(VOICES, value=o.voice, label="Voice", elem_id="vc-voice")
+            system = gr.Textbox(o.system_prompt, label="System prompt (how the assistant should answer)", lines=2)
+        with gr.Column(scale=2):
+            chat = gr.Chatbot(
+                label="Conversation",
+                height=420,
+                render_markdown=False,  # answers are untrusted text: shown as typed, never as HTML
+                elem_id="vc-chat",
+            )
+            live = gr.Audio(
+                label="Spoken answer (plays as it is written)",
+                streaming=True,
+                autoplay=True,
+                interactive=False,
+                elem_id="vc-live",
+            )
+            whole = gr.Audio(label="The whole answer", type="filepath", interactive=False, elem_id="vc-answer")
+            info = gr.Markdown(elem_id="vc-info")
+    history = gr.State([])  # per visitor: this browser session's messages
+
+    model.change(_model_note, model, model_md, api_visibility="private")
+
+    @user_errors
+    def respond(
+        audio=None,
+        text="",
+        messages=None,
+        model=o.model,
+        system_prompt=o.system_prompt,
+        language=o.language,
+        voice=o.voice,
+    ):
+        messages = list(messages or [])
+        started = time.perf_counter()
+        heard_note = ""
+        if audio:
+            clip = ctx.load(audio, target_sr=vc.SAMPLE_RATE)
+            heard = vc.transcribe_turn(clip.mono, clip.sr, language)
+            user_text, lang = heard.text, heard.language
+            heard_note = f"heard in {heard.seconds:.1f} s"
+        else:
+            user_text, lang = " ".join((text or "").split())[: vc.MAX_USER_CHARS], None
+            if not user_text:
+                raise gr.Error("Record a question or type one first.")
+            if language and language != vc.AUTO:
+                lang = language
+        options = vc.VoiceChatOptions(model=model, system_prompt=system_prompt, language=language, voice=voice)
+        shown = messages + [{"role": "user", "content": user_text}, {"role": "assistant", "content": "…"}]
+        yield shown, None, None, "Thinking…", messages, None, ""
+        pieces: list[np.ndarray] = []
+        sr = 0
+        for reply in vc.answer(messages, user_text, options, lang, s.offline):
+            shown[-1] = {"role": "assistant", "content": reply.text}
+            chunk = None
+            if reply.audio is not None and len(reply.audio):
+                sr = sr or reply.sr
+                pieces += [reply.audio, np.zeros(int(0.25 * reply.sr), np.float32)]
+                chunk = (reply.sr, reply.audio)
+            if reply.done:
+                new_history = messages + [
+                    {"role": "user", "content": user_text},
+                    {"role": "assistant", "content": reply.text},
+                ]
+                whole_path = None
+                if pieces:
+                    import soundfile as sf
+
+                    whole_path = s.new_output_dir("voice-chat") / "answer.wav"
+                    sf.write(str(whole_path), np.concatenate(pieces), sr, subtype="PCM_16")
+                st = reply.stats
+                note = (
+                    f"{heard_note + ' · ' if heard_note else ''}first audio after "
+                    f"{time.perf_counter() - started if not st.get('first_audio_s') else st['first_audio_s']:.1f} s"
+                    f" of answering · {st.get('tokens', 0)} tokens at {st.get('tokens_per_s', 0)} tokens/s  \n"
+                    f"Model: {st.get('model', '')} · voice: {st.get('voice', '')}"
+                )
+                yield shown, chunk, str(whole_path) if whole_path else None, note, new_history, None, ""
+            else:
+                yield shown, chunk if chunk else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+    outputs = [chat, live, whole, info, history, mic, typed]
+    inputs = [mic, typed, history, model, system, language, voice]
+    gr.on([mic.stop_recording, mic.upload], respond, inputs, outputs, api_visibility="private", concurrency_limit=2)
+    send.click(respond, inputs, outputs, api_name="voice_chat", concurrency_limit=2)
+    typed.submit(respond, inputs, outputs, api_visibility="private", concurrency_limit=2)
+
+    def clear_all():
+        return [], [], None, None, "Conversation cleared."
+
+    clear.click(clear_all, None, [chat, history, live, whole, info], api_name="voice_chat_clear")

@@ -1,0 +1,145 @@
+"""Voice chat: speech in, a streamed answer spoken sentence by sentence; the conversation per visitor;
+in a real browser with Chromium's simulated microphone, against a stand-in language-model server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from llm_server import ECHO_ANSWER, StandIn
+
+from pipelines import voice_chat as vc
+from pipelines.core.errors import UserError
+from pipelines.engines import llm as lm
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = StandIn()
+    lm.configure_servers(s.url, ("echo",), None, timeout_s=3.0)
+    yield s
+    s.close()
+
+
+def test_history_is_bounded_and_the_system_prompt_leads():
+    history = [{"role": "user" if i % 2 == 0 else "assistant", "content": str(i)} for i in range(100)]
+    msgs = vc.messages_for(history, "now?", "")
+    assert msgs[0] == {"role": "system", "content": vc.DEFAULT_SYSTEM}
+    assert len(msgs) == 2 + 2 * vc.MAX_TURNS and msgs[-1] == {"role": "user", "content": "now?"}
+    assert msgs[1]["content"] == str(100 - 2 * vc.MAX_TURNS)  # the oldest were forgotten
+
+
+def test_voice_follows_the_language():
+    assert vc.pick_voice(vc.AUTO, "en").engine == "piper"
+    ko = vc.pick_voice(vc.AUTO, "ko")
+    assert ko.engine == "espeak" and ko.primary_language == "ko"
+
+
+def test_answer_is_spoken_sentence_by_sentence(server):
+    options = vc.VoiceChatOptions(model=lm.SERVER_PREFIX + "echo")
+    replies = list(vc.answer([], "Tell me something.", options, "en"))
+    final = replies[-1]
+    assert final.done and final.text.startswith(ECHO_ANSWER)
+    with_audio = [r for r in replies if r.audio is not None]
+    assert len(with_audio) >= 2  # one per sentence, not one at the end
+    first = next(i for i, r in enumerate(replies) if r.audio is not None)
+    assert not replies[first].done and len(replies[first].text) < len(final.text)  # spoken while still writing
+    assert all(r.sr == with_audio[0].sr and r.audio.size > r.sr * 0.3 for r in with_audio)
+    assert final.stats["first_audio_s"] > 0 and final.stats["tokens"] > 5
+
+
+def test_none_is_not_a_chat_model():
+    with pytest.raises(UserError, match="needs a language model"):
+        list(vc.answer([], "hi", vc.VoiceChatOptions(model=lm.NONE)))
+
+
+def test_the_bundled_model_chats_and_speaks():
+    options = vc.VoiceChatOptions(model=lm.BUNDLED_KEY, max_tokens=40)
+    replies = list(vc.answer([], "What colour is the sky on a clear day?", options, "en"))
+    assert replies[-1].done and replies[-1].text.strip()
+    assert any(r.audio is not None for r in replies)
+
+
+# --- in the browser -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chat_app(server, tmp_path_factory):
+    """The Voice chat tab alone, on a server whose operator configured the stand-in model."""
+    import gradio as gr
+
+    import app as app_module
+    from conftest import free_port
+    from pipelines.core.config import Settings
+    from tabs import voice_chat
+    from tabs.common import TabContext
+
+    settings = Settings(
+        offline=True,
+        port=free_port(),
+        output_dir=tmp_path_factory.mktemp("vc-out"),
+        llm_url=server.url,
+        llm_models=("echo",),
+    )
+    with gr.Blocks() as demo:
+        with gr.Tab(voice_chat.TITLE):
+            voice_chat.build(TabContext(settings))
+    app_module.launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()
+
+
+@pytest.mark.browser
+def test_browser_spoken_question_gets_a_text_and_a_spoken_answer(browser, chat_app, artifacts):
+    from browser import audio_block, record_from_microphone
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto(chat_app, wait_until="domcontentloaded")
+        page.wait_for_selector("#vc-chat")
+        assert "echo on your server" in page.locator("#vc-model input").input_value()  # the operator's model leads
+        block = audio_block(page, "Your question: record (or upload)")
+        start = time.time()
+        record_from_microphone(page, block, seconds=4.0)
+        chat = page.locator("#vc-chat")
+        page.wait_for_function(
+            "() => (document.querySelector('#vc-answer a[download], #vc-answer [data-testid=download-link]')"
+            "||{}).href?.includes('/gradio_api/file=')",
+            timeout=120_000,
+        )
+        page.wait_for_function(
+            "() => document.querySelector('#vc-chat')?.innerText.includes('You said:')",  # the answer is complete
+            timeout=120_000,
+        )
+        text = chat.inner_text()
+        assert "You said:" in text
+        user_words = text.split("You said:")[1].lower()
+        assert any(w in user_words for w in ("dashwood", "leisure", "consider", "power", "prudently")), text
+        assert "tokens" in page.locator("#vc-info").inner_text()
+        assert time.time() - start < 120
+        page.screenshot(path=str(artifacts / "voice-chat-1400.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "voice-chat-390.png"), full_page=True)
+        page.locator("#vc-clear").click()
+        page.wait_for_function("() => !document.querySelector('#vc-chat')?.innerText.includes('stand-in')")
+    finally:
+        context.close()
+
+
+def test_api_each_visitor_has_their_own_conversation(chat_app, server):
+    """Two clients (two visitors): each follow-up question carries only that visitor's history."""
+    from gradio_client import Client
+
+    alice, bob = Client(chat_app, verbose=False), Client(chat_app, verbose=False)
+    model = lm.SERVER_PREFIX + "echo"
+    out = alice.predict(text="My name is Alice.", model=model, api_name="/voice_chat")
+    chat, _live, whole, info = out[:4]
+    assert chat[-1]["role"] == "assistant" and "Alice" in str(chat[-1]["content"])
+    assert whole and "tokens" in info
+    bob.predict(text="My name is Bob.", model=model, api_name="/voice_chat")
+    alice.predict(text="What is my name?", model=model, api_name="/voice_chat")
+    sent = [m["content"] for m in server.requests[-1]["messages"]]
+    assert "My name is Alice." in sent and "My name is Bob." not in sent and sent[-1] == "What is my name?"
