@@ -51,6 +51,7 @@ VOICE_STEM = {
 }
 MAX_STEMS = max(len(s) for s in SEPARATOR_STEMS.values())
 CLEAN_MODES = ("off", "denoise", "voice only")
+CLEAN_DEFAULT = "off"  # Transcribe / Diarize "clean the audio first": off unless asked (see the measured help)
 
 Progress = Callable[[float, str], None]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.clean_up import DENOISE_RATE, clean_for_speech
+from pipelines.clean_up import CLEAN_DEFAULT, DENOISE_RATE, clean_for_speech
 from pipelines.core.files import safe_stem
 
 from .common import TabContext
@@ -24,7 +24,9 @@ CLEAN_HELP = (
 
 
 def clean_dropdown(elem_id: str) -> gr.Dropdown:
-    return gr.Dropdown(CLEAN_CHOICES, value="off", label="Clean the audio first", info=CLEAN_HELP, elem_id=elem_id)
+    return gr.Dropdown(
+        CLEAN_CHOICES, value=CLEAN_DEFAULT, label="Clean the audio first", info=CLEAN_HELP, elem_id=elem_id
+    )
 
 
 def clean_first(ctx: TabContext, source, mode: str | None):

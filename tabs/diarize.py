@@ -9,6 +9,7 @@ import gradio as gr
 import numpy as np
 
 from pipelines import diarize as dz
+from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.config import format_seconds
 from pipelines.core.files import safe_stem
 
@@ -152,7 +153,7 @@ def build(ctx: TabContext) -> None:
         engine=dz.DEFAULT_ENGINE,
         hub_token="",
         speaker_names="",
-        clean_audio="off",
+        clean_audio=CLEAN_DEFAULT,
         progress=gr.Progress(),
     ):
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)

@@ -6,6 +6,7 @@ import time
 
 import gradio as gr
 
+from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import REGISTRY
@@ -187,7 +188,7 @@ def build(ctx: TabContext) -> None:
         initial_prompt=DEFAULTS.initial_prompt,
         condition_on_previous_text=DEFAULTS.condition_on_previous_text,
         reference="",
-        clean_audio="off",
+        clean_audio=CLEAN_DEFAULT,
         progress=gr.Progress(),
     ):
         audio_source = clean_first(ctx, audio_source, clean_audio)

@@ -10,14 +10,15 @@ from dataclasses import fields, is_dataclass
 import pytest
 
 import app
-from pipelines import compose, diarize, sound_lab, speak, transcribe, visualize, zero_shot
+from pipelines import clean_up, compose, diarize, sound_lab, speak, transcribe, visualize, zero_shot
 from pipelines.classify import ClassifyOptions
 from pipelines.core.config import Settings
 from pipelines.dsp.features import SpectralParams
 from pipelines.engines.tts import EdgeOptions, EspeakOptions, PiperOptions
 
 _VIS = ([SpectralParams(), visualize.ViewOptions()], {"hop": "hop_length"})
-_TRANSCRIBE = ([transcribe.TranscribeOptions()], {})
+_CLEAN_FIRST = {"clean_audio": clean_up.CLEAN_DEFAULT}
+_TRANSCRIBE = ([transcribe.TranscribeOptions(), _CLEAN_FIRST], {})
 
 # api_name -> (where the defaults live, {handler parameter: field name}); a source is an options
 # dataclass or a dict of a pipeline's named defaults. Parameters in NOT_OPTIONS are the user's input.
@@ -29,9 +30,15 @@ ENDPOINTS = {
     "transcribe": _TRANSCRIBE,
     "transcribe_batch": _TRANSCRIBE,
     "diarize": (
-        [diarize.DiarizeOptions(), {"engine": diarize.DEFAULT_ENGINE, "transcribe": diarize.DEFAULT_TRANSCRIBE}],
+        [
+            diarize.DiarizeOptions(),
+            {"engine": diarize.DEFAULT_ENGINE, "transcribe": diarize.DEFAULT_TRANSCRIBE},
+            _CLEAN_FIRST,
+        ],
         {},
     ),
+    "denoise": ([clean_up.DenoiseOptions()], {}),
+    "separate": ([clean_up.SeparateOptions()], {}),
     "classify": ([ClassifyOptions()], {}),
     "zero_shot": ([zero_shot.ZeroShotOptions()], {}),
     "speak": (
@@ -44,7 +51,7 @@ ENDPOINTS = {
     "spec_augment": ([sound_lab.SpecAugmentOptions()], {}),
     "augment": ([sound_lab.AugmentOptions()], {}),
 }
-TAB_ENDPOINTS = {"sound_lab": "effects"}  # a tab whose main endpoint is not named after it
+TAB_ENDPOINTS = {"sound_lab": "effects", "clean_up": "denoise"}  # a tab whose main endpoint is not named after it
 EDGE = EdgeOptions()
 NOT_OPTIONS = {"source", "audio_source", "file_list", "files", "text", "prompt", "reference", "melody", "hub_token"}
 # The user's choice with a default that is not an option of the pipeline, each with the reason.
