@@ -11,6 +11,7 @@ TAB_MODULES = [
     "transcribe",
     "live_captions",
     "diarize",
+    "clean_up",
     "meeting_notes",
     "classify",
     "zero_shot",

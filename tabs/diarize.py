@@ -9,9 +9,11 @@ import gradio as gr
 import numpy as np
 
 from pipelines import diarize as dz
+from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.config import format_seconds
 from pipelines.core.files import safe_stem
 
+from .clean_option import clean_dropdown, clean_first
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Diarize"
@@ -82,6 +84,7 @@ def build(ctx: TabContext) -> None:
             transcribe = gr.Checkbox(
                 dz.DEFAULT_TRANSCRIBE, label="Transcript with speakers (bundled Whisper tiny.en, English)"
             )
+            clean = clean_dropdown("diarize-clean")
             with gr.Accordion("Engine", open=False):
                 engine = gr.Radio(ENGINES, value=dz.DEFAULT_ENGINE, label="Diarization engine")
                 gr.Markdown(
@@ -150,9 +153,11 @@ def build(ctx: TabContext) -> None:
         engine=dz.DEFAULT_ENGINE,
         hub_token="",
         speaker_names="",
+        clean_audio=CLEAN_DEFAULT,
         progress=gr.Progress(),
     ):
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
+        source = clean_first(ctx, source, clean_audio)
         progress(0.02, desc="Loading audio")
         audio = ctx.open_mono(source, dz.SAMPLE_RATE)  # 16 kHz mono, never the upload's rate and channels whole
         show_warnings(audio.warnings)
@@ -189,7 +194,7 @@ def build(ctx: TabContext) -> None:
     gr.on(
         [run.click],
         find_speakers,
-        [audio, num, lo, hi, transcribe, engine, token, names_text],
+        [audio, num, lo, hi, transcribe, engine, token, names_text, clean],
         outputs,
         api_name="diarize",
         concurrency_limit=2,

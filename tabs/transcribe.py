@@ -6,6 +6,7 @@ import time
 
 import gradio as gr
 
+from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import REGISTRY
@@ -33,6 +34,7 @@ from pipelines.transcribe import (
     zip_outputs,
 )
 
+from .clean_option import clean_dropdown, clean_first
 from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
 
 TITLE = "Transcribe"
@@ -83,6 +85,7 @@ def build(ctx: TabContext) -> None:
                 elem_id="transcribe-language",
             )
             task = gr.Radio(["transcribe", "translate"], value=DEFAULTS.task, label="Task (translate = into English)")
+            clean = clean_dropdown("transcribe-clean")
             with gr.Accordion("Decoding options", open=False):
                 beam_size = gr.Slider(1, 10, value=DEFAULTS.beam_size, step=1, label="Beam size")
                 temperature = gr.Slider(0, 1, value=DEFAULTS.temperature, step=0.1, label="Temperature")
@@ -185,8 +188,10 @@ def build(ctx: TabContext) -> None:
         initial_prompt=DEFAULTS.initial_prompt,
         condition_on_previous_text=DEFAULTS.condition_on_previous_text,
         reference="",
+        clean_audio=CLEAN_DEFAULT,
         progress=gr.Progress(),
     ):
+        audio_source = clean_first(ctx, audio_source, clean_audio)
         opts = options_from_form(
             model,
             language,
@@ -241,7 +246,7 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click, audio.stop_recording],
         run_transcribe,
-        [audio, *option_inputs, reference],
+        [audio, *option_inputs, reference, clean],
         outputs,
         api_name="transcribe",
         concurrency_limit=2,

@@ -12,6 +12,7 @@ import pytest
 import app
 from pipelines import (
     analyze,
+    clean_up,
     compose,
     diarize,
     live_captions,
@@ -29,7 +30,8 @@ from pipelines.dsp.features import SpectralParams
 from pipelines.engines.tts import EdgeOptions, EspeakOptions, PiperOptions
 
 _VIS = ([SpectralParams(), visualize.ViewOptions()], {"hop": "hop_length"})
-_TRANSCRIBE = ([transcribe.TranscribeOptions()], {})
+_CLEAN_FIRST = {"clean_audio": clean_up.CLEAN_DEFAULT}
+_TRANSCRIBE = ([transcribe.TranscribeOptions(), _CLEAN_FIRST], {})
 
 # api_name -> (where the defaults live, {handler parameter: field name}); a source is an options
 # dataclass or a dict of a pipeline's named defaults. Parameters in NOT_OPTIONS are the user's input.
@@ -41,9 +43,15 @@ ENDPOINTS = {
     "transcribe": _TRANSCRIBE,
     "transcribe_batch": _TRANSCRIBE,
     "diarize": (
-        [diarize.DiarizeOptions(), {"engine": diarize.DEFAULT_ENGINE, "transcribe": diarize.DEFAULT_TRANSCRIBE}],
+        [
+            diarize.DiarizeOptions(),
+            {"engine": diarize.DEFAULT_ENGINE, "transcribe": diarize.DEFAULT_TRANSCRIBE},
+            _CLEAN_FIRST,
+        ],
         {},
     ),
+    "denoise": ([clean_up.DenoiseOptions()], {}),
+    "separate": ([clean_up.SeparateOptions()], {}),
     "classify": ([ClassifyOptions()], {}),
     "zero_shot": ([zero_shot.ZeroShotOptions()], {}),
     "speak": (
@@ -63,6 +71,7 @@ ENDPOINTS = {
 TAB_ENDPOINTS = {
     "sound_lab": "effects",
     "live_captions": "live_captions_redo",
+    "clean_up": "denoise",
 }  # a tab whose main endpoint is not named after it
 EDGE = EdgeOptions()
 NOT_OPTIONS = {
