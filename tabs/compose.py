@@ -151,6 +151,20 @@ def build(ctx: TabContext) -> None:
         melody=None,
         progress=gr.Progress(),
     ):
+        """Compose music from a text description; returns the WAV (-14 LUFS), a MIDI file (bundled
+        composer), a mel-spectrogram picture and a description (tempo, key, instruments, seed, engine).
+
+        Args:
+            prompt: what the music should be, e.g. "calm lo-fi piano" or "rock guitar 140 bpm".
+            duration: length in seconds.
+            engine: "composer" (bundled, rule-based, offline) or a MusicGen model (needs the model hub).
+            seed: the same prompt and seed give the same music; -1 picks a new one each time.
+            temperature: MusicGen only: sampling temperature (higher = more surprising).
+            top_k: MusicGen only: sample among this many most likely tokens.
+            top_p: MusicGen only: nucleus sampling threshold (0 = off).
+            guidance_scale: MusicGen only: how closely to follow the prompt.
+            melody: MusicGen melody model only: a recording whose tune the music follows.
+        """
         mel = None
         if melody:
             loaded = ctx.load(melody, max_seconds=60)

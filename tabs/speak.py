@@ -195,6 +195,23 @@ def build(ctx: TabContext) -> None:
         fallback=DEFAULTS.fallback,
         progress=gr.Progress(),
     ):
+        """Read text aloud and return the speech (WAV), its downloads (WAV, MP3, SRT, VTT) and subtitles.
+
+        Args:
+            text: the text to speak, up to 5,000 characters; long text is read sentence by sentence.
+            engine: "piper" (bundled US English voice), "espeak" (bundled, ~130 languages) or "edge" (online voices).
+            voice: a voice id from /voices, e.g. "espeak:ko"; empty = the engine's default voice.
+            speed: speaking pace for every engine, 1 = the voice's normal pace.
+            pause: multiplies the pauses between sentences.
+            length_scale: Piper only: longer phonemes above 1 (slower speech).
+            noise_scale: Piper only: variation in the voice's timbre.
+            noise_w: Piper only: variation in phoneme lengths.
+            pitch: espeak-ng only: voice pitch, 0 to 99.
+            rate: online voices only: rate change such as "+10%".
+            volume: online voices only: volume change such as "-5%".
+            edge_pitch: online voices only: pitch change such as "+20Hz".
+            fallback: when the online voice is unreachable, answer with the closest bundled voice.
+        """
         options = SpeakOptions(
             speed=float(speed),
             pause=float(pause),
