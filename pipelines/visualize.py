@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import AudioError, AudioInput, check_samples, load_audio
+from pipelines.core.audio import AudioError, AudioInput, check_samples, load_audio, sample_stats
 from pipelines.core.audio_stream import open_sound
 from pipelines.core.errors import UserError
 from pipelines.core.memory import release_free_memory
@@ -119,6 +119,23 @@ def render_source(
             return _render_long(snd, Path(out_dir), params, min_seconds, max_seconds, **opts)
     finally:
         release_free_memory()
+
+
+def load_head(
+    source, seconds: float, *, min_seconds: float = 0.05, max_seconds: float | None = 1800.0
+) -> tuple[np.ndarray, int]:
+    """The first ``seconds`` of what a user sent as mono, and its rate (the phase lesson): a long
+    file is not read past them."""
+    snd = open_sound(source, max_seconds)
+    if snd is None or snd.frames * snd.channels <= LONG_VALUES:
+        if snd is not None:
+            snd.close()
+        audio = load_audio(source, min_seconds=min_seconds, max_seconds=max_seconds)
+        return audio.mono, audio.sr
+    with snd:
+        y = snd.head(seconds)
+        check_samples(sample_stats(y), len(y), len(y), snd.sr, min(min_seconds, len(y) / snd.sr), None)
+        return y, snd.sr
 
 
 def _render_long(snd, out_dir: Path, params, min_seconds, max_seconds, *, cmap, freq_scale, with_facts):

@@ -9,7 +9,7 @@ import gradio as gr
 from pipelines.core.files import safe_stem
 from pipelines.dsp.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
 from pipelines.formats import plots
-from pipelines.visualize import LONG_NOTE, PANELS, export_features, render_source, write_phase_lesson
+from pipelines.visualize import LONG_NOTE, PANELS, export_features, load_head, render_source, write_phase_lesson
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -37,6 +37,8 @@ PANEL_HELP = """- **Waveform**: loudness over time, each channel.
 - **Mel spectrogram**: frequencies warped to how we hear; what Whisper and most audio models take in.
 - **MFCC + deltas**: compact 'timbre' features of classic speech recognition (13 x 3 = 39 dims, seed 004).
 - **Chroma**: energy per musical pitch class (C, C#, ... B): STFT, CQT or CENS."""
+
+LESSON_SECONDS = 15.0  # the phase lesson rebuilds this much
 
 EXAMPLES = ["speech_librivox.wav", "a440_sine.wav", "c_major_chord.wav", "stereo_sweeps.wav", "drum_loop.wav"]
 
@@ -200,9 +202,10 @@ def build(ctx: TabContext) -> None:
 
     @user_errors
     def phase(source, n_fft="2048", hop="512", window="hann"):
-        audio = ctx.load(source)
+        limits = dict(min_seconds=ctx.settings.min_seconds, max_seconds=ctx.settings.max_seconds)
+        y, sr = load_head(source, LESSON_SECONDS, **limits)
         params = _params(n_fft, hop, window, 128, 0, 0, 13, False, "stft")
-        lesson = phase_lesson(audio.mono, audio.sr, params)
+        lesson = phase_lesson(y, sr, params, max_seconds=LESSON_SECONDS)
         a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
         info = (
             f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "

@@ -144,3 +144,11 @@ def test_five_minutes_of_stereo_visualize_in_bounded_memory(tmp_path):
     full_stft_mb = 1025 * (1 + 300 * 44100 // 512) * 8 / 2**20
     assert peak < 1.5 * full_stft_mb, f"peak {peak:.0f} MB over the start"
     assert after < 60, f"{after:.0f} MB still held after the render"
+
+
+def test_phase_lesson_reads_only_the_head_of_a_long_file(clip, monkeypatch):
+    full, sr = V.load_head(str(clip), 5.0)
+    monkeypatch.setattr(V, "LONG_VALUES", 1000)
+    head, sr2 = V.load_head(str(clip), 5.0)
+    assert sr == sr2 == SR and len(full) == int(20.0 * SR) and len(head) == int(5.0 * SR)
+    assert np.allclose(head, full[: len(head)], atol=1e-6)
