@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import AudioInput
+from pipelines.core.audio import AudioError, AudioInput, check_samples, load_audio, sample_stats
+from pipelines.core.audio_stream import LONG_VALUES, open_sound
 from pipelines.core.errors import UserError
+from pipelines.core.memory import release_free_memory
 from pipelines.dsp.features import (
     AudioFacts,
     Features,
@@ -20,10 +22,20 @@ from pipelines.dsp.features import (
     audio_facts,
     compute_features,
     phase_lesson,
+    to_db,
 )
 from pipelines.formats import plots
 
 PANELS = ("waveform", "spectrum", "spectrogram", "phase", "mel", "mfcc", "chroma")
+MAX_CHANNELS = 8  # up to 7.1; the waveform draws one row a channel
+# Above this many samples (all channels; ~1 min 53 s of 44.1 kHz stereo) the recording is read and
+# analysed block by block at display resolution (pipelines/dsp/features_stream.py): the full-resolution
+# path needs ~200 MB a minute of 44.1 kHz stereo. LONG_VALUES is core.audio_stream's, shared by every tab.
+LONG_NOTE = (
+    "Recordings longer than about 2 minutes (stereo 44.1 kHz; 4 minutes mono) are analysed block by block "
+    f"and their features exported at display resolution (at most {plots.MAX_COLUMNS} columns, each the "
+    "maximum or mean of the frames it covers), so memory stays bounded."
+)
 
 
 @dataclass
@@ -79,18 +91,130 @@ def render(
     The phase is kept at display resolution unless ``full_phase`` (needed to export it). The facts
     (loudness included) do not depend on the spectral settings: a redraw passes ``with_facts=False``
     to skip them, and gets ``facts=None``."""
+    _check_options(cmap, freq_scale)
+    _check_channels(audio.n_channels)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    feats = compute_features(audio.mono, audio.sr, params, phase_columns=None if full_phase else plots.MAX_COLUMNS)
+    waveform = plots.plot_waveform(audio.channels, audio.sr)
+    paths = _draw(feats, waveform, audio.duration, out_dir, cmap, freq_scale)
+    facts = audio_facts(audio) if with_facts else None
+    return VisualizeResult(facts, feats, paths, list(audio.warnings))
+
+
+def _check_options(cmap: str, freq_scale: str) -> None:
     if cmap not in plots.COLORMAPS:
         raise UserError(f"Unknown colour map '{cmap}'; choose one of {', '.join(plots.COLORMAPS)}.")
     if freq_scale not in ("linear", "log"):
         raise UserError("Frequency axis must be 'linear' or 'log'.")
-    out_dir = Path(out_dir)
+
+
+def _check_channels(n: int) -> None:
+    if n > MAX_CHANNELS:
+        raise AudioError(
+            f"The audio has {n} channels; Visualize shows up to {MAX_CHANNELS} (7.1). "
+            "Mix it down or export fewer channels and try again."
+        )
+
+
+def render_source(
+    source,
+    out_dir: Path,
+    params: SpectralParams | None = None,
+    *,
+    min_seconds: float = 0.05,
+    max_seconds: float | None = 1800.0,
+    cmap: str = "magma",
+    freq_scale: str = "log",
+    full_phase: bool = False,
+    with_facts: bool = True,
+) -> VisualizeResult:
+    """What a user sent (path, FileData or microphone tuple), rendered: short recordings through
+    ``render`` at full resolution, long ones block by block at display resolution."""
+    _check_options(cmap, freq_scale)
+    opts = dict(cmap=cmap, freq_scale=freq_scale, with_facts=with_facts)
+    try:
+        snd = open_sound(source, max_seconds)
+        if snd is None or snd.frames * snd.channels <= LONG_VALUES:
+            if snd is not None:
+                path, name, fmt = snd.path, snd.name, snd.sample_format
+                audio = load_audio(path, min_seconds=min_seconds, max_seconds=max_seconds)
+                audio.name, audio.sample_format = name, fmt
+                snd.close()
+            else:
+                audio = load_audio(source, min_seconds=min_seconds, max_seconds=max_seconds)
+            return render(audio, out_dir, params, full_phase=full_phase, **opts)
+        with snd:
+            return _render_long(snd, Path(out_dir), params, min_seconds, max_seconds, **opts)
+    finally:
+        release_free_memory()
+
+
+def load_head(
+    source, seconds: float, *, min_seconds: float = 0.05, max_seconds: float | None = 1800.0
+) -> tuple[np.ndarray, int]:
+    """The first ``seconds`` of what a user sent as mono, and its rate (the phase lesson): a long
+    file is not read past them."""
+    snd = open_sound(source, max_seconds)
+    if snd is None or snd.frames * snd.channels <= LONG_VALUES:
+        if snd is not None:
+            snd.close()
+        audio = load_audio(source, min_seconds=min_seconds, max_seconds=max_seconds)
+        return audio.mono, audio.sr
+    with snd:
+        y = snd.head(seconds)
+        check_samples(sample_stats(y), len(y), len(y), snd.sr, min(min_seconds, len(y) / snd.sr), None)
+        return y, snd.sr
+
+
+def _render_long(snd, out_dir: Path, params, min_seconds, max_seconds, *, cmap, freq_scale, with_facts):
+    from pipelines.dsp.features_stream import StreamAnalyzer
+
+    _check_channels(snd.channels)
     out_dir.mkdir(parents=True, exist_ok=True)
-    feats = compute_features(audio.mono, audio.sr, params, phase_columns=None if full_phase else plots.MAX_COLUMNS)
+    analyzer = StreamAnalyzer(snd.sr, snd.channels, snd.frames, params, head=snd.head(60.0))
+    for block in snd.blocks():
+        analyzer.feed(block)
+    feats, f = analyzer.finish()
+    del analyzer
+    n = f["n_samples"]
+    if n == 0:
+        raise AudioError(f"The file '{snd.name}' holds no audio samples (zero length).")
+    warnings = check_samples(f["stats"], n * snd.channels, n, snd.sr, min_seconds, max_seconds)
+    centres, lo, hi = f["envelope"]
+    waveform = plots.plot_envelope(centres, lo, hi, snd.sr, n)
+    duration = n / snd.sr
+    paths = _draw(feats, waveform, duration, out_dir, cmap, freq_scale, spectrum_title=_welch_title())
+    facts = None
+    if with_facts:
+        facts = AudioFacts(
+            sample_rate=snd.sr,
+            channels=snd.channels,
+            duration_s=duration,
+            samples=n,
+            sample_format=snd.sample_format,
+            peak_dbfs=float(to_db(f["stats"].peak)),
+            rms_dbfs=float(to_db(f["rms"])),
+            loudness_lufs=f["loudness"],
+            clipped_share=f["clipped_share"],
+            silence_share=f["silence_share"],
+            loudness_note=f["loudness_note"],
+        )
+    return VisualizeResult(facts, feats, paths, warnings)
+
+
+def _welch_title() -> str:
+    from pipelines.dsp.features_stream import WELCH_FFT
+
+    return f"Spectrum (mean of {WELCH_FFT}-point Hann FFTs: a long recording)"
+
+
+def _draw(feats, waveform, dur, out_dir: Path, cmap: str, freq_scale: str, spectrum_title: str | None = None):
     p = feats.params
-    dur = audio.duration
+    spectrum_kw = {"title": spectrum_title} if spectrum_title else {}
     figs = {
-        "waveform": plots.plot_waveform(audio.channels, audio.sr),
-        "spectrum": plots.plot_spectrum(feats.spectrum_freqs, feats.spectrum_db),
+        "waveform": waveform,
+        "spectrum": plots.plot_spectrum(feats.spectrum_freqs, feats.spectrum_db, **spectrum_kw),
         "spectrogram": plots.plot_heatmap(
             feats.stft_db,
             dur,
@@ -148,16 +272,14 @@ def render(
     mfcc_ax = figs["mfcc"].axes[0]
     for k in (1, 2):  # separate static / delta / delta-delta blocks
         mfcc_ax.axhline(k * p.n_mfcc, color="black", lw=0.8)
-    paths = {name: plots.save_png(fig, out_dir / f"{name}.png") for name, fig in figs.items()}
-    facts = audio_facts(audio) if with_facts else None
-    return VisualizeResult(facts, feats, paths, list(audio.warnings))
+    return {name: plots.save_png(fig, out_dir / f"{name}.png") for name, fig in figs.items()}
 
 
 def export_features(result: VisualizeResult, out_dir: Path, stem: str = "features") -> Path:
     """Every feature matrix as .npy and .csv, the facts as JSON and the figures, in one zip."""
     out_dir = Path(out_dir)
     feats = result.features
-    if feats.phase_step != 1:
+    if feats.phase_step != feats.frame_step:
         raise ValueError("This result holds the phase at display resolution only; render with full_phase=True.")
     if result.facts is None:
         raise ValueError("This result holds no facts; render with with_facts=True.")
@@ -212,4 +334,12 @@ def write_phase_lesson(lesson: PhaseLesson, out_dir: Path) -> tuple[Path, Path]:
     return a, b
 
 
-__all__ = ["PANELS", "VisualizeResult", "render", "export_features", "phase_lesson", "write_phase_lesson"]
+__all__ = [
+    "PANELS",
+    "VisualizeResult",
+    "render",
+    "render_source",
+    "export_features",
+    "phase_lesson",
+    "write_phase_lesson",
+]

@@ -135,6 +135,13 @@ class ZeroShotOptions:
     model_id: str = ""  # blank: laion/clap-htsat-unfused
 
 
+def input_rate(engine: str = "auto", model_id: str | None = None) -> int:
+    """The sample rate the engine that will answer hears: CLAP 48 kHz, the offline one 16 kHz."""
+    engine = (engine or "auto").strip().lower()
+    use_clap = engine == "clap" or (engine == "auto" and ((model_id or "").strip() or hub_status().reachable))
+    return 48000 if use_clap else yamnet.SAMPLE_RATE
+
+
 def zero_shot(
     audio: AudioInput,
     labels=SEED_LABELS,

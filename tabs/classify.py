@@ -101,7 +101,7 @@ def build(ctx: TabContext) -> None:
     ):
         t = find_task(task)
         progress(0.05, desc="Loading audio")
-        audio = ctx.load(source)
+        audio = ctx.load_bounded(source, 48000 if t.kind == "birdnet" else 16000)
         show_warnings(audio.warnings)
         progress(0.2, desc=f"Running {t.title.split(':')[0].lower()} (the first run loads the model)")
         result = classify(audio, t.key, model_id=model_id, top_k=top_k)

@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from pipelines.core.audio import AudioInput, load_audio
-from pipelines.core.audio_stream import MonoAudio, open_mono
+from pipelines.core.audio_stream import MonoAudio, load_bounded, open_mono
 from pipelines.core.config import Settings
 from pipelines.core.errors import UserError
 
@@ -37,6 +37,10 @@ class TabContext:
     def open_mono(self, source, target_sr: int, **kwargs) -> MonoAudio:
         """Mono at one rate, read from disk block by block (long recordings), the server's limits applied."""
         return open_mono(source, target_sr, **self._limits(kwargs))
+
+    def load_bounded(self, source, target_sr: int, **kwargs) -> AudioInput:
+        """As ``load``, but a long file comes as mono at ``target_sr`` (bounded memory)."""
+        return load_bounded(source, target_sr, **self._limits(kwargs))
 
     def _limits(self, kwargs: dict) -> dict:
         return {"max_seconds": self.settings.max_seconds, "min_seconds": self.settings.min_seconds, **kwargs}

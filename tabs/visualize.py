@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
 from pipelines.core.files import safe_stem
 from pipelines.dsp.features import CHROMA_KINDS, WINDOWS, SpectralParams, phase_lesson
 from pipelines.formats import plots
-from pipelines.visualize import PANELS, ViewOptions, export_features, params_from_form, render, write_phase_lesson
+from pipelines.visualize import (
+    LONG_NOTE,
+    PANELS,
+    ViewOptions,
+    export_features,
+    load_head,
+    params_from_form,
+    render_source,
+    write_phase_lesson,
+)
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -38,6 +49,7 @@ PANEL_HELP = """- **Waveform**: loudness over time, each channel.
 
 # The defaults, written once in the pipeline: the widgets and the handlers' keyword defaults read them.
 P, V = SpectralParams(), ViewOptions()
+LESSON_SECONDS = 15.0  # the phase lesson rebuilds this much
 
 EXAMPLES = ["speech_librivox.wav", "a440_sine.wav", "c_major_chord.wav", "stereo_sweeps.wav", "drum_loop.wav"]
 
@@ -84,6 +96,7 @@ def build(ctx: TabContext) -> None:
                 lesson_info = gr.Markdown(elem_id="phase-info")
             export_btn = gr.Button("Download features (.npy + .csv + PNG, zip)")
             export_file = gr.File(label="Features", interactive=False)
+            gr.Markdown(LONG_NOTE)
         with gr.Column(scale=2):
             facts = gr.Dataframe(headers=["Fact", "Value"], label="Facts", interactive=False, elem_id="facts")
             with gr.Accordion("What am I looking at?", open=False):
@@ -104,16 +117,17 @@ def build(ctx: TabContext) -> None:
     settings = [n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma]
 
     def draw(source, with_facts, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap):
-        audio = ctx.load(source)
-        show_warnings(audio.warnings)
-        result = render(
-            audio,
+        result = render_source(
+            source,
             ctx.settings.new_output_dir("visualize"),
             params_from_form(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma),
+            min_seconds=ctx.settings.min_seconds,
+            max_seconds=ctx.settings.max_seconds,
             cmap=cmap,
             freq_scale=freq_scale,
             with_facts=with_facts,
         )
+        show_warnings(result.warnings)
         facts_out = result.facts.as_rows() if with_facts else gr.skip()
         return [facts_out] + [str(result.figures[p]) for p in PANELS]
 
@@ -178,9 +192,10 @@ def build(ctx: TabContext) -> None:
 
     @user_errors
     def phase(source, n_fft=str(P.n_fft), hop=str(P.hop_length), window=P.window):
-        audio = ctx.load(source)
+        limits = dict(min_seconds=ctx.settings.min_seconds, max_seconds=ctx.settings.max_seconds)
+        y, sr = load_head(source, LESSON_SECONDS, **limits)
         params = params_from_form(n_fft, hop, window, P.n_mels, P.fmin, P.fmax, P.n_mfcc, P.cmvn, P.chroma)
-        lesson = phase_lesson(audio.mono, audio.sr, params)
+        lesson = phase_lesson(y, sr, params, max_seconds=LESSON_SECONDS)
         a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
         info = (
             f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
@@ -214,11 +229,13 @@ def build(ctx: TabContext) -> None:
         progress=gr.Progress(),
     ):
         progress(0.1, desc="Computing features")
-        audio = ctx.load(source)
         out = ctx.settings.new_output_dir("features")
         params = params_from_form(n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma)
-        result = render(audio, out, params, cmap=cmap, freq_scale=freq_scale, full_phase=True)
+        limits = dict(min_seconds=ctx.settings.min_seconds, max_seconds=ctx.settings.max_seconds)
+        result = render_source(source, out, params, cmap=cmap, freq_scale=freq_scale, full_phase=True, **limits)
         progress(0.5, desc="Writing .npy and .csv")
-        return str(export_features(result, out, stem=f"features-{safe_stem(audio.name, 'audio')}"))
+        name = source if isinstance(source, str) else (source or {}).get("path") if isinstance(source, dict) else None
+        stem = safe_stem(Path(name).name if name else "recording", "audio")
+        return str(export_features(result, out, stem=f"features-{stem}"))
 
     export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)

@@ -6,7 +6,7 @@ import gradio as gr
 
 from pipelines.classify import hub_note, write_timeline
 from pipelines.core.files import safe_stem
-from pipelines.zero_shot import MAX_LABELS, SEED_LABELS, ZeroShotOptions, ZeroShotResult, zero_shot
+from pipelines.zero_shot import MAX_LABELS, SEED_LABELS, ZeroShotOptions, ZeroShotResult, input_rate, zero_shot
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -92,7 +92,7 @@ def build(ctx: TabContext) -> None:
         progress=gr.Progress(),
     ):
         progress(0.05, desc="Loading audio")
-        audio = ctx.load(source)
+        audio = ctx.load_bounded(source, input_rate(engine, model_id))
         show_warnings(audio.warnings)
         progress(0.2, desc="Scoring labels (the first run loads the models)")
         result = zero_shot(audio, labels, template, engine, model_id)

@@ -78,6 +78,7 @@ class AudioFacts:
     loudness_lufs: float | None  # None when too short for BS.1770 (under 0.4 s)
     clipped_share: float
     silence_share: float
+    loudness_note: str = ""  # what the loudness measured when not every channel (5.1: LFE left out)
 
     def as_rows(self) -> list[tuple[str, str]]:
         def db(v: float) -> str:
@@ -96,7 +97,9 @@ class AudioFacts:
             ("RMS", f"{db(self.rms_dbfs)} dBFS"),
             (
                 "Integrated loudness",
-                "too short (< 0.4 s)" if self.loudness_lufs is None else f"{db(self.loudness_lufs)} LUFS",
+                "too short (< 0.4 s)"
+                if self.loudness_lufs is None
+                else f"{db(self.loudness_lufs)} LUFS" + (f" ({self.loudness_note})" if self.loudness_note else ""),
             ),
             ("Clipped samples", f"{self.clipped_share:.3%}"),
             ("Silence", f"{self.silence_share:.1%}"),
@@ -116,8 +119,14 @@ def audio_facts(audio: AudioInput) -> AudioFacts:
     flat = ch.reshape(-1)
     rms = float(np.sqrt(float(np.dot(flat, flat)) / max(flat.size, 1)))
     peak = stats.peak
-    loudness = None
-    if audio.duration >= 0.4:
+    loudness, note = None, ""
+    if audio.duration >= 0.4 and audio.n_channels > 5:  # pyloudnorm takes five channels at most
+        from pipelines.dsp.features_stream import LoudnessMeter
+
+        meter = LoudnessMeter(audio.sr, audio.n_channels)
+        meter.feed(ch.T)
+        loudness, note = meter.integrated(), meter.note
+    elif audio.duration >= 0.4:
         meter = pyloudnorm.Meter(audio.sr)  # ITU-R BS.1770-4 with gating
         value = float(meter.integrated_loudness(ch.T.astype(np.float64)))
         loudness = value if np.isfinite(value) else float("-inf")
@@ -132,6 +141,7 @@ def audio_facts(audio: AudioInput) -> AudioFacts:
         loudness_lufs=loudness,
         clipped_share=stats.clipped / max(ch.size, 1),
         silence_share=silence_share(audio.mono, audio.sr),
+        loudness_note=note,
     )
 
 
@@ -174,6 +184,7 @@ class Features:
     spectrum_freqs: np.ndarray
     spectrum_db: np.ndarray
     phase_step: int = 1  # >1: phase kept for every phase_step-th frame only (display)
+    frame_step: int = 1  # >1: every column pools frame_step frames (a long recording, display resolution)
 
     @property
     def frequencies(self) -> np.ndarray:
@@ -191,7 +202,8 @@ class Features:
         """Start time (s) of every STFT frame."""
         import librosa
 
-        return librosa.frames_to_time(np.arange(self.stft_db.shape[1]), sr=self.sr, hop_length=self.params.hop_length)
+        frames = np.arange(self.stft_db.shape[1]) * self.frame_step
+        return librosa.frames_to_time(frames, sr=self.sr, hop_length=self.params.hop_length)
 
     def matrices(self) -> dict[str, np.ndarray]:
         return {

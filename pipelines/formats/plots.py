@@ -89,14 +89,35 @@ def plot_waveform(channels: np.ndarray, sr: int, title: str = "Waveform") -> Fig
             ax.plot(t, ch, lw=0.8, color="#1f77b4")
         else:
             ax.fill_between(t, lo, hi, color="#1f77b4", lw=0, step="mid")
-        ax.set_xlim(0, len(ch) / sr)
         peak = max(1.0, float(np.max(np.abs(ch))) if len(ch) else 1.0)
-        ax.set_ylim(-peak, peak)
-        ax.set_ylabel(name if n_ch > 1 else "amplitude")
-        ax.grid(alpha=0.3)
+        _waveform_axis(ax, len(ch) / sr, peak, name if n_ch > 1 else "amplitude")
     axes[0].set_title(title)
     axes[-1].set_xlabel("time (s)")
     return fig
+
+
+def plot_envelope(
+    centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, sr: int, n_samples: int, title: str = "Waveform"
+) -> Figure:
+    """The waveform of a long recording from its min/max envelope: (bins,) centres in samples,
+    (channels, bins) lo and hi, as ``envelope`` gives per channel."""
+    n_ch = lo.shape[0]
+    fig, axes = new_figure(1.0 + 1.6 * n_ch, rows=n_ch)
+    names = ["left", "right"] if n_ch == 2 else [f"channel {i + 1}" for i in range(n_ch)]
+    for ax, l_ch, h_ch, name in zip(axes, lo, hi, names):
+        ax.fill_between(centres / sr, l_ch, h_ch, color="#1f77b4", lw=0, step="mid")
+        peak = max(1.0, float(max(np.max(np.abs(l_ch)), np.max(np.abs(h_ch)))) if len(l_ch) else 1.0)
+        _waveform_axis(ax, n_samples / sr, peak, name if n_ch > 1 else "amplitude")
+    axes[0].set_title(title)
+    axes[-1].set_xlabel("time (s)")
+    return fig
+
+
+def _waveform_axis(ax, duration: float, peak: float, label: str) -> None:
+    ax.set_xlim(0, duration)
+    ax.set_ylim(-peak, peak)
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
 
 
 def plot_spectrum(freqs: np.ndarray, db: np.ndarray, title: str = "Spectrum (Hann-windowed FFT)") -> Figure:
