@@ -124,7 +124,21 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
 
 # Each tab's main function, by its API name: with --mcp these are the tools an AI assistant sees,
 # named like the endpoints (the tool name is otherwise the Python function's name).
-MCP_TOOLS = ("visualize", "transcribe", "diarize", "classify", "zero_shot", "speak", "compose")
+MCP_TOOLS = (
+    "visualize",
+    "analyze",
+    "transcribe",
+    "diarize",
+    "denoise",
+    "separate",
+    "meeting_notes",
+    "classify",
+    "zero_shot",
+    "speak",
+    "compose",
+    "effects",
+    "synthesize",
+)
 
 
 def _name_mcp_tools(demo: gr.Blocks) -> None:

@@ -98,6 +98,17 @@ def build(ctx: TabContext) -> None:
         click_gain=D.click_gain,
         progress=gr.Progress(),
     ):
+        """Measure music and voice: tempo and beats, key, chords, genre; pitch, speaking rate, pauses, fillers; loudness over time against delivery targets; returns a summary, a table, figures and CSV/JSON of every series.
+
+        Args:
+            source: the audio file.
+            kind: what to measure: auto (YAMNet tells music from speech), music, speech or both.
+            target: the loudness target the summary compares with: streaming (-14 LUFS), podcast (-16) or broadcast (-23).
+            transcribe: transcribe speech with the bundled Whisper for speaking rate and filler words.
+            language: the language spoken (a Whisper code), or auto to detect it.
+            keep_fillers: ask Whisper to write "um" and "uh" so they can be counted.
+            click_gain: level of the click track mixed over the music.
+        """
         clip = ctx.load(source)
         show_warnings(clip.warnings)
         options = AnalyzeOptions(

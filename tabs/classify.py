@@ -99,6 +99,14 @@ def build(ctx: TabContext) -> None:
     def run_classify(
         source, task=DEFAULTS.task, model_id=DEFAULTS.model_id, top_k=DEFAULTS.top_k, progress=gr.Progress()
     ):
+        """Tell what a sound is, for the whole clip and moment by moment; returns the top labels, a summary, a timeline picture and frame scores as CSV.
+
+        Args:
+            source: the audio file.
+            task: sound-events (YAMNet, offline), birds (BirdNET, offline, non-commercial), language (spoken language), or a hub task: keywords, intent, language-fleurs, emotion, audioset-ast, music-genre, custom.
+            model_id: for the custom task: a model id on the hub (or an allowed local folder).
+            top_k: how many labels to return.
+        """
         t = find_task(task)
         progress(0.05, desc="Loading audio")
         audio = ctx.load_bounded(source, 48000 if t.kind == "birdnet" else 16000)

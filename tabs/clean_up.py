@@ -125,6 +125,13 @@ def build(ctx: TabContext) -> None:
         strength_db=DENOISE_DEFAULT.strength_db,
         progress=gr.Progress(),
     ):
+        """Remove background noise from a recording; returns the cleaned audio, a summary with the estimated noise removed, and spectrograms before and after.
+
+        Args:
+            audio_source: the noisy recording.
+            engine: the noise suppressor: "deepfilternet3" (bundled, the default) or "rnnoise" (bundled, lighter).
+            strength_db: the most noise is lowered by, in dB (higher removes more, and may touch the voice).
+        """
         clip = ctx.open_mono(audio_source, DENOISE_RATE)
         options = DenoiseOptions(engine=engine, strength_db=float(strength_db))
         before_path = audio_source if isinstance(audio_source, str) else None
@@ -166,6 +173,13 @@ def build(ctx: TabContext) -> None:
         stems=SEPARATE_DEFAULT.stems,
         progress=gr.Progress(),
     ):
+        """Split a recording into stems (voice and accompaniment at least); returns each stem as WAV, all stems as a zip, and a figure.
+
+        Args:
+            audio_source: the recording.
+            engine: the separator: "spleeter-2stems" (bundled: vocals, accompaniment), "hpss" or "repet-sim" (no model), or a Demucs model (needs the hub).
+            stems: which stem to return, or "all".
+        """
         if isinstance(audio_source, str):
             check_separate_length(audio_source)  # before decoding a file that is too long
         audio_in = ctx.load(audio_source)

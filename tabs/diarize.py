@@ -156,6 +156,19 @@ def build(ctx: TabContext) -> None:
         clean_audio=CLEAN_DEFAULT,
         progress=gr.Progress(),
     ):
+        """Find who spoke when in a conversation; returns the timeline, talk time, turns, a speaker-attributed transcript and RTTM/TXT/SRT files.
+
+        Args:
+            source: the recording (any audio format).
+            num_speakers: how many people speak; 0 = estimate between min_speakers and max_speakers.
+            min_speakers: fewest speakers to consider when estimating.
+            max_speakers: most speakers to consider when estimating.
+            transcribe: also write what each speaker said (English, bundled Whisper tiny.en).
+            engine: "bundled" (offline) or "pyannote" (needs the hub and a token).
+            hub_token: a Hugging Face token, for the pyannote engine only.
+            speaker_names: names for the speakers in order, e.g. "Alice, Bob".
+            clean_audio: clean the audio first: "off", "denoise" or "voice only".
+        """
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
         source = clean_first(ctx, source, clean_audio)
         progress(0.02, desc="Loading audio")

@@ -125,6 +125,15 @@ def build(ctx: TabContext) -> None:
         speaker_names=o.names,
         progress=gr.Progress(),
     ):
+        """Turn a meeting recording into notes: speakers and transcript, then summary, key points, decisions, action items with owners, open questions and next meeting; Markdown, TXT, JSON and SRT files.
+
+        Args:
+            source: the meeting recording.
+            num_speakers: how many people speak; 0 = estimate.
+            language: the meeting's language (a Whisper code), or auto to detect it.
+            model: the language model for the notes: "none" (extractive notes by rules, offline), the bundled model, or one the server's operator configured.
+            speaker_names: names for the speakers in order ("Alice, Bob") or as "SPEAKER_01=Bob".
+        """
         options = mn.MeetingNotesOptions(
             num_speakers=int(num_speakers or 0),
             language=language or AUTO,

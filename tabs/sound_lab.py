@@ -178,6 +178,12 @@ def effects_ui(ctx: TabContext) -> gr.Audio:
 
     @user_errors
     def apply_effects(source, chain=EffectsOptions().chain, progress=gr.Progress()):
+        """Run audio through a chain of effects; returns the result, its facts before and after, waveforms and spectrograms.
+
+        Args:
+            source: the audio file.
+            chain: the effects in order, as text ("highpass(hz=120) | compressor(threshold_db=-20, ratio=4) | normalize_loudness(lufs=-16)") or as a JSON list of {"effect": name, ...parameters}.
+        """
         progress(0.1, desc="Applying the chain")
         audio = ctx.load(source)
         result = run_effects(audio, chain, ctx.settings.new_output_dir("sound-lab"), ctx.settings.max_seconds)
@@ -270,6 +276,13 @@ def synth_ui(ctx: TabContext, tabs: gr.Tabs, target: gr.Audio) -> None:
 
     @user_errors
     def synthesize_sound(recipe=o.recipe, seconds=o.seconds, sample_rate=o.sample_rate):
+        """Make a sound from numbers: tones, chords (note names such as "A4 C#5 E5"), noises, sweeps and silence, mixed as layers.
+
+        Args:
+            recipe: the layers joined by "+", e.g. 'chord(notes="A4 C#5 E5", amplitude=0.5) + sine(hz=110)'.
+            seconds: length of the sound in seconds.
+            sample_rate: sample rate of the result in Hz.
+        """
         options = SynthOptions(recipe or "", float(seconds or o.seconds), int(sample_rate or o.sample_rate))
         result = run_synthesize(options, ctx.settings.new_output_dir("synth"), ctx.settings.max_seconds)
         show_warnings(result.warnings)

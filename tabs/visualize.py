@@ -146,6 +146,22 @@ def build(ctx: TabContext) -> None:
         freq_scale=V.freq_scale,
         cmap=V.cmap,
     ):
+        """Show a recording: facts (rate, channels, duration, peak, RMS, LUFS, clipping, silence) and seven figures (waveform, spectrum, STFT spectrogram, phase, mel, MFCC with deltas, chroma) as PNG files.
+
+        Args:
+            source: the audio file (WAV, FLAC, OGG, MP3, WebM, M4A).
+            n_fft: STFT window length in samples, e.g. "2048".
+            hop: samples between STFT frames, e.g. "512".
+            window: STFT window: hann, hamming, blackman, bartlett or boxcar.
+            n_mels: number of mel bands.
+            fmin: lowest frequency of the mel bands in Hz.
+            fmax: highest frequency of the mel bands in Hz (0 = half the sample rate).
+            n_mfcc: number of MFCCs (deltas are added).
+            cmvn: normalise each MFCC to zero mean and unit variance.
+            chroma: chroma kind: stft, cqt or cens.
+            freq_scale: frequency axis of the spectrograms: log or linear.
+            cmap: colour map of the spectrograms, e.g. magma.
+        """
         return draw(source, True, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
 
     @user_errors

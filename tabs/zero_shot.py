@@ -91,6 +91,15 @@ def build(ctx: TabContext) -> None:
         model_id=DEFAULTS.model_id,
         progress=gr.Progress(),
     ):
+        """Score a clip against labels you write; offline the answer is approximate (YAMNet classes matched to the labels), with the hub it uses CLAP.
+
+        Args:
+            source: the audio file.
+            labels: two or more candidate labels, separated by commas or one per line.
+            template: sentence each label is put into for CLAP; must contain {} once.
+            engine: "auto", "clap" (needs the hub) or "offline".
+            model_id: a CLAP model id or allowed local folder (blank = laion/clap-htsat-unfused).
+        """
         progress(0.05, desc="Loading audio")
         audio = ctx.load_bounded(source, input_rate(engine, model_id))
         show_warnings(audio.warnings)
