@@ -35,8 +35,13 @@ from pipelines.formats.subtitles import FORMATS, write_subtitles
 SAMPLE_RATE = 16000  # what Whisper takes
 AUTO = "auto"
 TASKS = ("transcribe", "translate")
-BLOCK_SECONDS = 120.0  # longer audio is decoded block by block (memory; see block_bounds)
-NO_SPEECH_DROP = 0.5  # a segment the model finds more likely silence than speech is dropped
+VAD_SEARCH_SECONDS = 120.0  # language detection runs the VAD on this much audio at a time
+# A segment the model finds more likely silence than speech, and decoded without confidence, is
+# left out (Whisper's "You" on a chord: 89 % no speech, log-prob -0.94); a confident one only
+# when silence is very likely. Real speech before a pause can read 58 % no speech at -0.51.
+NO_SPEECH_DROP = 0.5
+NO_SPEECH_DROP_LOGPROB = -0.7
+NO_SPEECH_SURE = 0.8
 CONFIDENCE_LEVELS = ((0.85, "sure"), (0.5, "unsure"), (0.0, "doubtful"))
 
 _LANGUAGE_TABLE = (
@@ -336,7 +341,7 @@ def as_whisper_input(audio, sr: int):
 
 
 def detect_language(
-    model, x, *, vad_filter: bool = True, search_s: float | None = None, step_s: float = BLOCK_SECONDS
+    model, x, *, vad_filter: bool = True, search_s: float | None = None, step_s: float = VAD_SEARCH_SECONDS
 ) -> tuple[list[tuple[str, float]], bool]:
     """Whisper's language probabilities (best first) from the first 30 s of speech, and whether
     speech was heard.
@@ -368,17 +373,15 @@ def transcribe_stream(
     *,
     sr: int = SAMPLE_RATE,
     name: str = "audio",
-    block_s: float = BLOCK_SECONDS,
 ) -> Iterator[Transcript]:
     """Yield the transcript as it grows; the last one has ``done=True``.
 
     Stop iterating (close the generator) to cancel: decoding stops at the next segment.
-    ``audio`` may be a :class:`SampleFile` (``audio_stream.open_mono``): then only the block
-    being decoded is in memory.
+    ``audio`` may be a :class:`SampleFile` (``audio_stream.open_mono``): then it is read from
+    disk a block at a time, and only its log-mel features (2 MB a minute) stay in memory.
     """
     opts = options or TranscribeOptions()
     x = as_whisper_input(audio, sr)
-    blocks = block_bounds(x, block_s)
     started = time.perf_counter()
     language = parse_language(opts.language)
     opts.decode_kwargs(language)  # every option checked before any model loads
@@ -406,7 +409,7 @@ def transcribe_stream(
     if not model.model.is_multilingual:  # local folders: known only once loaded
         _check_model_fits(key, language, opts.task, english_only=True)
         language = language or "en"
-    if language is None:  # one detection for the whole recording; every block keeps it
+    if language is None:  # one detection for the whole recording
         out.stage = "detecting the language"
         yield _snapshot(out)
         top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
@@ -419,34 +422,24 @@ def transcribe_stream(
     kwargs = opts.decode_kwargs(language)
     out.stage = "transcribing"
     yield _snapshot(out)
-    out.duration_after_vad = 0.0
-    for number, (lo, hi) in enumerate(blocks):
-        block_kwargs = dict(kwargs)
-        if number > 0 and opts.condition_on_previous_text and out.segments:  # the previous block's last words
-            context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
-            block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
-        if number > 0:
-            release_free_memory()  # the previous block's buffers (pipelines/memory.py)
-        segments, info = model.transcribe(x[lo:hi], **block_kwargs)
-        if number == 0:
-            out.options_used = _options_record(info, kwargs)
-        out.duration_after_vad += float(info.duration_after_vad)
-        offset = lo / SAMPLE_RATE
-        for seg in segments:  # decoding happens as this generator is consumed
-            item = SegmentInfo(
-                float(seg.start) + offset,
-                float(seg.end) + offset,
-                seg.text.strip(),
-                float(seg.avg_logprob),
-                float(seg.no_speech_prob),
-                [
-                    WordInfo(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability))
-                    for w in (seg.words or [])
-                ],
-            )
-            (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
-            out.processing_seconds = time.perf_counter() - started - out.load_seconds
-            yield _snapshot(out)
+    release_free_memory()  # what language detection and loading left (pipelines/core/memory.py)
+    # The whole recording in one faster-whisper call (prompts carried across its 30-s windows, as
+    # on a whole file), its VAD and features computed a block at a time (engines/whisper.py).
+    segments, info = wm.transcribe_whole(model, x, **kwargs)
+    out.options_used = _options_record(info, kwargs)
+    out.duration_after_vad = float(info.duration_after_vad)
+    for seg in segments:  # decoding happens as this generator is consumed
+        item = SegmentInfo(
+            float(seg.start),
+            float(seg.end),
+            seg.text.strip(),
+            float(seg.avg_logprob),
+            float(seg.no_speech_prob),
+            [WordInfo(float(w.start), float(w.end), w.word, float(w.probability)) for w in (seg.words or [])],
+        )
+        (out.dropped if _not_speech(item) else out.segments).append(item)
+        out.processing_seconds = time.perf_counter() - started - out.load_seconds
+        yield _snapshot(out)
     out.processing_seconds = time.perf_counter() - started - out.load_seconds
     out.stage, out.done = "done", True
     if not out.segments:  # a language "detected" in silence means nothing
@@ -454,26 +447,9 @@ def transcribe_stream(
     yield _snapshot(out)
 
 
-def block_bounds(x: np.ndarray | SampleFile, block_s: float = BLOCK_SECONDS) -> list[tuple[int, int]]:
-    """Sample ranges of at most about ``block_s`` seconds, cut at the quietest moment near each end.
-
-    faster-whisper computes the log-mel features of the whole input at once (about 53 MB per
-    minute of audio at its peak), so a 30-minute recording would need well over a gigabyte.
-    Blocks bound that; Whisper decodes in 30-s windows anyway, and each cut falls in the
-    quietest 0.3 s of the block's last 15 s, so words are not split.
-    """
-    n, block = len(x), int(block_s * SAMPLE_RATE)
-    bounds, start = [], 0
-    frame, hop, search = int(0.3 * SAMPLE_RATE), int(0.05 * SAMPLE_RATE), int(15 * SAMPLE_RATE)
-    while n - start > block * 1.25:
-        lo = start + block - search
-        window = x[lo : start + block].astype(np.float32)
-        energy = np.convolve(window * window, np.ones(frame, np.float32), mode="valid")[::hop]
-        cut = lo + int(np.argmin(energy)) * hop + frame // 2
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, n))
-    return bounds
+def _not_speech(s: SegmentInfo) -> bool:
+    unsure = s.no_speech_prob > NO_SPEECH_DROP and s.avg_logprob < NO_SPEECH_DROP_LOGPROB
+    return not s.text or unsure or s.no_speech_prob > NO_SPEECH_SURE
 
 
 def _top3(probs) -> list[tuple[str, float]]:
@@ -503,11 +479,10 @@ def transcribe(
     *,
     sr: int = SAMPLE_RATE,
     name: str = "audio",
-    block_s: float = BLOCK_SECONDS,
 ) -> Transcript:
     """The finished transcript (see :func:`transcribe_stream`)."""
     result = None
-    for partial in transcribe_stream(audio, options, sr=sr, name=name, block_s=block_s):
+    for partial in transcribe_stream(audio, options, sr=sr, name=name):
         result = partial
     assert result is not None and result.done
     return result
