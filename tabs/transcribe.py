@@ -46,6 +46,23 @@ HELP = """- **Model**: *Automatic* uses tiny.en for English and base for anythin
 - **Initial prompt**: names, spellings or a style the transcript should follow ("Dashwood, Norland").
 - **Condition on previous text**: each passage sees the text before it (more consistent; off stops repetition loops)."""
 
+ADVANCED_HELP = """Against invented text. **Skip silences** (seconds, 0 = off; needs word timestamps): around a doubtful
+passage, silences this long are skipped instead of filled with words. **No-repeat n-gram** (0 = off) forbids
+repeating any run of that many tokens; **repetition penalty** above 1 makes words already said less likely.
+A window whose text **compresses** better than the threshold (a loop), or is decoded with a mean **log-probability**
+below its threshold, is decoded again at a higher temperature; a window more likely **no speech** than the
+threshold (and doubtful) is left empty. **Fix repetition loops** finds a passage repeating itself in the result
+and decodes it again without the previous text."""
+ADVANCED = (
+    "hallucination_silence_threshold",
+    "no_repeat_ngram_size",
+    "repetition_penalty",
+    "compression_ratio_threshold",
+    "log_prob_threshold",
+    "no_speech_threshold",
+    "fix_loops",
+)
+
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
@@ -94,6 +111,14 @@ def _options(
         initial_prompt=initial_prompt or "",
         condition_on_previous_text=bool(condition_on_previous_text),
     )
+
+
+def _advanced(opts: TranscribeOptions, values: dict) -> TranscribeOptions:
+    """The "Advanced" fold's values (named as in TranscribeOptions) onto the options."""
+    from dataclasses import replace
+
+    types = {name: type(getattr(opts, name)) for name in ADVANCED}
+    return replace(opts, **{name: types[name](values[name]) for name in ADVANCED if values.get(name) is not None})
 
 
 def _info_markdown(t) -> str:
@@ -166,6 +191,28 @@ def build(ctx: TabContext) -> None:
                 initial_prompt = gr.Textbox("", label="Initial prompt (names, spellings, style)", lines=2)
                 condition = gr.Checkbox(True, label="Condition on previous text")
                 gr.Markdown(HELP)
+            defaults = TranscribeOptions()
+            with gr.Accordion("Advanced: invented text and loops", open=False):
+                advanced_inputs = [
+                    gr.Slider(
+                        0,
+                        10,
+                        value=defaults.hallucination_silence_threshold,
+                        step=0.5,
+                        label="Skip silences longer than (s, 0 = off)",
+                    ),
+                    gr.Slider(
+                        0, 10, value=defaults.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0 = off)"
+                    ),
+                    gr.Slider(1, 2, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty (1 = off)"),
+                    gr.Slider(
+                        1, 5, value=defaults.compression_ratio_threshold, step=0.1, label="Compression-ratio threshold"
+                    ),
+                    gr.Slider(-3, 0, value=defaults.log_prob_threshold, step=0.1, label="Log-probability threshold"),
+                    gr.Slider(0, 1, value=defaults.no_speech_threshold, step=0.05, label="No-speech threshold"),
+                    gr.Checkbox(defaults.fix_loops, label="Fix repetition loops (decode a repeating passage again)"),
+                ]
+                gr.Markdown(ADVANCED_HELP)
             reference = gr.Textbox(
                 "", label="Reference (optional): what was really said", lines=3, elem_id="transcribe-reference"
             )
@@ -258,6 +305,13 @@ def build(ctx: TabContext) -> None:
         initial_prompt="",
         condition_on_previous_text=True,
         reference="",
+        hallucination_silence_threshold=TranscribeOptions.hallucination_silence_threshold,
+        no_repeat_ngram_size=TranscribeOptions.no_repeat_ngram_size,
+        repetition_penalty=TranscribeOptions.repetition_penalty,
+        compression_ratio_threshold=TranscribeOptions.compression_ratio_threshold,
+        log_prob_threshold=TranscribeOptions.log_prob_threshold,
+        no_speech_threshold=TranscribeOptions.no_speech_threshold,
+        fix_loops=TranscribeOptions.fix_loops,
         progress=gr.Progress(),
     ):
         opts = _options(
@@ -271,6 +325,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
+        opts = _advanced(opts, locals())
         clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
@@ -315,7 +370,7 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click, audio.stop_recording],
         run_transcribe,
-        [audio, *option_inputs, reference],
+        [audio, *option_inputs, reference, *advanced_inputs],
         outputs,
         api_name="transcribe",
         concurrency_limit=2,
@@ -367,6 +422,13 @@ def build(ctx: TabContext) -> None:
         word_timestamps=True,
         initial_prompt="",
         condition_on_previous_text=True,
+        hallucination_silence_threshold=TranscribeOptions.hallucination_silence_threshold,
+        no_repeat_ngram_size=TranscribeOptions.no_repeat_ngram_size,
+        repetition_penalty=TranscribeOptions.repetition_penalty,
+        compression_ratio_threshold=TranscribeOptions.compression_ratio_threshold,
+        log_prob_threshold=TranscribeOptions.log_prob_threshold,
+        no_speech_threshold=TranscribeOptions.no_speech_threshold,
+        fix_loops=TranscribeOptions.fix_loops,
         progress=gr.Progress(),
     ):
         if not file_list:
@@ -382,6 +444,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
+        opts = _advanced(opts, locals())
         out_dir = ctx.settings.new_output_dir("transcribe-batch")
         rows, sets, used = [], {}, set()
         paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in file_list]
@@ -414,7 +477,7 @@ def build(ctx: TabContext) -> None:
 
     batch_run.click(
         run_batch,
-        [batch_in, *option_inputs],
+        [batch_in, *option_inputs, *advanced_inputs],
         [batch_table, batch_zip],
         api_name="transcribe_batch",
         concurrency_limit=1,
