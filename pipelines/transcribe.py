@@ -14,6 +14,7 @@ LibriVox, and one model in memory instead of two: the default path stays under 7
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import zipfile
@@ -34,8 +35,14 @@ from pipelines.formats.subtitles import FORMATS, TimedText, write_subtitles
 
 AUTO = "auto"
 TASKS = ("transcribe", "translate")
-BLOCK_SECONDS = 120.0  # longer audio is decoded block by block (memory; see block_bounds)
-NO_SPEECH_DROP = 0.5  # a segment the model finds more likely silence than speech is dropped
+VAD_SEARCH_SECONDS = 120.0  # language detection runs the VAD on this much audio at a time
+# A segment the model finds more likely silence than speech, and decoded without confidence, is
+# left out (Whisper's "You" on a chord: 89 % no speech, log-prob -0.94); a confident one only
+# when silence is very likely. Real speech before a pause can read 58 % no speech at -0.51.
+NO_SPEECH_DROP = 0.5
+NO_SPEECH_DROP_LOGPROB = -0.7
+NO_SPEECH_SURE = 0.8
+CONFIDENCE_LEVELS = ((0.85, "sure"), (0.5, "unsure"), (0.0, "doubtful"))
 
 _LANGUAGE_TABLE = (
     "en:English zh:Chinese de:German es:Spanish ru:Russian ko:Korean fr:French ja:Japanese pt:Portuguese "
@@ -97,6 +104,15 @@ class TranscribeOptions:
     initial_prompt: str = ""  # spellings, names, style to follow
     condition_on_previous_text: bool = True
     no_speech_threshold: float = 0.6
+    # Against invented text (the "Advanced" fold): Whisper's own defaults unless said otherwise.
+    hallucination_silence_threshold: float = (
+        0.0  # s; > 0 skips silences this long around doubtful text (needs word timestamps)
+    )
+    no_repeat_ngram_size: int = 0  # > 0 forbids repeating any run of this many tokens
+    repetition_penalty: float = 1.0  # > 1 makes tokens already produced less likely
+    compression_ratio_threshold: float = 2.4  # a window whose text gzips better than this is re-decoded hotter
+    log_prob_threshold: float = -1.0  # ... and one decoded with less confidence than this
+    fix_loops: bool = True  # find a passage repeating itself in the output and decode it again
 
     def decode_kwargs(self, language: str | None) -> dict:
         """Keyword arguments for ``WhisperModel.transcribe`` (validated)."""
@@ -108,6 +124,28 @@ class TranscribeOptions:
         t0 = float(self.temperature)
         if not 0.0 <= t0 <= 1.0:
             raise UserError(f"Temperature must be between 0 and 1 (got {self.temperature}).")
+        silence = float(self.hallucination_silence_threshold or 0.0)
+        if not 0.0 <= silence <= 30.0:
+            raise UserError(
+                f"The silence skip must be between 0 and 30 s (got {self.hallucination_silence_threshold})."
+            )
+        ngram = int(self.no_repeat_ngram_size or 0)
+        if not 0 <= ngram <= 20:
+            raise UserError(f"No-repeat n-gram size must be between 0 (off) and 20 (got {self.no_repeat_ngram_size}).")
+        penalty = float(self.repetition_penalty)
+        if not 1.0 <= penalty <= 3.0:
+            raise UserError(f"Repetition penalty must be between 1 (off) and 3 (got {self.repetition_penalty}).")
+        ratio = float(self.compression_ratio_threshold)
+        if not 1.0 <= ratio <= 10.0:
+            raise UserError(
+                f"Compression-ratio threshold must be between 1 and 10 (got {self.compression_ratio_threshold})."
+            )
+        logprob = float(self.log_prob_threshold)
+        if not -10.0 <= logprob <= 0.0:
+            raise UserError(f"Log-probability threshold must be between -10 and 0 (got {self.log_prob_threshold}).")
+        no_speech = float(self.no_speech_threshold)
+        if not 0.0 <= no_speech <= 1.0:
+            raise UserError(f"No-speech threshold must be between 0 and 1 (got {self.no_speech_threshold}).")
         # Whisper's fallback: start at the chosen temperature, step up when a window fails.
         temps = tuple(round(float(t), 2) for t in np.arange(t0, 1.0001, 0.2)) or (t0,)
         return dict(
@@ -120,7 +158,12 @@ class TranscribeOptions:
             word_timestamps=bool(self.word_timestamps),
             initial_prompt=(self.initial_prompt or "").strip() or None,
             condition_on_previous_text=bool(self.condition_on_previous_text),
-            no_speech_threshold=float(self.no_speech_threshold),
+            no_speech_threshold=no_speech,
+            hallucination_silence_threshold=silence if silence > 0 and self.word_timestamps else None,
+            no_repeat_ngram_size=ngram,
+            repetition_penalty=penalty,
+            compression_ratio_threshold=ratio,
+            log_prob_threshold=logprob,
         )
 
 
@@ -152,6 +195,7 @@ class Transcript:
     stage: str = "starting"
     done: bool = False
     options_used: dict = field(default_factory=dict)  # as the model recorded them
+    loops_fixed: list[str] = field(default_factory=list)  # passages that repeated and were decoded again
 
     @property
     def text(self) -> str:
@@ -197,6 +241,7 @@ class Transcript:
                 f"'{s.text}' at {s.start:.1f} s ({s.no_speech_prob:.0%} no speech)" for s in self.dropped[:3]
             )
             out.append(f"Left out {len(self.dropped)} segment(s) the model judged more likely not speech: {shown}.")
+        out += self.loops_fixed
         return out
 
 
@@ -295,6 +340,7 @@ def _snapshot(t: Transcript) -> Transcript:
         dropped=list(t.dropped),
         top_languages=list(t.top_languages),
         options_used=dict(t.options_used),
+        loops_fixed=list(t.loops_fixed),
     )
 
 
@@ -322,7 +368,7 @@ def as_whisper_input(audio, sr: int):
 
 
 def detect_language(
-    model, x, *, vad_filter: bool = True, search_s: float | None = None, step_s: float = BLOCK_SECONDS
+    model, x, *, vad_filter: bool = True, search_s: float | None = None, step_s: float = VAD_SEARCH_SECONDS
 ) -> tuple[list[tuple[str, float]], bool]:
     """Whisper's language probabilities (best first) from the first 30 s of speech, and whether
     speech was heard.
@@ -354,17 +400,15 @@ def transcribe_stream(
     *,
     sr: int = SAMPLE_RATE,
     name: str = "audio",
-    block_s: float = BLOCK_SECONDS,
 ) -> Iterator[Transcript]:
     """Yield the transcript as it grows; the last one has ``done=True``.
 
     Stop iterating (close the generator) to cancel: decoding stops at the next segment.
-    ``audio`` may be a :class:`SampleFile` (``audio_stream.open_mono``): then only the block
-    being decoded is in memory.
+    ``audio`` may be a :class:`SampleFile` (``audio_stream.open_mono``): then it is read from
+    disk a block at a time, and only its log-mel features (2 MB a minute) stay in memory.
     """
     opts = options or TranscribeOptions()
     x = as_whisper_input(audio, sr)
-    blocks = block_bounds(x, block_s)
     started = time.perf_counter()
     language = parse_language(opts.language)
     opts.decode_kwargs(language)  # every option checked before any model loads
@@ -392,7 +436,7 @@ def transcribe_stream(
     if not model.model.is_multilingual:  # local folders: known only once loaded
         _check_model_fits(key, language, opts.task, english_only=True)
         language = language or "en"
-    if language is None:  # one detection for the whole recording; every block keeps it
+    if language is None:  # one detection for the whole recording
         out.stage = "detecting the language"
         yield _snapshot(out)
         top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
@@ -405,33 +449,20 @@ def transcribe_stream(
     kwargs = opts.decode_kwargs(language)
     out.stage = "transcribing"
     yield _snapshot(out)
-    out.duration_after_vad = 0.0
-    for number, (lo, hi) in enumerate(blocks):
-        block_kwargs = dict(kwargs)
-        if number > 0 and opts.condition_on_previous_text and out.segments:  # the previous block's last words
-            context = " ".join(" ".join(s.text for s in out.segments[-3:]).split()[-60:])
-            block_kwargs["initial_prompt"] = " ".join(filter(None, [kwargs["initial_prompt"], context]))
-        if number > 0:
-            release_free_memory()  # the previous block's buffers (pipelines/memory.py)
-        segments, info = model.transcribe(x[lo:hi], **block_kwargs)
-        if number == 0:
-            out.options_used = _options_record(info, kwargs)
-        out.duration_after_vad += float(info.duration_after_vad)
-        offset = lo / SAMPLE_RATE
-        for seg in segments:  # decoding happens as this generator is consumed
-            item = SegmentInfo(
-                float(seg.start) + offset,
-                float(seg.end) + offset,
-                seg.text.strip(),
-                float(seg.avg_logprob),
-                float(seg.no_speech_prob),
-                [
-                    TimedText(float(w.start) + offset, float(w.end) + offset, w.word, probability=float(w.probability))
-                    for w in (seg.words or [])
-                ],
-            )
-            (out.dropped if item.no_speech_prob > NO_SPEECH_DROP or not item.text else out.segments).append(item)
-            out.processing_seconds = time.perf_counter() - started - out.load_seconds
+    release_free_memory()  # what language detection and loading left (pipelines/core/memory.py)
+    # The whole recording in one faster-whisper call (prompts carried across its 30-s windows, as
+    # on a whole file), its VAD and features computed a block at a time (engines/whisper.py).
+    segments, info = wm.transcribe_whole(model, x, **kwargs)
+    out.options_used = _options_record(info, kwargs)
+    out.duration_after_vad = float(info.duration_after_vad)
+    for seg in segments:  # decoding happens as this generator is consumed
+        item = _segment_info(seg)
+        (out.dropped if _not_speech(item) else out.segments).append(item)
+        out.processing_seconds = time.perf_counter() - started - out.load_seconds
+        yield _snapshot(out)
+    if opts.fix_loops:
+        for _ in _fix_loops(model, x, out, kwargs):
+            out.stage = "decoding a repeating passage again"
             yield _snapshot(out)
     out.processing_seconds = time.perf_counter() - started - out.load_seconds
     out.stage, out.done = "done", True
@@ -440,26 +471,100 @@ def transcribe_stream(
     yield _snapshot(out)
 
 
-def block_bounds(x: np.ndarray | SampleFile, block_s: float = BLOCK_SECONDS) -> list[tuple[int, int]]:
-    """Sample ranges of at most about ``block_s`` seconds, cut at the quietest moment near each end.
+def _segment_info(seg, offset: float = 0.0) -> SegmentInfo:
+    return SegmentInfo(
+        float(seg.start) + offset,
+        float(seg.end) + offset,
+        seg.text.strip(),
+        float(seg.avg_logprob),
+        float(seg.no_speech_prob),
+        [
+            TimedText(float(w.start) + offset, float(w.end) + offset, w.word, probability=float(w.probability))
+            for w in (seg.words or [])
+        ],
+    )
 
-    faster-whisper computes the log-mel features of the whole input at once (about 53 MB per
-    minute of audio at its peak), so a 30-minute recording would need well over a gigabyte.
-    Blocks bound that; Whisper decodes in 30-s windows anyway, and each cut falls in the
-    quietest 0.3 s of the block's last 15 s, so words are not split.
-    """
-    n, block = len(x), int(block_s * SAMPLE_RATE)
-    bounds, start = [], 0
-    frame, hop, search = int(0.3 * SAMPLE_RATE), int(0.05 * SAMPLE_RATE), int(15 * SAMPLE_RATE)
-    while n - start > block * 1.25:
-        lo = start + block - search
-        window = x[lo : start + block].astype(np.float32)
-        energy = np.convolve(window * window, np.ones(frame, np.float32), mode="valid")[::hop]
-        cut = lo + int(np.argmin(energy)) * hop + frame // 2
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, n))
-    return bounds
+
+# --- repetition loops -------------------------------------------------------------------
+
+LOOP_MIN_WORDS = 8  # a loop covers at least this many words ...
+LOOP_MIN_REPEATS = 4  # ... of a phrase said this many times back to back (3 for phrases of 4+ words)
+LOOP_MAX_PHRASE = 12  # words in the longest phrase looked for
+LOOP_PAD_S = 0.5  # decoded again from a little before the loop
+
+
+@dataclass
+class Loop:
+    first: int  # word index where the repetition starts
+    stop: int  # word index after it
+    phrase: str
+    repeats: int
+
+
+def find_loops(words: list[str]) -> list[Loop]:
+    """Runs where a phrase of 1 to 12 words repeats back to back (Whisper's failure loop:
+    "the the the ...", or one sentence over and over), compared without case or punctuation."""
+    norm = [re.sub(r"[^\w']", "", w.lower()) for w in words]
+    loops, i = [], 0
+    while i < len(norm):
+        best = None
+        for n in range(1, LOOP_MAX_PHRASE + 1):
+            if i + 2 * n > len(norm):
+                break
+            k = 1
+            while norm[i + k * n : i + (k + 1) * n] == norm[i : i + n]:
+                k += 1
+            enough = k >= LOOP_MIN_REPEATS or (k >= 3 and n >= 4)
+            if enough and k * n >= LOOP_MIN_WORDS and (best is None or k * n > best.stop - best.first):
+                best = Loop(i, i + k * n, " ".join(words[i : i + n]), k)
+        if best:
+            loops.append(best)
+            i = best.stop
+        else:
+            i += 1
+    return loops
+
+
+def loop_words(segments: list[SegmentInfo]) -> int:
+    """How many words of these segments are inside repetition loops."""
+    return sum(lp.stop - lp.first for lp in find_loops(" ".join(s.text for s in segments).split()))
+
+
+def _fix_loops(model, x, out: Transcript, kwargs: dict) -> Iterator[None]:
+    """Decode each looping passage again, without the previous text as prompt and with repeated
+    4-token runs forbidden (what stops Whisper's loops); keep it when it repeats itself less."""
+    words = [(k, w) for k, s in enumerate(out.segments) for w in s.text.split()]
+    loops = find_loops([w for _, w in words])
+    for lp in reversed(loops):  # from the end, so earlier segment indices stay valid
+        a, b = words[lp.first][0], words[lp.stop - 1][0]
+        lo = max(0.0, out.segments[a].start - LOOP_PAD_S)
+        hi = out.segments[b + 1].start if b + 1 < len(out.segments) else out.duration
+        yield
+        again = dict(
+            kwargs,
+            condition_on_previous_text=False,
+            initial_prompt=None,
+            no_repeat_ngram_size=max(4, kwargs.get("no_repeat_ngram_size") or 0),
+        )
+        part = np.asarray(x[int(lo * SAMPLE_RATE) : int(hi * SAMPLE_RATE)], dtype=np.float32)
+        segments, _ = wm.transcribe_whole(model, part, **again)
+        fresh = [s for s in (_segment_info(seg, lo) for seg in segments) if not _not_speech(s)]
+        old = out.segments[a : b + 1]
+        where = f"{lo:.1f}-{hi:.1f} s"
+        if loop_words(fresh) < loop_words(old):
+            out.segments[a : b + 1] = fresh
+            out.loops_fixed.insert(
+                0, f"The passage at {where} repeated '{lp.phrase}' {lp.repeats} times; it was decoded again."
+            )
+        else:
+            out.loops_fixed.insert(
+                0, f"The passage at {where} repeats '{lp.phrase}' {lp.repeats} times (also when decoded again)."
+            )
+
+
+def _not_speech(s: SegmentInfo) -> bool:
+    unsure = s.no_speech_prob > NO_SPEECH_DROP and s.avg_logprob < NO_SPEECH_DROP_LOGPROB
+    return not s.text or unsure or s.no_speech_prob > NO_SPEECH_SURE
 
 
 def _top3(probs) -> list[tuple[str, float]]:
@@ -477,6 +582,11 @@ def _options_record(info, kwargs: dict) -> dict:
         "condition_on_previous_text",
         "word_timestamps",
         "no_speech_threshold",
+        "hallucination_silence_threshold",
+        "no_repeat_ngram_size",
+        "repetition_penalty",
+        "compression_ratio_threshold",
+        "log_prob_threshold",
     )
     record = {k: used.get(k) for k in keep}
     record.update(language=info.language, task=kwargs["task"], vad_filter=kwargs["vad_filter"])
@@ -489,11 +599,10 @@ def transcribe(
     *,
     sr: int = SAMPLE_RATE,
     name: str = "audio",
-    block_s: float = BLOCK_SECONDS,
 ) -> Transcript:
     """The finished transcript (see :func:`transcribe_stream`)."""
     result = None
-    for partial in transcribe_stream(audio, options, sr=sr, name=name, block_s=block_s):
+    for partial in transcribe_stream(audio, options, sr=sr, name=name):
         result = partial
     assert result is not None and result.done
     return result

@@ -57,9 +57,34 @@ HELP = """- **Model**: *Automatic* uses tiny.en for English and base for anythin
 - **Condition on previous text**: each passage sees the text before it (more consistent; off stops repetition loops)."""
 
 DEFAULTS = TranscribeOptions()  # the defaults, written once: the widgets and the handlers' keyword defaults read them
+ADVANCED_HELP = """Against invented text. **Skip silences** (seconds, 0 = off; needs word timestamps): around a doubtful
+passage, silences this long are skipped instead of filled with words. **No-repeat n-gram** (0 = off) forbids
+repeating any run of that many tokens; **repetition penalty** above 1 makes words already said less likely.
+A window whose text **compresses** better than the threshold (a loop), or is decoded with a mean **log-probability**
+below its threshold, is decoded again at a higher temperature; a window more likely **no speech** than the
+threshold (and doubtful) is left empty. **Fix repetition loops** finds a passage repeating itself in the result
+and decodes it again without the previous text."""
+ADVANCED = (
+    "hallucination_silence_threshold",
+    "no_repeat_ngram_size",
+    "repetition_penalty",
+    "compression_ratio_threshold",
+    "log_prob_threshold",
+    "no_speech_threshold",
+    "fix_loops",
+)
+
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
+
+
+def _advanced(opts: TranscribeOptions, values: dict) -> TranscribeOptions:
+    """The "Advanced" fold's values (named as in TranscribeOptions) onto the options."""
+    from dataclasses import replace
+
+    types = {name: type(getattr(opts, name)) for name in ADVANCED}
+    return replace(opts, **{name: types[name](values[name]) for name in ADVANCED if values.get(name) is not None})
 
 
 def build(ctx: TabContext) -> None:
@@ -96,6 +121,27 @@ def build(ctx: TabContext) -> None:
                 )
                 condition = gr.Checkbox(DEFAULTS.condition_on_previous_text, label="Condition on previous text")
                 gr.Markdown(HELP)
+            with gr.Accordion("Advanced: invented text and loops", open=False):
+                advanced_inputs = [
+                    gr.Slider(
+                        0,
+                        10,
+                        value=DEFAULTS.hallucination_silence_threshold,
+                        step=0.5,
+                        label="Skip silences longer than (s, 0 = off)",
+                    ),
+                    gr.Slider(
+                        0, 10, value=DEFAULTS.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0 = off)"
+                    ),
+                    gr.Slider(1, 2, value=DEFAULTS.repetition_penalty, step=0.05, label="Repetition penalty (1 = off)"),
+                    gr.Slider(
+                        1, 5, value=DEFAULTS.compression_ratio_threshold, step=0.1, label="Compression-ratio threshold"
+                    ),
+                    gr.Slider(-3, 0, value=DEFAULTS.log_prob_threshold, step=0.1, label="Log-probability threshold"),
+                    gr.Slider(0, 1, value=DEFAULTS.no_speech_threshold, step=0.05, label="No-speech threshold"),
+                    gr.Checkbox(DEFAULTS.fix_loops, label="Fix repetition loops (decode a repeating passage again)"),
+                ]
+                gr.Markdown(ADVANCED_HELP)
             reference = gr.Textbox(
                 "", label="Reference (optional): what was really said", lines=3, elem_id="transcribe-reference"
             )
@@ -189,8 +235,39 @@ def build(ctx: TabContext) -> None:
         condition_on_previous_text=DEFAULTS.condition_on_previous_text,
         reference="",
         clean_audio=CLEAN_DEFAULT,
+        hallucination_silence_threshold=DEFAULTS.hallucination_silence_threshold,
+        no_repeat_ngram_size=DEFAULTS.no_repeat_ngram_size,
+        repetition_penalty=DEFAULTS.repetition_penalty,
+        compression_ratio_threshold=DEFAULTS.compression_ratio_threshold,
+        log_prob_threshold=DEFAULTS.log_prob_threshold,
+        no_speech_threshold=DEFAULTS.no_speech_threshold,
+        fix_loops=DEFAULTS.fix_loops,
         progress=gr.Progress(),
     ):
+        """Transcribe speech with Whisper; returns the transcript, a summary (engine, language), the detected
+        languages, segments, words by confidence and SRT/VTT/TXT/JSON/TSV files (and WER/CER against a reference).
+
+        Args:
+            audio_source: the recording (any audio format, up to the server's length limit).
+            model: "auto" (tiny.en for English, base otherwise), "whisper-tiny.en", "whisper-base", or a hub size.
+            language: a language code such as "en" or "ko", or "auto" to detect it.
+            task: "transcribe", or "translate" into English (multilingual models).
+            beam_size: candidates kept while decoding (1 = greedy, 5 = usual).
+            temperature: 0 picks the likeliest words; raised step by step when a passage fails.
+            vad_filter: skip silence, music and noise with the voice-activity filter.
+            word_timestamps: time and confidence of every word.
+            initial_prompt: names, spellings or a style the transcript should follow.
+            condition_on_previous_text: each passage sees the text before it.
+            reference: what was really said, for word and character error rates.
+            clean_audio: clean the audio first: "off", "denoise" or "voice only".
+            hallucination_silence_threshold: skip silences longer than this around doubtful passages (s, 0 = off).
+            no_repeat_ngram_size: forbid repeating any run of this many tokens (0 = off).
+            repetition_penalty: above 1 makes words already said less likely.
+            compression_ratio_threshold: a window compressing better than this (a loop) is decoded again.
+            log_prob_threshold: a window decoded below this mean log-probability is decoded again.
+            no_speech_threshold: a doubtful window more likely silence than this is left empty.
+            fix_loops: find a passage repeating itself and decode it again.
+        """
         audio_source = clean_first(ctx, audio_source, clean_audio)
         opts = options_from_form(
             model,
@@ -203,6 +280,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
+        opts = _advanced(opts, locals())
         clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
@@ -246,7 +324,7 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click, audio.stop_recording],
         run_transcribe,
-        [audio, *option_inputs, reference, clean],
+        [audio, *option_inputs, reference, clean, *advanced_inputs],
         outputs,
         api_name="transcribe",
         concurrency_limit=2,
@@ -295,6 +373,13 @@ def build(ctx: TabContext) -> None:
         word_timestamps=DEFAULTS.word_timestamps,
         initial_prompt=DEFAULTS.initial_prompt,
         condition_on_previous_text=DEFAULTS.condition_on_previous_text,
+        hallucination_silence_threshold=DEFAULTS.hallucination_silence_threshold,
+        no_repeat_ngram_size=DEFAULTS.no_repeat_ngram_size,
+        repetition_penalty=DEFAULTS.repetition_penalty,
+        compression_ratio_threshold=DEFAULTS.compression_ratio_threshold,
+        log_prob_threshold=DEFAULTS.log_prob_threshold,
+        no_speech_threshold=DEFAULTS.no_speech_threshold,
+        fix_loops=DEFAULTS.fix_loops,
         progress=gr.Progress(),
     ):
         if not file_list:
@@ -310,6 +395,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
+        opts = _advanced(opts, locals())
         out_dir = ctx.settings.new_output_dir("transcribe-batch")
         rows, sets, used = [], {}, set()
         paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in file_list]
@@ -342,7 +428,7 @@ def build(ctx: TabContext) -> None:
 
     batch_run.click(
         run_batch,
-        [batch_in, *option_inputs],
+        [batch_in, *option_inputs, *advanced_inputs],
         [batch_table, batch_zip],
         api_name="transcribe_batch",
         concurrency_limit=1,

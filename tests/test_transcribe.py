@@ -16,6 +16,7 @@ import pytest
 from conftest import EXAMPLES, assert_monotonic, librivox_clips, parse_srt_times
 from pipelines.core.audio import load_audio
 from pipelines.core.registry import ModelUnavailable
+from pipelines.engines import whisper as wm
 from pipelines.formats import subtitles
 from pipelines.formats.text_metrics import compare
 from pipelines.transcribe import (
@@ -230,34 +231,16 @@ def test_zip_holds_a_set_per_file(tmp_path, clip):
     assert names == {f"{s}/{s}.{f}" for s in ("a", "b") for f in subtitles.FORMATS}
 
 
-def test_long_audio_blocks_cut_in_quiet_places():
-    """Long recordings are decoded in ~2-minute blocks (bounded memory), cut where it is quiet."""
-    from pipelines.transcribe import BLOCK_SECONDS, block_bounds
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(0, 0.1, SAMPLE_RATE * 400).astype(np.float32)
-    quiet = int(SAMPLE_RATE * (BLOCK_SECONDS - 7))
-    x[quiet : quiet + SAMPLE_RATE // 2] = 0  # a pause 7 s before the first block would end
-    bounds = block_bounds(x)
-    assert bounds[0][0] == 0 and bounds[-1][1] == len(x)
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
-    assert quiet <= bounds[0][1] <= quiet + SAMPLE_RATE // 2
-    assert all(hi - lo <= BLOCK_SECONDS * 1.25 * SAMPLE_RATE for lo, hi in bounds)
-    assert block_bounds(x[: SAMPLE_RATE * 30]) == [(0, SAMPLE_RATE * 30)]
-
-
 @pytest.mark.slow
-def test_blocks_join_into_one_transcript_with_global_times():
-    """Speech longer than a block: times continue across the cuts and the text stays whole."""
-    from pipelines.transcribe import block_bounds
-
+def test_long_speech_gives_one_transcript_with_global_times():
+    """Speech with pauses longer than the VAD's gap: times continue past the removed silences."""
     pairs = librivox_clips() * 2
-    audio = np.concatenate([speech(w) for w, _ in pairs])  # ~50 s
-    assert len(block_bounds(audio, 20)) >= 2
-    t = transcribe(audio, TranscribeOptions(model=TINY, language="en"), block_s=20)
+    gap = np.zeros(SAMPLE_RATE * 3, np.float32)
+    audio = np.concatenate([part for w, _ in pairs for part in (speech(w), gap)])  # ~80 s
+    t = transcribe(audio, TranscribeOptions(model=TINY, language="en"))
     duration = len(audio) / SAMPLE_RATE
     assert_monotonic([(s.start, s.end) for s in t.segments], duration)
-    assert t.segments[-1].end > duration - 5
+    assert t.segments[-1].end > duration - 5 and t.duration_after_vad < duration - 10
     assert t.text.lower().count("dashwood") == 2
     assert compare(" ".join(ref for _, ref in pairs), t.text).wer <= 0.1
 
@@ -278,8 +261,8 @@ def test_recording_read_from_disk_block_by_block_matches_in_memory(tmp_path):
     mono = open_mono(path, SAMPLE_RATE)
     assert isinstance(mono.samples, SampleFile)
     opts = TranscribeOptions(model=TINY, language="en")
-    from_disk = transcribe(mono.samples, opts, block_s=20)
-    in_memory = transcribe(load_audio(path, target_sr=SAMPLE_RATE).mono, opts, block_s=20)
+    from_disk = transcribe(mono.samples, opts)
+    in_memory = transcribe(load_audio(path, target_sr=SAMPLE_RATE).mono, opts)
     assert from_disk.text == in_memory.text and from_disk.text.lower().count("dashwood") == 2
     assert [s.start for s in from_disk.segments] == [s.start for s in in_memory.segments]
 
@@ -287,12 +270,13 @@ def test_recording_read_from_disk_block_by_block_matches_in_memory(tmp_path):
 @pytest.mark.parametrize("model", ["auto", BASE])
 def test_language_detected_after_silent_first_blocks(german_wav, model):
     """Detection listens to the first speech, not to the silence before it, whichever multilingual
-    model is chosen; the detected language holds for every block."""
-    from pipelines.transcribe import block_bounds
+    model is chosen (the VAD searched 20 s at a time)."""
+    from pipelines.transcribe import detect_language
 
-    audio = np.concatenate([np.zeros(SAMPLE_RATE * 25, np.float32), speech(german_wav)])
-    assert len(block_bounds(audio, 20)) >= 3
-    t = transcribe(audio, TranscribeOptions(model=model, word_timestamps=False), block_s=20)
+    audio = np.concatenate([np.zeros(SAMPLE_RATE * 45, np.float32), speech(german_wav)])
+    top, heard = detect_language(wm.get_whisper(BASE), audio, step_s=20)
+    assert heard and top[0][0] == "de"
+    t = transcribe(audio, TranscribeOptions(model=model, word_timestamps=False))
     assert t.language == "de" and ("German detected" in t.engine if model == "auto" else "chosen" in t.engine)
     assert t.options_used["language"] == "de"
     assert "guten morgen" in t.text.lower() and "kindern" in t.text.lower()

@@ -227,3 +227,119 @@ def whisper_keys(engine: str | None = None) -> list[str]:
 def get_whisper(key: str = "whisper-tiny.en"):
     """The loaded faster_whisper.WhisperModel for a registry key (loads on first use)."""
     return REGISTRY.get(key)
+
+
+# --- a whole recording through faster-whisper, with bounded memory ------------------------------
+
+FEATURE_CHUNK_FRAMES = 3000  # log-mel frames computed at a time (30 s of audio)
+
+
+def log_mel(fe, read, n: int, chunk_frames: int = FEATURE_CHUNK_FRAMES):
+    """``fe(audio)`` (faster-whisper's FeatureExtractor: log-mel of the whole signal) for ``n``
+    samples that ``read(lo, hi)`` returns a slice at a time.
+
+    faster-whisper builds the STFT of the whole input at once (about 53 MB per minute at its
+    peak); here ``chunk_frames`` frames are computed at a time from the samples they cover (its
+    end padding and reflections included) and only the result is kept (0.3 MB per 10 s). The
+    clamp to 8 below the loudest value is applied to the whole, as faster-whisper does.
+    """
+    import numpy as np
+
+    hop, n_fft = fe.hop_length, fe.n_fft
+    if n <= chunk_frames * hop:
+        return fe(read(0, n))
+    pad, m = n_fft // 2, n + hop  # stft centre padding; FeatureExtractor appends `hop` zeros
+    n_frames = m // hop  # 1 + (m + 2 * pad - n_fft) // hop frames, the last one dropped
+    window = np.hanning(n_fft + 1)[:-1].astype("float32")
+    out = np.empty((fe.mel_filters.shape[0], n_frames), np.float32)
+    for f0 in range(0, n_frames, chunk_frames):
+        f1 = min(n_frames, f0 + chunk_frames)
+        j = np.arange(hop * f0 - pad, hop * (f1 - 1) - pad + n_fft)
+        j = np.where(j < 0, -j, j)  # numpy's 'reflect' at both ends
+        j = np.where(j >= m, 2 * (m - 1) - j, j)
+        lo, hi = int(j.min()), int(j.max()) + 1
+        part = np.zeros(hi - lo, np.float32)  # beyond n: the appended zeros
+        got = read(lo, min(hi, n)) if lo < n else part[:0]
+        part[: len(got)] = got
+        spec = fe.stft(part[j - lo], n_fft, hop, window=window, center=False, return_complex=True)
+        mags = np.abs(spec.astype("complex64")) ** 2
+        out[:, f0:f1] = np.log10(np.clip(fe.mel_filters @ mags, a_min=1e-10, a_max=None))
+    np.maximum(out, out.max() - 8.0, out=out)
+    out += 4.0
+    out /= 4.0
+    return out
+
+
+class _GivenFeatures:
+    """A FeatureExtractor that answers with features already computed (see transcribe_whole)."""
+
+    def __init__(self, fe, features):
+        self._fe, self._features = fe, features
+
+    def __call__(self, waveform, padding=160, chunk_length=None):
+        return self._features
+
+    def __getattr__(self, name):
+        return getattr(self._fe, name)
+
+
+def concat_reader(x, chunks: list[dict]):
+    """``read(lo, hi)`` over the concatenation of ``x[c["start"]:c["end"]]`` for each chunk."""
+    import numpy as np
+
+    starts = np.cumsum([0] + [c["end"] - c["start"] for c in chunks])
+
+    def read(lo: int, hi: int):
+        pieces = []
+        first = max(0, int(np.searchsorted(starts, lo, side="right")) - 1)
+        for k in range(first, len(chunks)):
+            a, b = max(lo, int(starts[k])), min(hi, int(starts[k + 1]))
+            if a >= hi:
+                break
+            if b > a:
+                off = chunks[k]["start"] - int(starts[k])
+                pieces.append(np.asarray(x[a + off : b + off], dtype=np.float32))
+        return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+
+    return read, int(starts[-1])
+
+
+def transcribe_whole(model, x, *, vad_filter: bool = False, vad_parameters=None, **kwargs):
+    """``model.transcribe(x, vad_filter=..., **kwargs)`` on the whole recording, with the same
+    result, for ``x`` an ndarray or a SampleFile read from disk as needed.
+
+    faster-whisper holds the recording, two more copies for its VAD, the concatenated speech and
+    the STFT of all of it: over 1.5 GB for 30 minutes. Here the VAD reads blocks
+    (``silero_vad.speech_timestamps``, same timestamps), the log-mel features are computed
+    30 s at a time from the speech (:func:`log_mel`; 58 MB for 30 minutes), and faster-whisper's
+    own ``transcribe`` decodes them (prompts carried from window to window, as on the whole file);
+    only the times are mapped back past the removed silences, as it does.
+    Returns ``(segments, info)`` like ``WhisperModel.transcribe``.
+    """
+    import copy
+    from dataclasses import replace
+
+    import numpy as np
+    from faster_whisper.transcribe import restore_speech_timestamps
+    from faster_whisper.vad import VadOptions
+
+    from pipelines.engines.silero_vad import speech_timestamps
+
+    fe = model.feature_extractor
+    sr, n = fe.sampling_rate, len(x)
+    chunks, vad_options = [{"start": 0, "end": n}], None
+    if vad_filter:
+        vad_options = (
+            VadOptions(**vad_parameters) if isinstance(vad_parameters, dict) else vad_parameters or VadOptions()
+        )
+        chunks = speech_timestamps(x, vad_options, sr=sr)
+    read, n_speech = concat_reader(x, chunks)
+    features = log_mel(fe, read, n_speech)
+    view = copy.copy(model)  # shares the loaded model; only its feature extractor differs
+    view.feature_extractor = _GivenFeatures(fe, features)
+    placeholder = np.broadcast_to(np.zeros(1, np.float32), (n_speech,))  # its length is all that is read
+    segments, info = view.transcribe(placeholder, vad_filter=False, **kwargs)
+    if vad_filter and chunks:
+        segments = restore_speech_timestamps(segments, chunks, sr)
+    info = replace(info, duration=n / sr, duration_after_vad=n_speech / sr, vad_options=vad_options)
+    return segments, info
