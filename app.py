@@ -100,7 +100,8 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     keep_s = int(settings.keep_files_minutes * 60)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
         gr.Markdown(INTRO, elem_id="intro")
-        with gr.Tabs():
+        # 13 tabs: every name stays in view (wrapped onto more lines), never hidden behind a "..." menu
+        with gr.Tabs(overflow_behavior="wrap"):
             for name, module, error in _load_tab_modules():
                 title = getattr(module, "TITLE", name.replace("_", " ").title())
                 with gr.Tab(title, id=name):

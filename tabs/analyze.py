@@ -139,6 +139,7 @@ def build(ctx: TabContext) -> None:
         lambda *outs: [gr.update(visible=x is not None) for x in outs],  # only what was measured: no empty boxes
         [clicks, *images],
         [clicks, *images],
+        api_name="analyze_show_measured",
         api_visibility="private",
         queue=False,
     )

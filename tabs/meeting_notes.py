@@ -114,7 +114,9 @@ def build(ctx: TabContext) -> None:
                 elem_id="meeting-stages",
             )
 
-    model.change(lambda k: _model_note(k, s.offline), model, model_md, api_visibility="private")
+    model.change(
+        lambda k: _model_note(k, s.offline), model, model_md, api_name="meeting_notes_model", api_visibility="private"
+    )
 
     @user_errors
     def meeting_notes(

@@ -84,7 +84,7 @@ def build(ctx: TabContext) -> None:
             info = gr.Markdown(elem_id="vc-info")
     history = gr.State([])  # per visitor: this browser session's messages
 
-    model.change(_model_note, model, model_md, api_visibility="private")
+    model.change(_model_note, model, model_md, api_name="voice_chat_model", api_visibility="private")
 
     @user_errors
     def respond(
@@ -146,9 +146,17 @@ def build(ctx: TabContext) -> None:
 
     outputs = [chat, live, whole, info, history, mic, typed]
     inputs = [mic, typed, history, model, system, language, voice]
-    gr.on([mic.stop_recording, mic.upload], respond, inputs, outputs, api_visibility="private", concurrency_limit=2)
+    gr.on(
+        [mic.stop_recording, mic.upload],
+        respond,
+        inputs,
+        outputs,
+        api_name="voice_chat_recorded",
+        api_visibility="private",
+        concurrency_limit=2,
+    )
     send.click(respond, inputs, outputs, api_name="voice_chat", concurrency_limit=2)
-    typed.submit(respond, inputs, outputs, api_visibility="private", concurrency_limit=2)
+    typed.submit(respond, inputs, outputs, api_name="voice_chat_typed", api_visibility="private", concurrency_limit=2)
 
     def clear_all():
         return [], [], None, None, "Conversation cleared."

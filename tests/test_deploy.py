@@ -5,6 +5,7 @@ command, and the MCP tools for AI assistants."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import http.server
 import os
@@ -182,7 +183,9 @@ def test_mcp_lists_each_tab_tool_with_documented_parameters_and_calls_one(file_s
                 return tools, spoken, seen
 
     try:
-        tools, spoken, seen = asyncio.run(session())
+        # in a thread of its own: Playwright may already run an event loop in this one
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            tools, spoken, seen = pool.submit(asyncio.run, session()).result(timeout=300)
     finally:
         _stop(proc)
     import app

@@ -286,6 +286,7 @@ def configure_servers(url: str | None, models: tuple[str, ...], key: str | None,
                     note="configured by the server's operator",
                 )
             )
+            REGISTRY.unload(spec_key)  # a model loaded for an earlier configuration must not answer for this one
             keys.append(spec_key)
             if spec_key not in _SERVER_KEYS:
                 _SERVER_KEYS.append(spec_key)
