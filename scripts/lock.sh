@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Refresh requirements.lock: the exact versions a fresh install of requirements.txt (+ the
-# --no-deps packages) picks today, tested by the suite. scripts/setup.sh installs with it as a
-# constraint file, so every machine gets these versions. Run after changing requirements/*.txt,
-# then run the tests and commit the lock.
+# --no-deps packages and the test needs) picks today. scripts/setup.sh and scripts/test.sh install
+# with it as a constraint file, so every machine gets these versions. Run it after changing
+# requirements*.txt or requirements/*.txt, then run the tests (bash scripts/test.sh) and commit it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-env_dir=$(mktemp -d)/lockenv
-python3 -m venv "$env_dir"
-"$env_dir/bin/python" -m pip install -q --upgrade pip
-"$env_dir/bin/python" -m pip install -q -r requirements.txt
-"$env_dir/bin/python" -m pip install -q --no-deps -r requirements-nodeps.txt
+work=$(mktemp -d)
+python3 -m venv "$work/env"
+"$work/env/bin/python" -m pip install -q --upgrade pip
+"$work/env/bin/python" -m pip install -q -r requirements.txt
+"$work/env/bin/python" -m pip install -q --no-deps -r requirements-nodeps.txt
+"$work/env/bin/python" -m pip install -q -r requirements-test.txt
 {
-  echo "# Exact versions of a fresh install, made by scripts/lock.sh on $(date -u +%Y-%m-%d)."
-  echo "# Used as a constraint file by scripts/setup.sh; refresh with: bash scripts/lock.sh"
-  "$env_dir/bin/python" -m pip freeze --exclude-editable | grep -v '^pip==' | sort -f
+  echo "# Exact versions of a fresh install (requirements.txt, requirements-nodeps.txt, requirements-test.txt),"
+  echo "# written by scripts/lock.sh on $(date -u +%Y-%m-%d). scripts/setup.sh and scripts/test.sh use it as a"
+  echo "# constraint file. Refresh: bash scripts/lock.sh, then run the tests and commit."
+  "$work/env/bin/python" -m pip freeze --exclude-editable | grep -v '^pip==' | sort -f
 } > requirements.lock
-rm -rf "$(dirname "$env_dir")"
+rm -rf "$work"
 echo "Wrote requirements.lock ($(grep -vc '^#' requirements.lock) packages)."

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
 bash scripts/setup.sh
-.venv/bin/python -m pip install -q -r requirements-test.txt
+lock=(); [ -f requirements.lock ] && lock=(-c requirements.lock)  # the tested versions (scripts/lock.sh)
+.venv/bin/python -m pip install -q -r requirements-test.txt "${lock[@]}"
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -q -ra --timeout=900 tests "$@"
