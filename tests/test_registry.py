@@ -75,3 +75,12 @@ def test_the_ui_asks_the_hub_without_waiting_and_a_caller_about_to_use_it_waits(
     start = time.perf_counter()
     hub.hub_status()  # blocks for the probe under way (it ends after 0.6 s)
     assert 0.3 < time.perf_counter() - start < hub.PROBE_WAIT_S
+
+
+def test_a_dotted_module_under_a_missing_package_is_not_installed():
+    """find_spec raises for 'pkg.sub' when 'pkg' is absent (pyannote.audio without pyannote.metrics
+    made the Diarize tab fail to build); the registry answers 'not installed' instead."""
+    from pipelines.core.registry import module_installed
+
+    assert not module_installed("package_that_is_not_installed.audio")
+    assert module_installed("numpy.linalg") and module_installed("numpy")

@@ -185,3 +185,26 @@ def test_the_layer_rule_catches_an_engine_importing_a_task(tmp_path, monkeypatch
     assert "engines/bad.py (engines) imports the task pipelines.transcribe" in text
     assert "core/worse.py (core) imports pipelines.engines" in text
     assert "transcribe.py imports the task pipelines.compose" in text
+
+
+def test_the_package_declares_what_the_requirements_install():
+    """pyproject.toml's dependencies name the same packages as requirements.txt's files (less the
+    --no-deps ones, which package metadata cannot express), so `pip install .` gets every engine's runtime."""
+    import re
+    import tomllib
+
+    from conftest import ROOT
+
+    def name(req: str) -> str:
+        return re.split(r"[<>=\[ ;]", req.strip())[0].lower().replace("_", "-")
+
+    declared = {name(d) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    wanted = {"torch"}
+    for path in (ROOT / "requirements").glob("*.txt"):
+        if "nodeps" not in path.name:
+            wanted |= {
+                name(line.split("#")[0])
+                for line in path.read_text().splitlines()
+                if line.split("#")[0].strip() and not line.startswith("-")
+            }
+    assert declared == wanted, (sorted(declared - wanted), sorted(wanted - declared))

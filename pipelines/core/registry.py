@@ -25,6 +25,15 @@ from pipelines.core.hub import hub_status
 Engine = Literal["bundled", "hub", "local"]  # local: a model folder given by the user or a test
 
 
+def module_installed(name: str) -> bool:
+    """Whether ``name`` (dotted names too: "pyannote.audio") can be imported, without importing it.
+    find_spec raises for a dotted name whose parent package is missing; that means not installed."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     key: str  # unique id, e.g. "whisper-tiny.en"
@@ -41,7 +50,7 @@ class ModelSpec:
     group: str | None = None  # models of one group share a cap on how many stay loaded (set_group_cap)
 
     def missing_modules(self) -> list[str]:
-        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+        return [m for m in self.requires if not module_installed(m)]
 
     def missing_binaries(self) -> list[str]:
         return [b for b in self.binaries if shutil.which(b) is None]

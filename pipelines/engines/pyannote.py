@@ -11,13 +11,19 @@ pyannote.audio is not installed by this app (it needs a torchaudio build matchin
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 
 import numpy as np
 
 from pipelines.core.errors import ModelUnavailable
-from pipelines.core.registry import REGISTRY, ModelSpec, is_folder_name, local_model_folder, register
+from pipelines.core.registry import (
+    REGISTRY,
+    ModelSpec,
+    is_folder_name,
+    local_model_folder,
+    module_installed,
+    register,
+)
 from pipelines.formats.rttm import Turn
 
 MODEL_KEY = "pyannote-hub"
@@ -97,7 +103,7 @@ def model_spec(model: str = MODEL_ID, token: str | None = None) -> ModelSpec:
 
 def availability(token: str | None, offline: bool = False) -> tuple[bool, str]:
     """Can pyannote.audio answer from the hub here? (ok, reason in words) without loading anything."""
-    if importlib.util.find_spec("pyannote.audio") is None:
+    if not module_installed("pyannote.audio"):
         return False, (
             "pyannote.audio is not installed (it needs a torchaudio build matching torch, which this "
             "app does not install)"
