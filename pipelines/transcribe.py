@@ -781,3 +781,24 @@ def word_rows(t: Transcript) -> list[list]:
     return [
         [round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words
     ]
+
+
+# The "Advanced: invented text and loops" options, named as in TranscribeOptions.
+ADVANCED = (
+    "hallucination_silence_threshold",
+    "no_repeat_ngram_size",
+    "repetition_penalty",
+    "compression_ratio_threshold",
+    "log_prob_threshold",
+    "no_speech_threshold",
+    "fix_loops",
+)
+
+
+def with_advanced(opts: TranscribeOptions, values: dict) -> TranscribeOptions:
+    """``opts`` with the Advanced options taken from ``values`` (a form's or an API call's, by
+    name; missing or None: left as they are), each converted to its field's type."""
+    from dataclasses import replace
+
+    types = {name: type(getattr(opts, name)) for name in ADVANCED}
+    return replace(opts, **{name: types[name](values[name]) for name in ADVANCED if values.get(name) is not None})

@@ -28,6 +28,7 @@ from pipelines.transcribe import (
     summary_rows,
     transcribe,
     transcribe_stream,
+    with_advanced,
     word_rows,
     word_spans,
     write_outputs,
@@ -64,27 +65,10 @@ A window whose text **compresses** better than the threshold (a loop), or is dec
 below its threshold, is decoded again at a higher temperature; a window more likely **no speech** than the
 threshold (and doubtful) is left empty. **Fix repetition loops** finds a passage repeating itself in the result
 and decodes it again without the previous text."""
-ADVANCED = (
-    "hallucination_silence_threshold",
-    "no_repeat_ngram_size",
-    "repetition_penalty",
-    "compression_ratio_threshold",
-    "log_prob_threshold",
-    "no_speech_threshold",
-    "fix_loops",
-)
 
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
-
-
-def _advanced(opts: TranscribeOptions, values: dict) -> TranscribeOptions:
-    """The "Advanced" fold's values (named as in TranscribeOptions) onto the options."""
-    from dataclasses import replace
-
-    types = {name: type(getattr(opts, name)) for name in ADVANCED}
-    return replace(opts, **{name: types[name](values[name]) for name in ADVANCED if values.get(name) is not None})
 
 
 def build(ctx: TabContext) -> None:
@@ -280,7 +264,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
-        opts = _advanced(opts, locals())
+        opts = with_advanced(opts, locals())
         clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
@@ -395,7 +379,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
-        opts = _advanced(opts, locals())
+        opts = with_advanced(opts, locals())
         out_dir = ctx.settings.new_output_dir("transcribe-batch")
         rows, sets, used = [], {}, set()
         paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in file_list]
