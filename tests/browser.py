@@ -56,3 +56,23 @@ def error_toast_text(page, timeout_s: float = 30) -> str:
     toast = page.locator(".toast-body.error, [data-testid=toast-body]").first
     toast.wait_for(state="visible", timeout=timeout_s * 1000)
     return toast.inner_text()
+
+
+def play_and_hear(page, player_id: str, duration: str) -> None:
+    """Press Play on the gr.Audio `#player_id` once it has loaded (its duration shows `duration`),
+    check its clock advances, then pause. A press that lands before the waveform is ready is
+    pressed again (up to three times)."""
+    page.locator(f"#{player_id} time#duration").get_by_text(duration).wait_for()
+    clock_moved = (
+        f"() => {{ const t = document.querySelector('#{player_id} time#time');"
+        " return t && t.textContent.trim() !== '0:00'; }"
+    )
+    for attempt in range(3):
+        page.locator(f"#{player_id} button.play-pause-button").click()
+        try:
+            page.wait_for_function(clock_moved, timeout=10_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    page.locator(f"#{player_id} button[aria-label=Pause]").click()

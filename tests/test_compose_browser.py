@@ -6,7 +6,7 @@ import mido
 import pytest
 import soundfile as sf
 
-from browser import tab, wait_for_audio_value
+from browser import play_and_hear, tab, wait_for_audio_value
 
 pytestmark = pytest.mark.browser
 
@@ -31,20 +31,7 @@ def test_type_prompt_compose_hear_and_download(page, artifacts, tmp_path):
 
     # hear it: once the player has loaded the WAV (its duration shows), press Play; the clock
     # advances while it plays. A press that lands before the waveform is ready is pressed again.
-    page.locator("#compose-audio time#duration").get_by_text("0:15").wait_for()
-    clock_moved = (
-        "() => { const t = document.querySelector('#compose-audio time#time');"
-        " return t && t.textContent.trim() !== '0:00'; }"
-    )
-    for attempt in range(3):
-        page.locator("#compose-audio button.play-pause-button").click()
-        try:
-            page.wait_for_function(clock_moved, timeout=10_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    page.locator("#compose-audio button[aria-label=Pause]").click()
+    play_and_hear(page, "compose-audio", "0:15")
 
     with page.expect_download() as dl:
         link.click()

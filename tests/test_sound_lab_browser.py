@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from browser import tab, upload_audio, wait_for_audio_value
+from browser import play_and_hear, tab, upload_audio, wait_for_audio_value
 from conftest import EXAMPLES
 
 pytestmark = pytest.mark.browser
@@ -63,20 +63,7 @@ def test_build_a_three_effect_chain_apply_play_and_download(page, artifacts, tmp
     page.locator("#sound-lab-report").get_by_text("pedalboard", exact=False).first.wait_for()
 
     # hear it: press Play once the player has loaded, the clock moves
-    page.locator("#sound-lab-after time#duration").get_by_text("0:03").wait_for()
-    clock_moved = (
-        "() => { const t = document.querySelector('#sound-lab-after time#time');"
-        " return t && t.textContent.trim() !== '0:00'; }"
-    )
-    for attempt in range(3):
-        page.locator("#sound-lab-after button.play-pause-button").click()
-        try:
-            page.wait_for_function(clock_moved, timeout=10_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    page.locator("#sound-lab-after button[aria-label=Pause]").click()
+    play_and_hear(page, "sound-lab-after", "0:03")
 
     with page.expect_download() as dl:
         after.locator("[data-testid=download-link]").first.click()
