@@ -35,7 +35,7 @@ from pipelines.core.config import Settings, instance_folder, split_models  # noq
 from pipelines.core.files import FolderJanitor  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
-from tabs import TAB_MODULES  # noqa: E402
+from tabs import TAB_MODULES, playable  # noqa: E402
 from tabs.common import TabContext, guard_numeric_inputs  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")
@@ -96,6 +96,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     tune_malloc()  # before any heavy work: see pipelines/memory.py
     hub.set_offline(settings.offline)
     hub.start_probe()
+    playable.install()  # examples and results without an ffprobe per file (tabs/playable.py)
     ctx = TabContext(settings)
     keep_s = int(settings.keep_files_minutes * 60)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
@@ -196,6 +197,12 @@ def _warm_up() -> None:
         from pipelines.formats.plots import plot_heatmap
 
         plot_heatmap(np.zeros((8, 8), dtype=np.float32), 1.0, title="warm-up").canvas.draw()
+        import gc
+
+        from pipelines.core.memory import release_free_memory
+
+        gc.collect()  # what building the tabs and the figure left behind, given back to the system
+        release_free_memory()
     except Exception:  # warm-up is an optimisation only
         log.debug("warm-up failed", exc_info=True)
 
