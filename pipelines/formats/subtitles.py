@@ -200,18 +200,13 @@ def speaker_names(speakers: Iterable[str], names: dict[str, str] | None) -> dict
 
 
 def _speaker_runs(words: Sequence[TimedText]) -> list[list[TimedText]]:
-    """One speaker's consecutive words, a pause over SPEAKER_PAUSE_S or SPEAKER_MAX_CUE_S ending a run."""
+    """One speaker's consecutive words (an utterance), a pause over SPEAKER_PAUSE_S ending one."""
     runs: list[list[TimedText]] = []
     for w in words:
         if not w.text.strip():
             continue
         last = runs[-1] if runs else None
-        if (
-            last
-            and last[-1].speaker == w.speaker
-            and w.start - last[-1].end <= SPEAKER_PAUSE_S
-            and w.end - last[0].start <= SPEAKER_MAX_CUE_S
-        ):
+        if last and last[-1].speaker == w.speaker and w.start - last[-1].end <= SPEAKER_PAUSE_S:
             last.append(w)
         else:
             runs.append([w])
@@ -225,26 +220,32 @@ def speaker_cues(
     SPEAKER_MAX_CUE_S long (a pause over 1 s starts a new cue).
 
     Style "name": every cue starts with the speaker's name ('Ann: Hello there.') and never holds
-    two speakers. Style "dash": no names; a short line of one speaker and the next speaker's short
+    two speakers. Style "dash": no names; a short utterance (one line) and the next speaker's short
     reply share a cue, each line after a '- ' (the usual subtitling convention for a change of
-    speaker inside a cue)."""
+    speaker inside a cue); the other cues hold one speaker and no mark."""
     opts = (options or SubtitleOptions()).checked()
     shown = speaker_names(sorted({w.speaker for w in words}), names)
     runs = _speaker_runs(words)
     out: list[Segment] = []
     if opts.speaker_style == "name":
         for run in runs:
-            for cue in cut_cues(run, opts, prefix=f"{shown[run[0].speaker]}:"):
+            for cue in cut_cues(run, opts, prefix=f"{shown[run[0].speaker]}:", max_seconds=SPEAKER_MAX_CUE_S):
                 out.append((cue.start, max(cue.end, cue.start + SPEAKER_MIN_CUE_S), cue.text))
         return out
-    cues = [(run[0].speaker, cue) for run in runs for cue in cut_cues(run, opts)]
+    # (speaker, cue, whether the cue is a whole utterance): only whole ones share a cue
+    cues = []
+    for run in runs:
+        cut = cut_cues(run, opts, max_seconds=SPEAKER_MAX_CUE_S)
+        cues += [(run[0].speaker, cue, len(cut) == 1) for cue in cut]
     limit = opts.max_line_chars or math.inf
     i = 0
     while i < len(cues):
-        (spk, a), nxt = cues[i], cues[i + 1] if i + 1 < len(cues) else None
+        (spk, a, whole), nxt = cues[i], cues[i + 1] if i + 1 < len(cues) else None
         if (
             nxt is not None
             and nxt[0] != spk
+            and whole
+            and nxt[2]
             and opts.max_lines != 1
             and len(a.lines) == len(nxt[1].lines) == 1
             and max(text_width(a.text), text_width(nxt[1].text)) + 2 <= limit
@@ -375,11 +376,16 @@ def _fit(words: Sequence[TimedText], limit: float) -> list[TimedText]:
     return out
 
 
-def cut_cues(words: Sequence[TimedText], options: SubtitleOptions | None = None, prefix: str = "") -> list[Cue]:
+def cut_cues(
+    words: Sequence[TimedText],
+    options: SubtitleOptions | None = None,
+    prefix: str = "",
+    max_seconds: float | None = None,
+) -> list[Cue]:
     """Timed words into cues of at most ``max_lines`` lines of ``max_line_chars`` (0 = no limit),
     breaking between words (between characters in text without spaces), never before closing
-    punctuation. Each cue is timed by its first and last word. ``prefix`` (a speaker's name)
-    starts every cue and takes room in its first line."""
+    punctuation. Each cue is timed by its first and last word, and lasts at most ``max_seconds``
+    (when given). ``prefix`` (a speaker's name) starts every cue and takes room in its first line."""
     opts = (options or SubtitleOptions()).checked()
     limit = opts.max_line_chars or math.inf
     most = opts.max_lines or math.inf
@@ -391,13 +397,14 @@ def cut_cues(words: Sequence[TimedText], options: SubtitleOptions | None = None,
         body = w.text.strip()
         line = cue.lines[-1] if cue.lines else None
         gap = 1 if (line and w.text[:1].isspace()) else 0
+        too_long = max_seconds is not None and line is not None and w.end - cue.start > max_seconds
         if line is None:
             cue.lines.append([w])
             width = prefix_width + text_width(body)
-        elif width + gap + text_width(body) <= limit or all(c in _NO_SPACE_PUNCT for c in body):
+        elif not too_long and (width + gap + text_width(body) <= limit or all(c in _NO_SPACE_PUNCT for c in body)):
             line.append(w)
             width += gap + text_width(body)
-        elif len(cue.lines) < most:
+        elif len(cue.lines) < most and not too_long:
             cue.lines.append([w])
             width = text_width(body)
         else:
