@@ -164,18 +164,18 @@ def build(ctx: TabContext) -> None:
         with gr.Column(scale=2):
             info = gr.Markdown(elem_id="transcribe-info")
             text = gr.Textbox(label="Transcript", lines=6, interactive=False, buttons=["copy"], elem_id="transcript")
-            files = gr.File(
-                label="Downloads: SRT, VTT, TXT, JSON, TSV; karaoke ASS, LRC (with word timestamps)",
-                file_count="multiple",
-                interactive=False,
-                elem_id="transcribe-files",
-            )
             player = gr.Audio(
                 label="Play with subtitles",
                 type="filepath",
                 interactive=False,
                 visible=False,
                 elem_id="transcribe-player",
+            )
+            files = gr.File(
+                label="Downloads: SRT, VTT, TXT, JSON, TSV; karaoke ASS, LRC (with word timestamps)",
+                file_count="multiple",
+                interactive=False,
+                elem_id="transcribe-files",
             )
             with gr.Row():
                 languages = gr.Label(
