@@ -27,7 +27,7 @@ the same 16 kHz.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,7 @@ from pipelines.engines.resemblyzer import FRAME_S, embed_windows
 from pipelines.engines.resemblyzer import MODEL_KEY as ENCODER_KEY
 from pipelines.engines.silero_vad import SAMPLE_RATE, VadOptions, speech_regions
 from pipelines.formats.rttm import Turn, to_rttm
-from pipelines.formats.subtitles import TimedText, speaker_cues, speaker_names, to_srt
+from pipelines.formats.subtitles import SubtitleOptions, TimedText, speaker_cues, speaker_names, to_srt
 
 Word = TimedText  # a word with its time and, once attributed, its speaker (the one timed-text type)
 MAX_SPEAKERS = 10
@@ -493,7 +493,10 @@ def write_files(
     stem: str = "audio",
     words: list[Word] | None = None,
     names: dict[str, str] | None = None,
+    subtitles: SubtitleOptions | None = None,
 ) -> DiarizeFiles:
+    """The turns (RTTM) and, with words, the transcript (TXT) and subtitles (SRT, speakers marked
+    in ``subtitles``' style: 'Name: ' or '- ' at a change of speaker)."""
     out_dir = Path(out_dir)
     stem = safe_stem(stem, "audio")
     files = DiarizeFiles(out_dir / f"{stem}.rttm")
@@ -502,7 +505,7 @@ def write_files(
         files.txt = out_dir / f"{stem}-speakers.txt"
         files.txt.write_text(transcript_text(group_utterances(words), names) + "\n", encoding="utf-8")
         files.srt = out_dir / f"{stem}-speakers.srt"
-        files.srt.write_text(to_srt(speaker_cues(words, names)), encoding="utf-8")
+        files.srt.write_text(to_srt(speaker_cues(words, names, subtitles)), encoding="utf-8")
     return files
 
 
@@ -543,14 +546,20 @@ class DiarizeOutcome:
     seconds: float  # diarization alone (not the transcript)
     transcript_engine: str = ""
     loaded_now: bool = False  # the voice encoder was loaded by this call (its time is in seconds)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)  # how the SRT marks speakers
 
 
 def render(
-    result: DiarizationResult, words: list[Word] | None, out_dir: Path, stem: str, names: dict[str, str] | None = None
+    result: DiarizationResult,
+    words: list[Word] | None,
+    out_dir: Path,
+    stem: str,
+    names: dict[str, str] | None = None,
+    subtitles: SubtitleOptions | None = None,
 ) -> tuple[DiarizeFiles, dict[str, str]]:
     """Write the downloads and the timeline with the speakers' display names."""
     shown = speaker_names(result.speakers, names)
-    files = write_files(result, out_dir, stem, words, shown)
+    files = write_files(result, out_dir, stem, words, shown, subtitles)
     files.timeline = files.rttm.with_name(f"{files.rttm.stem}-timeline.png")
     plot_timeline(result, shown, files.timeline)
     return files, shown
@@ -570,12 +579,15 @@ def run(
     whisper_key: str = "whisper-tiny.en",
     names: dict[str, str] | str | None = None,
     progress: Progress | None = None,
+    subtitles: SubtitleOptions | None = None,
 ) -> DiarizeOutcome:
-    """Diarize (bundled or pyannote), optionally transcribe and attribute words, write files."""
+    """Diarize (bundled or pyannote), optionally transcribe and attribute words, write files
+    (the SRT's speakers marked in ``subtitles``' style)."""
     import time
 
     report = progress or (lambda f, d: None)
     o = options or DiarizeOptions()
+    subtitles = (subtitles or SubtitleOptions()).checked()  # refused before any work
     loaded_before = REGISTRY.is_loaded(ENCODER_KEY)
     start = time.perf_counter()
     if engine == "pyannote":
@@ -595,9 +607,16 @@ def run(
         asr = REGISTRY.spec(whisper_key).title  # registered by transcribe_words' import
     if isinstance(names, str):
         names = parse_names(names, result.speakers)
-    files, shown = render(result, words, out_dir, stem, names)
+    files, shown = render(result, words, out_dir, stem, names, subtitles)
     return DiarizeOutcome(
-        result, words, files, shown, seconds, asr, loaded_now=engine == "bundled" and not loaded_before
+        result,
+        words,
+        files,
+        shown,
+        seconds,
+        asr,
+        loaded_now=engine == "bundled" and not loaded_before,
+        subtitles=subtitles,
     )
 
 
@@ -605,6 +624,7 @@ def run(
 
 DEFAULT_ENGINE = "bundled"  # or "pyannote" (model hub)
 DEFAULT_TRANSCRIBE = True  # a transcript with speakers (bundled Whisper tiny.en)
+SUBTITLE_DEFAULTS = SubtitleOptions()  # the SRT: speakers as 'Name: ' (or "dash"), two lines of 42
 
 
 def outcome_state(outcome: DiarizeOutcome, stem: str) -> dict:
@@ -618,7 +638,13 @@ def outcome_state(outcome: DiarizeOutcome, stem: str) -> dict:
         "how": r.how,
         "turns": [(t.start, t.end, t.speaker) for t in r.turns],
         "words": None if outcome.words is None else [(w.start, w.end, w.text, w.speaker) for w in outcome.words],
+        "subtitles": asdict(outcome.subtitles),
     }
+
+
+def subtitles_from_state(state: dict) -> SubtitleOptions:
+    """The subtitle options the result was first written with (renaming keeps its style)."""
+    return SubtitleOptions(**state.get("subtitles", {}))
 
 
 def result_from_state(state: dict | None) -> tuple[DiarizationResult, list[Word] | None]:

@@ -31,7 +31,16 @@ from pipelines.core.memory import release_free_memory
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.engines import whisper as wm
 from pipelines.engines.whisper import SAMPLE_RATE
-from pipelines.formats.subtitles import FORMATS, TimedText, write_subtitles
+from pipelines.formats.subtitles import (
+    Cue,
+    SubtitleOptions,
+    TimedText,
+    cut_cues,
+    estimate_words,
+    to_ass_karaoke,
+    to_lrc_enhanced,
+    write_subtitles,
+)
 
 AUTO = "auto"
 TASKS = ("transcribe", "translate")
@@ -113,6 +122,7 @@ class TranscribeOptions:
     compression_ratio_threshold: float = 2.4  # a window whose text gzips better than this is re-decoded hotter
     log_prob_threshold: float = -1.0  # ... and one decoded with less confidence than this
     fix_loops: bool = True  # find a passage repeating itself in the output and decode it again
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)  # SRT/VTT/karaoke line limits
 
     def decode_kwargs(self, language: str | None) -> dict:
         """Keyword arguments for ``WhisperModel.transcribe`` (validated)."""
@@ -143,6 +153,7 @@ class TranscribeOptions:
         logprob = float(self.log_prob_threshold)
         if not -10.0 <= logprob <= 0.0:
             raise UserError(f"Log-probability threshold must be between -10 and 0 (got {self.log_prob_threshold}).")
+        self.subtitles.checked()
         no_speech = float(self.no_speech_threshold)
         if not 0.0 <= no_speech <= 1.0:
             raise UserError(f"No-speech threshold must be between 0 and 1 (got {self.no_speech_threshold}).")
@@ -611,8 +622,22 @@ def transcribe(
 # --- results as files ---------------------------------------------------------------------
 
 
-def write_outputs(t: Transcript, out_dir: Path, stem: str | None = None) -> dict[str, Path]:
-    """SRT, VTT, TXT, JSON (with words and scores) and TSV for one transcript."""
+def subtitle_cues(t: Transcript, options: SubtitleOptions | None = None) -> list[Cue]:
+    """The cues of the SRT, VTT and karaoke files: each segment's words cut to the line limits
+    (times estimated from the text's width where there are no word timestamps)."""
+    cues: list[Cue] = []
+    for s in t.segments:
+        cues += cut_cues(s.words or estimate_words(s.start, s.end, s.text), options)
+    return cues
+
+
+def write_outputs(
+    t: Transcript, out_dir: Path, stem: str | None = None, subtitles: SubtitleOptions | None = None
+) -> dict[str, Path]:
+    """SRT and VTT (cues cut to ``subtitles``' line limits), TXT, JSON (with words and scores) and
+    TSV for one transcript, and word-by-word karaoke (ASS, enhanced LRC) when it has word times."""
+    subtitles = (subtitles or SubtitleOptions()).checked()
+    stem = stem or safe_stem(t.name)
     metadata = {
         "file": t.name,
         "model": t.model_key,
@@ -624,6 +649,7 @@ def write_outputs(t: Transcript, out_dir: Path, stem: str | None = None) -> dict
         "duration": round(t.duration, 3),
         "processing_seconds": round(t.processing_seconds, 3),
         "options": t.options_used,
+        "subtitles": asdict(subtitles),
     }
     extra = [
         {
@@ -641,7 +667,15 @@ def write_outputs(t: Transcript, out_dir: Path, stem: str | None = None) -> dict
         }
         for s in t.segments
     ]
-    return write_subtitles(t.timed_text(), out_dir, stem or safe_stem(t.name), FORMATS, metadata, extra)
+    cues = subtitle_cues(t, subtitles)
+    paths = write_subtitles([c.segment for c in cues], out_dir, stem, ("srt", "vtt"))
+    paths.update(write_subtitles(t.timed_text(), out_dir, stem, ("txt", "json", "tsv"), metadata, extra))
+    if t.words:  # karaoke needs the words' own times
+        paths["ass"] = Path(out_dir) / f"{stem}.ass"
+        paths["ass"].write_text(to_ass_karaoke(cues, t.name), encoding="utf-8")
+        paths["lrc"] = Path(out_dir) / f"{stem}.lrc"
+        paths["lrc"].write_text(to_lrc_enhanced(cues, t.name, t.duration), encoding="utf-8")
+    return paths
 
 
 def zip_outputs(files: dict[str, dict[str, Path]], zip_path: Path) -> Path:
@@ -793,6 +827,17 @@ ADVANCED = (
     "no_speech_threshold",
     "fix_loops",
 )
+
+
+def with_subtitles(opts: TranscribeOptions, max_line_chars=None, max_lines=None) -> TranscribeOptions:
+    """``opts`` with the subtitle line limits given by a form or an API call (None: unchanged)."""
+    d = opts.subtitles
+    chosen = SubtitleOptions(
+        d.max_line_chars if max_line_chars is None else max_line_chars,
+        d.max_lines if max_lines is None else max_lines,
+        d.speaker_style,
+    )
+    return replace(opts, subtitles=chosen.checked())
 
 
 def with_advanced(opts: TranscribeOptions, values: dict) -> TranscribeOptions:

@@ -22,7 +22,8 @@ INTRO = """**Who spoke when.** Record or upload a conversation (or click an exam
 speech, tells the voices apart and draws a timeline with one colour per speaker, a table of turns,
 each speaker's talk time, and a transcript with a speaker on every line. Set the number of speakers
 if you know it (0 = let the app estimate it between the minimum and maximum). Rename the speakers,
-then download the turns (RTTM) and the transcript (TXT, SRT subtitles)."""
+then download the turns (RTTM) and the transcript (TXT, SRT subtitles: a name before each line, or the
+dash style, where a cue holding two speakers' lines puts "- " before each)."""
 
 HOW_IT_WORKS = """- **Bundled engine (offline, default)**: Silero voice activity detection finds speech; the
   resemblyzer voice encoder turns every 1.5 s of speech (every 0.25 s) into a voice fingerprint;
@@ -37,6 +38,7 @@ HOW_IT_WORKS = """- **Bundled engine (offline, default)**: Silero voice activity
 
 EXAMPLES = ["two_speakers_pyannote.wav", "speech_librivox.wav"]
 ENGINES = [("Bundled (offline)", "bundled"), ("pyannote (model hub)", "pyannote")]
+SPEAKER_STYLES = [("Name: text", "name"), ("- dash at a change of speaker", "dash")]
 DEFAULTS = dz.DiarizeOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
 
 
@@ -83,6 +85,12 @@ def build(ctx: TabContext) -> None:
                 )
             transcribe = gr.Checkbox(
                 dz.DEFAULT_TRANSCRIBE, label="Transcript with speakers (bundled Whisper tiny.en, English)"
+            )
+            speaker_style = gr.Radio(
+                SPEAKER_STYLES,
+                value=dz.SUBTITLE_DEFAULTS.speaker_style,
+                label="Speakers in the subtitles (SRT)",
+                elem_id="diarize-speaker-style",
             )
             clean = clean_dropdown("diarize-clean")
             with gr.Accordion("Engine", open=False):
@@ -154,6 +162,7 @@ def build(ctx: TabContext) -> None:
         hub_token="",
         speaker_names="",
         clean_audio=CLEAN_DEFAULT,
+        speaker_style=dz.SUBTITLE_DEFAULTS.speaker_style,
         progress=gr.Progress(),
     ):
         """Find who spoke when in a conversation; returns the timeline, talk time, turns, a speaker-attributed transcript and RTTM/TXT/SRT files.
@@ -168,6 +177,8 @@ def build(ctx: TabContext) -> None:
             hub_token: a Hugging Face token, for the pyannote engine only.
             speaker_names: names for the speakers in order, e.g. "Alice, Bob".
             clean_audio: clean the audio first: "off", "denoise" or "voice only".
+            speaker_style: subtitles' speakers: "name" ('SPEAKER_00: text') or "dash" ('- ' before each speaker's line
+                in a cue shared by two speakers).
         """
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
         source = clean_first(ctx, source, clean_audio)
@@ -187,6 +198,7 @@ def build(ctx: TabContext) -> None:
             transcribe=bool(transcribe),
             names=speaker_names,
             progress=lambda f, d: progress(f, desc=d),
+            subtitles=dz.SubtitleOptions(speaker_style=speaker_style or dz.SUBTITLE_DEFAULTS.speaker_style),
         )
         r = outcome.result
         n = len(r.speakers)
@@ -207,7 +219,7 @@ def build(ctx: TabContext) -> None:
     gr.on(
         [run.click],
         find_speakers,
-        [audio, num, lo, hi, transcribe, engine, token, names_text, clean],
+        [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style],
         outputs,
         api_name="diarize",
         concurrency_limit=2,
@@ -217,7 +229,8 @@ def build(ctx: TabContext) -> None:
     def apply_names(table, saved):
         result, words = dz.result_from_state(saved)
         given = dz.names_from_rows(table)
-        files, shown = dz.render(result, words, ctx.settings.new_output_dir("diarize"), saved["stem"], given)
+        subtitles = dz.subtitles_from_state(saved)
+        files, shown = dz.render(result, words, ctx.settings.new_output_dir("diarize"), saved["stem"], given, subtitles)
         return _outputs(result, words, files, shown, saved)
 
     rename.click(

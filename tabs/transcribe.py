@@ -10,6 +10,7 @@ from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import REGISTRY
+from pipelines.formats.subtitles import player_subtitles
 from pipelines.transcribe import (
     AUTO,
     LANGUAGES,
@@ -29,6 +30,7 @@ from pipelines.transcribe import (
     transcribe,
     transcribe_stream,
     with_advanced,
+    with_subtitles,
     word_rows,
     word_spans,
     write_outputs,
@@ -41,8 +43,8 @@ from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, sh
 TITLE = "Transcribe"
 
 INTRO = """**Speech to text.** Record or upload speech (or click the example), press **Transcribe**,
-and read the text as it is decoded. Download subtitles (SRT, VTT) or the transcript (TXT, JSON,
-TSV). Paste what was really said into *Reference* to get the word and character error rates.
+and read the text as it is decoded. Play it back with its subtitles, download them (SRT, VTT, and
+word-by-word karaoke ASS and LRC) or the transcript (TXT, JSON, TSV). Paste what was really said into *Reference* to get the word and character error rates.
 Models that ship with the app: Whisper **tiny.en** (English, fastest) and Whisper **base**
 (99 languages, language detection, translation to English). Bigger Whisper sizes are offered
 when the model hub is reachable."""
@@ -65,6 +67,10 @@ A window whose text **compresses** better than the threshold (a loop), or is dec
 below its threshold, is decoded again at a higher temperature; a window more likely **no speech** than the
 threshold (and doubtful) is left empty. **Fix repetition loops** finds a passage repeating itself in the result
 and decodes it again without the previous text."""
+
+SUBTITLE_HELP = """SRT, VTT and karaoke cues are cut between words (between characters in Chinese and Japanese)
+using the word times, so that no line is longer than **characters per line** (a wide character counts as two)
+and no cue has more than **lines per cue**; 0 = no limit (one cue per Whisper segment)."""
 
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
@@ -126,6 +132,27 @@ def build(ctx: TabContext) -> None:
                     gr.Checkbox(DEFAULTS.fix_loops, label="Fix repetition loops (decode a repeating passage again)"),
                 ]
                 gr.Markdown(ADVANCED_HELP)
+            with gr.Accordion("Subtitle lines", open=False):
+                with gr.Row():
+                    subtitle_inputs = [
+                        gr.Number(
+                            DEFAULTS.subtitles.max_line_chars,
+                            label="Characters per line (0 = no limit)",
+                            minimum=0,
+                            maximum=200,
+                            precision=0,
+                            elem_id="transcribe-line-chars",
+                        ),
+                        gr.Number(
+                            DEFAULTS.subtitles.max_lines,
+                            label="Lines per cue (0 = no limit)",
+                            minimum=0,
+                            maximum=10,
+                            precision=0,
+                            elem_id="transcribe-cue-lines",
+                        ),
+                    ]
+                gr.Markdown(SUBTITLE_HELP)
             reference = gr.Textbox(
                 "", label="Reference (optional): what was really said", lines=3, elem_id="transcribe-reference"
             )
@@ -137,8 +164,15 @@ def build(ctx: TabContext) -> None:
         with gr.Column(scale=2):
             info = gr.Markdown(elem_id="transcribe-info")
             text = gr.Textbox(label="Transcript", lines=6, interactive=False, buttons=["copy"], elem_id="transcript")
+            player = gr.Audio(
+                label="Play with subtitles",
+                type="filepath",
+                interactive=False,
+                visible=False,
+                elem_id="transcribe-player",
+            )
             files = gr.File(
-                label="Downloads: SRT, VTT, TXT, JSON, TSV",
+                label="Downloads: SRT, VTT, TXT, JSON, TSV; karaoke ASS, LRC (with word timestamps)",
                 file_count="multiple",
                 interactive=False,
                 elem_id="transcribe-files",
@@ -226,10 +260,13 @@ def build(ctx: TabContext) -> None:
         log_prob_threshold=DEFAULTS.log_prob_threshold,
         no_speech_threshold=DEFAULTS.no_speech_threshold,
         fix_loops=DEFAULTS.fix_loops,
+        max_line_chars=DEFAULTS.subtitles.max_line_chars,
+        max_lines=DEFAULTS.subtitles.max_lines,
         progress=gr.Progress(),
     ):
         """Transcribe speech with Whisper; returns the transcript, a summary (engine, language), the detected
-        languages, segments, words by confidence and SRT/VTT/TXT/JSON/TSV files (and WER/CER against a reference).
+        languages, segments, words by confidence and SRT/VTT/TXT/JSON/TSV files, with word timestamps also karaoke
+        ASS and LRC files (and WER/CER against a reference).
 
         Args:
             audio_source: the recording (any audio format, up to the server's length limit).
@@ -251,6 +288,8 @@ def build(ctx: TabContext) -> None:
             log_prob_threshold: a window decoded below this mean log-probability is decoded again.
             no_speech_threshold: a doubtful window more likely silence than this is left empty.
             fix_loops: find a passage repeating itself and decode it again.
+            max_line_chars: SRT/VTT/karaoke lines at most this long (0 = no limit).
+            max_lines: lines per subtitle cue at most (0 = no limit).
         """
         audio_source = clean_first(ctx, audio_source, clean_audio)
         opts = options_from_form(
@@ -264,7 +303,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
-        opts = with_advanced(opts, locals())
+        opts = with_subtitles(with_advanced(opts, locals()), max_line_chars, max_lines)
         clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
@@ -290,7 +329,7 @@ def build(ctx: TabContext) -> None:
                 yield t.text, info_markdown(t), *[skip] * 8
             last_update = now
         show_warnings(t.warnings())
-        paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name))
+        paths = write_outputs(t, ctx.settings.new_output_dir("transcribe"), safe_stem(clip.name), opts.subtitles)
         md, spans = reference_comparison(reference, t.text)
         yield (
             t.text,
@@ -308,12 +347,22 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click, audio.stop_recording],
         run_transcribe,
-        [audio, *option_inputs, reference, clean, *advanced_inputs],
+        [audio, *option_inputs, reference, clean, *advanced_inputs, *subtitle_inputs],
         outputs,
         api_name="transcribe",
         concurrency_limit=2,
         show_progress_on=[info],
     )
+
+    def show_player(audio_source, paths):
+        """The transcribed audio in a player that shows the subtitles (the VTT) as it plays."""
+        vtt = next((str(p) for p in paths or [] if str(p).endswith(".vtt")), None)
+        if not audio_source or not vtt:
+            return gr.update(visible=False)
+        return gr.update(value=audio_source, subtitles=player_subtitles(vtt), visible=True)
+
+    event.success(show_player, [audio, files], player, api_name=False, show_progress="hidden")
+    audio.change(lambda: gr.update(visible=False), None, player, api_name=False, show_progress="hidden")
     cancel.click(
         lambda: "**Cancelled.** The text above is what was decoded before you pressed Cancel.",
         None,
@@ -364,6 +413,8 @@ def build(ctx: TabContext) -> None:
         log_prob_threshold=DEFAULTS.log_prob_threshold,
         no_speech_threshold=DEFAULTS.no_speech_threshold,
         fix_loops=DEFAULTS.fix_loops,
+        max_line_chars=DEFAULTS.subtitles.max_line_chars,
+        max_lines=DEFAULTS.subtitles.max_lines,
         progress=gr.Progress(),
     ):
         if not file_list:
@@ -379,7 +430,7 @@ def build(ctx: TabContext) -> None:
             initial_prompt,
             condition_on_previous_text,
         )
-        opts = with_advanced(opts, locals())
+        opts = with_subtitles(with_advanced(opts, locals()), max_line_chars, max_lines)
         out_dir = ctx.settings.new_output_dir("transcribe-batch")
         rows, sets, used = [], {}, set()
         paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in file_list]
@@ -395,7 +446,7 @@ def build(ctx: TabContext) -> None:
             except Exception as exc:  # one bad file must not lose the others' transcripts
                 rows.append([stem, "-", "-", 0, f"not transcribed: {exc}"])
                 continue
-            sets[stem] = write_outputs(t, out_dir / stem, stem)
+            sets[stem] = write_outputs(t, out_dir / stem, stem, opts.subtitles)
             note = t.text or " ".join(t.warnings())
             rows.append(
                 [
@@ -412,7 +463,7 @@ def build(ctx: TabContext) -> None:
 
     batch_run.click(
         run_batch,
-        [batch_in, *option_inputs, *advanced_inputs],
+        [batch_in, *option_inputs, *advanced_inputs, *subtitle_inputs],
         [batch_table, batch_zip],
         api_name="transcribe_batch",
         concurrency_limit=1,

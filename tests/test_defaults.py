@@ -31,7 +31,7 @@ from pipelines.engines.tts import EdgeOptions, EspeakOptions, PiperOptions
 
 _VIS = ([SpectralParams(), visualize.ViewOptions()], {"hop": "hop_length"})
 _CLEAN_FIRST = {"clean_audio": clean_up.CLEAN_DEFAULT}
-_TRANSCRIBE = ([transcribe.TranscribeOptions(), _CLEAN_FIRST], {})
+_TRANSCRIBE = ([transcribe.TranscribeOptions(), transcribe.TranscribeOptions().subtitles, _CLEAN_FIRST], {})
 
 # api_name -> (where the defaults live, {handler parameter: field name}); a source is an options
 # dataclass or a dict of a pipeline's named defaults. Parameters in NOT_OPTIONS are the user's input.
@@ -46,6 +46,7 @@ ENDPOINTS = {
         [
             diarize.DiarizeOptions(),
             {"engine": diarize.DEFAULT_ENGINE, "transcribe": diarize.DEFAULT_TRANSCRIBE},
+            diarize.SUBTITLE_DEFAULTS,
             _CLEAN_FIRST,
         ],
         {},

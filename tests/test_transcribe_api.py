@@ -28,7 +28,7 @@ def test_transcribe_with_defaults_gives_text_files_and_engine(client):
     assert "offline: bundled Whisper base (English detected" in out["info"]
     assert out["languages"]["label"] == "English (en)" and len(out["languages"]["confidences"]) == 3
     files = {Path(p).suffix: Path(p) for p in out["files"]}
-    assert set(files) == {".srt", ".vtt", ".txt", ".json", ".tsv"}
+    assert set(files) == {".srt", ".vtt", ".txt", ".json", ".tsv", ".ass", ".lrc"}
     assert_monotonic(parse_srt_times(files[".srt"].read_text()), 7.2)
     assert files[".vtt"].read_text().startswith("WEBVTT")
     assert json.loads(files[".json"].read_text())["language"] == "en"
@@ -103,7 +103,7 @@ def test_batch_zip_has_one_set_per_file(client, tmp_path):
     assert len(rows) == 3 and "not transcribed" in rows[2][4] and "young man" in rows[1][4].lower()
     with zipfile.ZipFile(zip_path) as zf:
         folders = {n.split("/")[0] for n in zf.namelist()}
-        assert folders == {w.stem for w in wavs} and len(zf.namelist()) == 10
+        assert folders == {w.stem for w in wavs} and len(zf.namelist()) == 14  # 7 files each
         srt = zf.read(f"{wavs[0].stem}/{wavs[0].stem}.srt").decode()
     assert parse_srt_times(srt)
 
