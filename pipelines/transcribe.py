@@ -297,7 +297,7 @@ def _check_model_fits(key: str, language: str | None, task: str, english_only: b
 
 def _engine_text(key: str, why: str) -> str:
     spec = REGISTRY.spec(key)
-    if key.startswith(wm.LOCAL_PREFIX):
+    if spec.engine == "local":
         return f"{spec.title} ({why})"
     where = "offline: bundled" if spec.engine == "bundled" else "model hub:"
     return f"{where} {spec.title.split(' (')[0]} ({why})"

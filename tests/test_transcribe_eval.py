@@ -210,7 +210,7 @@ def test_tiny_random_wav2vec2_runs_through_transcribe(client, tiny_wav2vec2):
         handle_file(str(EXAMPLES / "speech_librivox.wav")), model=str(tiny_wav2vec2), api_name="/transcribe"
     )
     assert "wav2vec2 from tiny-wav2vec2 (local folder, CTC)" in out[1]
-    assert set(out[0].lower()) <= set("etaoinshrd '"), out[0]
+    assert out[0] and set(out[0].lower().replace("<unk>", "")) <= set("etaoinshrd "), out[0]  # its 10 letters
     result = client.predict(
         [handle_file(str(LIBRIVOX / (librivox_clips()[1][0].name))), handle_file(str(_stub_txt(tiny_wav2vec2)))],
         model=str(tiny_wav2vec2),
