@@ -40,6 +40,9 @@ HEADERS = [
     "transcript",
 ]
 
+SHOWN_COLUMNS = (0, 1, 2, 3, 8, 9)  # clip, WER, CER, reference words, reference, transcript
+SHOWN_HEADERS = [HEADERS[i] for i in SHOWN_COLUMNS]
+
 
 @dataclass
 class EvalOptions:
@@ -95,6 +98,10 @@ class EvalResult:
             ]
             for c in self.clips
         ]
+
+    def shown_rows(self) -> list[list]:
+        """The on-screen table (SHOWN_HEADERS): the CSV keeps every column."""
+        return [[r[i] for i in SHOWN_COLUMNS] for r in self.rows()]
 
     def summary(self) -> str:
         return (

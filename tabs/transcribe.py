@@ -34,7 +34,7 @@ from pipelines.transcribe import (
     write_outputs,
     zip_outputs,
 )
-from pipelines.transcribe_eval import HEADERS as EVAL_HEADERS
+from pipelines.transcribe_eval import SHOWN_HEADERS as EVAL_HEADERS
 from pipelines.transcribe_eval import (
     EvalOptions,
     csv_name,
@@ -490,10 +490,8 @@ def build_evaluation(ctx: TabContext) -> None:
                 label="Language",
                 allow_custom_value=True,
             )
-        with gr.Row():
-            dataset = gr.Textbox(
-                "", label="Or a Hugging Face dataset id", placeholder="owner/name", elem_id="transcribe-eval-dataset"
-            )
+        with gr.Accordion("Or from a Hugging Face dataset (streaming)", open=False), gr.Row():
+            dataset = gr.Textbox("", label="Dataset id", placeholder="owner/name", elem_id="transcribe-eval-dataset")
             dataset_config = gr.Textbox("", label="Dataset configuration (optional)")
             dataset_split = gr.Textbox(EVAL_DEFAULTS.dataset_split, label="Split")
             dataset_items = gr.Number(
@@ -581,7 +579,7 @@ def build_evaluation(ctx: TabContext) -> None:
             notes=notes,
         )
         show_warnings(result.warnings)
-        return result.summary(), result.rows(), str(result.write_csv(work / csv_name(first)))
+        return result.summary(), result.shown_rows(), str(result.write_csv(work / csv_name(first)))
 
     eval_run.click(
         evaluate_transcription,
