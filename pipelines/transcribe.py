@@ -29,6 +29,7 @@ from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.memory import release_free_memory
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
+from pipelines.engines import wav2vec2 as w2v
 from pipelines.engines import whisper as wm
 from pipelines.engines.whisper import SAMPLE_RATE
 from pipelines.formats.subtitles import (
@@ -269,14 +270,22 @@ def resolve_model_key(model: str | None) -> str:
     known = wm.whisper_keys()
     if name == AUTO or name in known or name.startswith(wm.LOCAL_PREFIX):
         return name
+    if name in w2v.hub_keys() or name.startswith(w2v.LOCAL_PREFIX):
+        return name
     for prefix in ("whisper-hub-", "whisper-"):
         if prefix + name in known:
             return prefix + name
     if is_folder_name(name):  # the allowed-folders rule decides, not what exists on the server
-        return wm.register_local(name)
+        try:
+            return wm.register_local(name)
+        except UserError as whisper_error:
+            try:  # a transformers CTC (wav2vec2) folder: config.json instead of model.bin
+                return w2v.register_local(name)
+            except UserError:
+                raise whisper_error from None
     raise ModelUnavailable(
-        f"Unknown Whisper model '{model}'. Choose 'auto', one of {', '.join(known)}, "
-        "or the path of a local CTranslate2 Whisper folder on the server."
+        f"Unknown Whisper model '{model}'. Choose 'auto', one of {', '.join(known + w2v.hub_keys())}, "
+        "or the path of a local CTranslate2 Whisper (or transformers wav2vec2) folder on the server."
     )
 
 
@@ -299,7 +308,7 @@ def _check_model_fits(key: str, language: str | None, task: str, english_only: b
 
 def _engine_text(key: str, why: str) -> str:
     spec = REGISTRY.spec(key)
-    if key.startswith(wm.LOCAL_PREFIX):
+    if spec.engine == "local":
         return f"{spec.title} ({why})"
     where = "offline: bundled" if spec.engine == "bundled" else "model hub:"
     return f"{where} {spec.title.split(' (')[0]} ({why})"
@@ -442,6 +451,9 @@ def transcribe_stream(
         why = "chosen"
         _check_model_fits(key, language, opts.task)
     out.model_key = key
+    if w2v.is_wav2vec2(key):
+        yield from _ctc_stream(key, x, opts, language, out, started)
+        return
     yield from _load_model_with_progress(key, out)
     model = wm.get_whisper(key)
     if not model.model.is_multilingual:  # local folders: known only once loaded
@@ -479,6 +491,36 @@ def transcribe_stream(
     out.stage, out.done = "done", True
     if not out.segments:  # a language "detected" in silence means nothing
         out.language, out.language_probability, out.top_languages = None, 0.0, []
+    yield _snapshot(out)
+
+
+def _ctc_stream(key: str, x, opts: TranscribeOptions, language: str | None, out: Transcript, started: float):
+    """A wav2vec2 CTC model (engines/wav2vec2.py) decoding a block at a time. Such models write
+    upper-case letters without punctuation and give no confidences (words show as unscored);
+    the hub model knows English only and cannot translate."""
+    spec = REGISTRY.spec(key)
+    if opts.task == "translate":
+        raise UserError(f"{spec.title} cannot translate. Choose Whisper base (bundled) or model 'auto' to translate.")
+    if spec.engine == "hub" and language not in (None, "en"):
+        raise UserError(f"{spec.title} only knows English, not {language_name(language)}. Choose Whisper base.")
+    yield from _load_model_with_progress(key, out)
+    pipe = REGISTRY.get(key)
+    language = language or ("en" if spec.engine == "hub" else None)
+    out.language, out.language_probability = language, 1.0 if language else 0.0
+    out.top_languages = [(language, 1.0)] if language else []
+    out.engine = _engine_text(key, "chosen")
+    out.options_used = dict(engine="wav2vec2 CTC", block_seconds=w2v.BLOCK_SECONDS, language=language, task=opts.task)
+    out.stage = "transcribing"
+    yield _snapshot(out)
+    for start, end, text, words in w2v.decode(pipe, x):
+        text = text.lower()
+        if text:
+            timed = [TimedText(a, b, " " + w.lower()) for a, b, w in words] if opts.word_timestamps else []
+            out.segments.append(SegmentInfo(start, end, text[:1].upper() + text[1:], 0.0, 0.0, timed))
+        out.processing_seconds = time.perf_counter() - started - out.load_seconds
+        yield _snapshot(out)
+    out.processing_seconds = time.perf_counter() - started - out.load_seconds
+    out.stage, out.done = "done", True
     yield _snapshot(out)
 
 
@@ -660,7 +702,7 @@ def write_outputs(
                     "start": round(w.start, 3),
                     "end": round(w.end, 3),
                     "word": w.text,
-                    "probability": round(w.probability, 4),
+                    "probability": None if w.probability is None else round(w.probability, 4),
                 }
                 for w in s.words
             ],
@@ -711,7 +753,7 @@ def model_choices() -> list[tuple[str, str]]:
     from pipelines.core.hub import hub_status
 
     choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
-    for key in wm.whisper_keys():
+    for key in wm.whisper_keys() + w2v.hub_keys():
         spec = REGISTRY.spec(key)
         ok, reason = spec.availability(check_hub=False)
         if ok and spec.engine == "hub":
@@ -813,7 +855,14 @@ def language_scores(t: Transcript) -> dict[str, float] | None:
 
 def word_rows(t: Transcript) -> list[list]:
     return [
-        [round(w.start, 2), round(w.end, 2), w.word.strip(), round(w.probability, 3), w.confidence] for w in t.words
+        [
+            round(w.start, 2),
+            round(w.end, 2),
+            w.word.strip(),
+            "-" if w.probability is None else round(w.probability, 3),
+            w.confidence,
+        ]
+        for w in t.words
     ]
 
 

@@ -36,6 +36,15 @@ from pipelines.transcribe import (
     write_outputs,
     zip_outputs,
 )
+from pipelines.transcribe_eval import SHOWN_HEADERS as EVAL_HEADERS
+from pipelines.transcribe_eval import (
+    EvalOptions,
+    csv_name,
+    dataset_availability,
+    evaluate_pairs,
+    pairs_from_dataset,
+    pairs_from_files,
+)
 
 from .clean_option import clean_dropdown, clean_first
 from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
@@ -225,6 +234,7 @@ def build(ctx: TabContext) -> None:
                     wrap=True,
                 )
                 batch_zip = gr.File(label="All transcripts (zip)", interactive=False, elem_id="transcribe-zip")
+            build_evaluation(ctx)
 
     option_inputs = [
         model,
@@ -486,6 +496,154 @@ def build(ctx: TabContext) -> None:
         None,
         [model, hub_md],
         api_name="transcribe_models",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
+
+
+# --- Evaluate on a set (seed 000): a self-contained section --------------------------------
+
+EVAL_DEFAULTS = EvalOptions()
+EVAL_HELP = """Upload several clips with what is said in each: **a zip** with a `.txt` beside each audio file
+(`clip1.wav` + `clip1.txt`), or **a CSV** of `file,text` rows with the audio files in the same zip or uploaded
+together. Each clip is transcribed with the model chosen here and compared with its reference; the table lists
+the worst clips first, and the CSV holds every clip and the overall rates."""
+
+
+def dataset_field_update():
+    """The dataset field: usable when the hub is reachable, else greyed out with the reason."""
+    ok, reason = dataset_availability()
+    if ok:
+        return gr.update(interactive=True, info="A dataset id on the model hub, read in streaming mode.")
+    return gr.update(interactive=False, value="", info=f"Unavailable: {reason}.")
+
+
+def build_evaluation(ctx: TabContext) -> None:
+    with gr.Accordion("Evaluate on a set (WER/CER per clip)", open=False, elem_id="transcribe-eval"):
+        gr.Markdown(EVAL_HELP)
+        eval_files = gr.File(
+            label="Clips and references (zip, CSV, audio, .txt)",
+            file_count="multiple",
+            file_types=[".zip", ".csv", ".txt", "audio"],
+            elem_id="transcribe-eval-in",
+        )
+        with gr.Row():
+            eval_model = gr.Dropdown(
+                model_choices(),
+                value=DEFAULTS.model,
+                label="Model",
+                allow_custom_value=True,
+                elem_id="transcribe-eval-model",
+            )
+            eval_language = gr.Dropdown(
+                [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
+                value=DEFAULTS.language,
+                label="Language",
+                allow_custom_value=True,
+            )
+        with gr.Accordion("Or from a Hugging Face dataset (streaming)", open=False), gr.Row():
+            dataset = gr.Textbox("", label="Dataset id", placeholder="owner/name", elem_id="transcribe-eval-dataset")
+            dataset_config = gr.Textbox("", label="Dataset configuration (optional)")
+            dataset_split = gr.Textbox(EVAL_DEFAULTS.dataset_split, label="Split")
+            dataset_items = gr.Number(
+                EVAL_DEFAULTS.dataset_items,
+                label="First N items",
+                precision=0,
+                minimum=1,
+                maximum=EVAL_DEFAULTS.max_clips,
+            )
+            text_column = gr.Textbox(EVAL_DEFAULTS.text_column, label="Text column (blank: text, sentence, ...)")
+        eval_run = gr.Button("Evaluate", variant="primary", elem_id="transcribe-eval-run")
+        eval_md = gr.Markdown(elem_id="transcribe-eval-summary")
+        eval_table = gr.Dataframe(
+            headers=EVAL_HEADERS,
+            label="Clips, worst first",
+            interactive=False,
+            wrap=True,
+            elem_id="transcribe-eval-table",
+        )
+        eval_csv = gr.File(label="Table (CSV)", interactive=False, elem_id="transcribe-eval-csv")
+
+    @user_errors
+    def evaluate_transcription(
+        files,
+        model=DEFAULTS.model,
+        language=DEFAULTS.language,
+        dataset="",
+        dataset_config="",
+        dataset_split=EVAL_DEFAULTS.dataset_split,
+        dataset_items=EVAL_DEFAULTS.dataset_items,
+        text_column=EVAL_DEFAULTS.text_column,
+        progress=gr.Progress(),
+    ):
+        """Word and character error rates of a model on a set of clips with reference texts, worst clips first.
+
+        Args:
+            files: a zip with a .txt beside each audio file, or a CSV of file,text with its audio files (or a zip).
+            model: as for /transcribe: "auto", a Whisper size, "wav2vec2-hub-base-960h", or a local model folder.
+            language: a language code such as "en", or "auto" to detect it.
+            dataset: instead of files, a Hugging Face dataset id (needs the model hub), read in streaming mode.
+            dataset_config: the dataset's configuration, if it has several.
+            dataset_split: the split to read, e.g. "test".
+            dataset_items: how many items of the dataset to read (the first N).
+            text_column: the dataset column with the reference text (blank: text, sentence, transcription...).
+        """
+        opts = EvalOptions(
+            dataset_items=int(dataset_items or EVAL_DEFAULTS.dataset_items),
+            dataset_split=dataset_split or EVAL_DEFAULTS.dataset_split,
+            text_column=text_column or "",
+        )
+        work = ctx.settings.new_output_dir("transcribe-eval")
+        paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in (files or [])]
+        if (dataset or "").strip():
+            if paths:
+                raise UserError("Give either files or a dataset id, not both.")
+            progress(0, desc="reading the dataset")
+            pairs, how = pairs_from_dataset(dataset, opts, work, dataset_config or "")
+            notes, first = [f"Read from {how}."], dataset
+        else:
+            pairs, notes = pairs_from_files(paths, work, ctx.settings.max_upload_mb * 1e6)
+            first = str(paths[0])
+        topts = options_from_form(
+            model,
+            language,
+            DEFAULTS.task,
+            DEFAULTS.beam_size,
+            DEFAULTS.temperature,
+            DEFAULTS.vad_filter,
+            False,  # word timings are not needed for the rates
+            DEFAULTS.initial_prompt,
+            DEFAULTS.condition_on_previous_text,
+        )
+
+        def one(pair, seconds_left):
+            clip = ctx.open_mono(pair.audio, SAMPLE_RATE, max_seconds=min(ctx.settings.max_seconds, seconds_left))
+            t = transcribe(clip.samples, topts, name=pair.name)
+            return t.text, t.duration, t.engine
+
+        result = evaluate_pairs(
+            pairs,
+            one,
+            options=opts,
+            max_total_seconds=ctx.settings.max_seconds,
+            on_clip=lambda i, n, name: progress(i / n, desc=f"Clip {i + 1} of {n}: {name}"),
+            notes=notes,
+        )
+        show_warnings(result.warnings)
+        return result.summary(), result.shown_rows(), str(result.write_csv(work / csv_name(first)))
+
+    eval_run.click(
+        evaluate_transcription,
+        [eval_files, eval_model, eval_language, dataset, dataset_config, dataset_split, dataset_items, text_column],
+        [eval_md, eval_table, eval_csv],
+        api_name="evaluate_transcription",
+        concurrency_limit=1,
+    )
+    ctx.on_page_load(
+        dataset_field_update,
+        None,
+        dataset,
+        api_name="transcribe_eval_dataset",
         api_visibility="undocumented",
         show_progress="hidden",
     )
