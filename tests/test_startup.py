@@ -30,6 +30,7 @@ HEAVY = (
     "pyannote.audio",
     "llama_cpp",
     "pedalboard",
+    "datasets",  # (pyarrow is not listed: Gradio itself imports pandas, which imports pyarrow when installed)
 )
 
 PROBE = """
