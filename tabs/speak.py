@@ -23,12 +23,14 @@ ENGINE_CHOICES = [
     ("espeak-ng: bundled, 100+ languages incl. Korean (robotic)", "espeak"),
     ("Edge online voices: 400+ natural voices, needs internet", "edge"),
 ]
-# (text, voice): choosing the voice selects its engine (see voice.change below).
+# (text, voice, engine): an example sets all three in one event. Setting only the voice and
+# letting voice.change switch the engine took two more round trips, and a Speak pressed before
+# they came back (under load) spoke Korean text with the previous engine (issue 20).
 EXAMPLES = [
-    [SAMPLE_TEXT, PIPER_VOICE_ID],
-    [SAMPLE_TEXT_KO, "espeak:ko"],
-    ["Bonjour tout le monde. Ceci est une voix de synthèse.", "espeak:fr-fr+f3"],
-    ["Hello! This is one of the online voices, with word-by-word subtitles.", "edge:en-US-AriaNeural"],
+    [SAMPLE_TEXT, PIPER_VOICE_ID, "piper"],
+    [SAMPLE_TEXT_KO, "espeak:ko", "espeak"],
+    ["Bonjour tout le monde. Ceci est une voix de synthèse.", "espeak:fr-fr+f3", "espeak"],
+    ["Hello! This is one of the online voices, with word-by-word subtitles.", "edge:en-US-AriaNeural", "edge"],
 ]
 EXAMPLE_LABELS = [
     "English paragraph: Piper, Joe",
@@ -100,7 +102,10 @@ def build(ctx: TabContext) -> None:
             fallback = gr.Checkbox(DEFAULTS.fallback, label="If the online voices are unreachable, use a bundled voice")
             run = gr.Button("Speak", variant="primary", elem_id="speak-button")
             gr.Examples(
-                EXAMPLES, inputs=[text, voice], label="Examples (click one, then Speak)", example_labels=EXAMPLE_LABELS
+                EXAMPLES,
+                inputs=[text, voice, engine],
+                label="Examples (click one, then Speak)",
+                example_labels=EXAMPLE_LABELS,
             )
             with gr.Accordion("Engines on this server", open=False):
                 engines_status = gr.Markdown("Checking the engines...", elem_id="speak-engines")
@@ -229,6 +234,8 @@ def build(ctx: TabContext) -> None:
         out = sp.write_outputs(result, ctx.settings.new_output_dir("speak"))
         if result.voice.engine != engine:
             gr.Warning(result.engine_note)
+        for warning in result.warnings:
+            gr.Warning(warning)
         summary = sp.result_markdown(result)
         vtt = (out.words_vtt or out.vtt).read_text(encoding="utf-8")
         return str(out.wav), [str(p) for p in out.all()], summary, vtt, result.text, result.voice.language
@@ -261,6 +268,8 @@ def build(ctx: TabContext) -> None:
         progress(0.1, desc="Transcribing with Whisper")
         clip = ctx.load(audio)
         result = sp.listening_check(clip.mono, clip.sr, text, language or "en")
+        if result.warning:
+            gr.Warning(result.warning)
         return sp.listening_markdown(result), alignment_spans(result.comparison.alignment)
 
     check.click(
