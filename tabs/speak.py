@@ -23,9 +23,9 @@ ENGINE_CHOICES = [
     ("espeak-ng: bundled, 100+ languages incl. Korean (robotic)", "espeak"),
     ("Edge online voices: 400+ natural voices, needs internet", "edge"),
 ]
-# (text, voice, engine): an example sets all three in one event. Setting only the voice and
-# letting voice.change switch the engine took two more round trips, and a Speak pressed before
-# they came back (under load) spoke Korean text with the previous engine (issue 20).
+# (text, voice, engine): an example sets all three in one event, then lists that engine's
+# voices (chained). Setting only the voice and letting change events switch the engine and
+# relist the voices raced under load: the Korean example could end on 'espeak:en-us' (issue 20).
 EXAMPLES = [
     [SAMPLE_TEXT, PIPER_VOICE_ID, "piper"],
     [SAMPLE_TEXT_KO, "espeak:ko", "espeak"],
@@ -101,7 +101,7 @@ def build(ctx: TabContext) -> None:
                 edge_pitch = gr.Slider(-50, 50, value=EDGE.pitch, step=5, label="Pitch (Hz)")
             fallback = gr.Checkbox(DEFAULTS.fallback, label="If the online voices are unreachable, use a bundled voice")
             run = gr.Button("Speak", variant="primary", elem_id="speak-button")
-            gr.Examples(
+            examples = gr.Examples(
                 EXAMPLES,
                 inputs=[text, voice, engine],
                 label="Examples (click one, then Speak)",
@@ -162,25 +162,43 @@ def build(ctx: TabContext) -> None:
         return gr.update(choices=choices, value=sp.pick_voice(engine, voices, current)), sp.voice_rows(voices)
 
     gr.on(
-        [engine.change, language.submit, gender.change, search.submit],
+        # engine.input (a visitor's click), not engine.change: a change event also fired when an
+        # example set the engine, and under load it could read the voice from before the example
+        # and replace 'espeak:ko' with the engine's default voice (the Korean-example race).
+        [engine.input, language.submit, gender.change, search.submit],
         list_voices,
         [engine, language, gender, search, voice],
         [voice, voice_table],
         api_name="voices",
     )
+    # After an example has set text, voice and engine (one event), list that engine's voices:
+    # chained, so it reads the example's values.
+    examples.load_input_event.then(
+        list_voices,
+        [engine, language, gender, search, voice],
+        [voice, voice_table],
+        api_name="voices_of_example",
+        api_visibility="private",
+    )
 
     def engine_of_voice(voice, engine):
-        """An example (or a typed id) names a voice of another engine: switch the engine to it."""
+        """A typed or chosen id names a voice of another engine: switch the engine to it."""
         owner = sp.engine_of_voice(voice)
         return owner if owner and owner != engine else gr.skip()
 
-    voice.change(
+    voice.input(  # a visitor's choice or typed id; examples set the engine themselves
         engine_of_voice,
         [voice, engine],
         engine,
         api_name="engine_of_voice",
         api_visibility="private",
         show_progress="hidden",
+    ).then(
+        list_voices,
+        [engine, language, gender, search, voice],
+        [voice, voice_table],
+        api_name="voices_of_voice",
+        api_visibility="private",
     )
 
     @user_errors
