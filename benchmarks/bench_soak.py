@@ -55,7 +55,7 @@ def actions(bad_file: Path):
 
     def visualize(c):
         facts, *_ = c.predict(handle_file(str(EXAMPLES / "a440_sine.wav")), api_name="/visualize")
-        assert "440" in str(facts), str(facts)[:200]
+        assert ["Duration", "2.000 s"] in facts["data"] and ["Sample rate", "44100 Hz"] in facts["data"], facts
 
     def speak(c):
         audio, _, info, *_ = c.predict("Good morning. The library opens at nine.", api_name="/speak")
@@ -137,8 +137,12 @@ def main() -> int:
 
             todo = actions(bad_file)
             warm = Client(url, verbose=False)
-            for _, act in todo:  # models loaded: the idle state a visitor meets
-                act(warm)
+            warm_wrong = []
+            for name, act in todo:  # models loaded: the idle state a visitor meets
+                try:
+                    act(warm)
+                except Exception as exc:  # a wrong check or answer: reported with the rounds' ones
+                    warm_wrong.append(f"warm-up {name}: {type(exc).__name__}: {str(exc)[:160]}")
             time.sleep(3)
             fd0 = len(os.listdir(f"/proc/{proc.pid}/fd"))
             idle, (disk0, files0) = proc_mb("VmRSS", proc.pid), folder_mb(instance)
@@ -149,7 +153,7 @@ def main() -> int:
             )
             print(f"start (warm): RSS {idle:.0f} MB, {fd0} open fds, instance folder {disk0:.1f} MB in {files0} files")
 
-            errors, wrong, done = [], [], [0]
+            errors, wrong, done = [], warm_wrong, [0]
             lock, stop = threading.Lock(), threading.Event()
             samples = [idle]
             Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
@@ -159,8 +163,12 @@ def main() -> int:
                     samples.append(proc_mb("VmRSS", proc.pid))
                     time.sleep(0.1)
 
+            # One client per visitor, made one after another: 8 at once each fetching the API
+            # description timed out under load (a client's own set-up, not an answer).
+            clients = [Client(url, verbose=False) for _ in range(args.visitors)]
+
             def visitor(i):
-                client = Client(url, verbose=False)
+                client = clients[i]
                 rng = random.Random(i)
                 for _ in range(args.rounds):
                     order = todo[:]
