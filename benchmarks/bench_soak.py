@@ -95,7 +95,7 @@ def actions(bad_file: Path):
     text_as_audio = refused(lambda c: c.predict(handle_file(str(bad_file)), api_name="/visualize"), ["audio", "read"])
     bad_number = refused(
         lambda c: c.predict(handle_file(str(EXAMPLES / "a440_sine.wav")), 99, 1, 6, False, api_name="/diarize"),
-        ["between", "speakers"],
+        ["greater than maximum", "between"],
     )
     return [
         ("visualize", visualize),
