@@ -48,6 +48,7 @@ from pipelines.formats.subtitles import SubtitleOptions, TimedText, speaker_cues
 Word = TimedText  # a word with its time and, once attributed, its speaker (the one timed-text type)
 MAX_SPEAKERS = 10
 MIN_SPEECH_S = 1.0  # less speech than this cannot be diarized at all
+MAX_TREE_WINDOWS = 3000  # windows in Ward's tree (12.5 min of speech at 0.25 s steps): ~36 MB of distances
 
 Progress = Callable[[float, str], None]
 
@@ -261,10 +262,20 @@ def cluster(
         return np.zeros(n, dtype=int), "1 speaker (fixed)"
     if n < 2:
         return np.zeros(n, dtype=int), "1 speaker (too little speech to split)"
-    tree = linkage(emb, method="ward")
+    # Ward's tree needs n^2/2 distances: 30 minutes of speech (~7,000 windows) cost ~400 MB.
+    # Past MAX_TREE_WINDOWS the tree is grown on evenly spaced windows, and every window then
+    # goes to its nearest centroid (_refine), so memory stays bounded (issue 20).
+    picked = np.linspace(0, n - 1, MAX_TREE_WINDOWS).round().astype(int) if n > MAX_TREE_WINDOWS else None
+    tree_emb = emb if picked is None else emb[picked]
+    tree = linkage(tree_emb, method="ward")
 
     def cut(k: int) -> np.ndarray:
-        return _refine(emb, fcluster(tree, k, criterion="maxclust") - 1)
+        labels = fcluster(tree, k, criterion="maxclust") - 1
+        if picked is not None:
+            ids = np.unique(labels)
+            c = np.stack([tree_emb[labels == i].mean(axis=0) for i in ids])
+            labels = (emb @ (c / np.linalg.norm(c, axis=1, keepdims=True)).T).argmax(axis=1)
+        return _refine(emb, labels)
 
     if num:
         return cut(num), f"{num} speakers (fixed)"

@@ -184,6 +184,28 @@ def check_language(text: str, voice: Voice) -> None:
     )
 
 
+LATIN_TEXT_SHARE = 0.5  # more than this share of Latin letters, for a voice of a non-Latin script: warn
+
+
+def language_warning(text: str, voice: Voice) -> str | None:
+    """A warning (None when none is due) for text mostly in Latin letters sent to a voice whose
+    language is written in another script, e.g. English read by the Korean espeak-ng voice: it
+    is spoken, but with that language's sounds, which few listeners follow."""
+    scripts = _LANGUAGE_SCRIPTS.get(voice.primary_language)
+    letters = [_script(ch) for ch in text if unicodedata.category(ch).startswith("L")]
+    if not scripts or not letters:
+        return None
+    latin = sum(1 for s in letters if s == "LATIN")
+    if latin <= LATIN_TEXT_SHARE * len(letters):
+        return None
+    name, language = voice.label(), voice.language_name or voice.language
+    return (
+        f"Most of this text is in Latin letters, but the voice {name} reads {language}: it will "
+        f"sound like {language} sounds, not like English. For English text choose Piper or an "
+        "English voice."
+    )
+
+
 # --- sentences --------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])\s*")
@@ -365,6 +387,7 @@ class SpeakResult:
     synth_seconds: float
     first_audio_seconds: float  # time until the first sentence's audio was ready (voice loaded)
     load_seconds: float = 0.0  # loading the voice on first use
+    warnings: list[str] = field(default_factory=list)  # said to the user beside the speech
 
     @property
     def duration(self) -> float:
@@ -402,6 +425,7 @@ def speak(
                 f"{ENGINES[voice.engine].title} voice {voice.label()} instead of {wanted.id}."
             )
     check_language(text, voice)
+    warnings = [w for w in [language_warning(text, voice)] if w]
     sentences = split_sentences(text)
     if not sentences:
         raise UserError("The text has no words a voice can read.")
@@ -448,7 +472,17 @@ def speak(
     if progress:
         progress(1.0, "Done")
     return SpeakResult(
-        audio, sr, text, voice, cues, words or None, note, time.perf_counter() - start, first_audio, load_seconds
+        audio,
+        sr,
+        text,
+        voice,
+        cues,
+        words or None,
+        note,
+        time.perf_counter() - start,
+        first_audio,
+        load_seconds,
+        warnings,
     )
 
 
@@ -535,6 +569,7 @@ class ListeningCheck:
     model: str
     language: str | None
     comparison: object  # text_metrics.Comparison
+    warning: str | None = None  # e.g. a language code Whisper does not know
 
     @property
     def wer(self) -> float:
@@ -549,6 +584,13 @@ def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en")
 
     primary = language.split("-")[0].lower()
     code = _WHISPER_LANGUAGE.get(primary, primary)
+    warning = None
+    if code not in LANGUAGES:
+        asked_code = language[:20]
+        warning = (
+            f"The language code '{asked_code}' is not one Whisper knows, so Whisper guessed the language "
+            "from the speech instead; the word error rate may be high for that reason."
+        )
     options = TranscribeOptions(
         language=code if code in LANGUAGES else "auto",  # unknown to Whisper: detect
         condition_on_previous_text=False,
@@ -561,7 +603,9 @@ def listening_check(audio: np.ndarray, sr: int, text: str, language: str = "en")
     transcript = " ".join(s.text.strip() for s in heard if s.text.strip()).strip()
     # transcribe() forgets the language when it kept no segment; one that was asked for still stands
     asked = options.language if options.language != "auto" else None
-    return ListeningCheck(transcript, t.model_key, t.language or (asked if heard else None), compare(text, transcript))
+    return ListeningCheck(
+        transcript, t.model_key, t.language or (asked if heard else None), compare(text, transcript), warning
+    )
 
 
 # --- what the Speak tab shows and parses (tabs stay wiring only) -------------------------
@@ -648,10 +692,11 @@ def result_markdown(result: SpeakResult) -> str:
     load = (
         f" Loading the voice took {result.load_seconds:.1f} s (first use only)." if result.load_seconds > 0.05 else ""
     )
+    warned = "".join(f"  \n**Warning:** {w}" for w in result.warnings)
     return (
         f"**Answered by:** {result.engine_note}  \n{len(result.sentences)} sentence(s), "
         f"{result.duration:.1f} s of speech made in {result.synth_seconds:.1f} s "
-        f"(real-time factor {result.rtf:.2f}).{load}{words}"
+        f"(real-time factor {result.rtf:.2f}).{load}{words}{warned}"
     )
 
 
@@ -662,4 +707,4 @@ def listening_markdown(result: ListeningCheck) -> str:
         f"{c.hits} of {c.reference_words} words heard right, {c.substitutions} wrong, {c.deletions} missed, "
         f"{c.insertions} extra. Lower is better; below 10% is easy to understand.  \n"
         f"**Whisper heard:** {result.transcript or '(nothing)'}"
-    )
+    ) + (f"  \n**Warning:** {result.warning}" if result.warning else "")

@@ -23,12 +23,14 @@ ENGINE_CHOICES = [
     ("espeak-ng: bundled, 100+ languages incl. Korean (robotic)", "espeak"),
     ("Edge online voices: 400+ natural voices, needs internet", "edge"),
 ]
-# (text, voice): choosing the voice selects its engine (see voice.change below).
+# (text, voice, engine): an example sets all three in one event, then lists that engine's
+# voices (chained). Setting only the voice and letting change events switch the engine and
+# relist the voices raced under load: the Korean example could end on 'espeak:en-us' (issue 20).
 EXAMPLES = [
-    [SAMPLE_TEXT, PIPER_VOICE_ID],
-    [SAMPLE_TEXT_KO, "espeak:ko"],
-    ["Bonjour tout le monde. Ceci est une voix de synthèse.", "espeak:fr-fr+f3"],
-    ["Hello! This is one of the online voices, with word-by-word subtitles.", "edge:en-US-AriaNeural"],
+    [SAMPLE_TEXT, PIPER_VOICE_ID, "piper"],
+    [SAMPLE_TEXT_KO, "espeak:ko", "espeak"],
+    ["Bonjour tout le monde. Ceci est une voix de synthèse.", "espeak:fr-fr+f3", "espeak"],
+    ["Hello! This is one of the online voices, with word-by-word subtitles.", "edge:en-US-AriaNeural", "edge"],
 ]
 EXAMPLE_LABELS = [
     "English paragraph: Piper, Joe",
@@ -99,8 +101,11 @@ def build(ctx: TabContext) -> None:
                 edge_pitch = gr.Slider(-50, 50, value=EDGE.pitch, step=5, label="Pitch (Hz)")
             fallback = gr.Checkbox(DEFAULTS.fallback, label="If the online voices are unreachable, use a bundled voice")
             run = gr.Button("Speak", variant="primary", elem_id="speak-button")
-            gr.Examples(
-                EXAMPLES, inputs=[text, voice], label="Examples (click one, then Speak)", example_labels=EXAMPLE_LABELS
+            examples = gr.Examples(
+                EXAMPLES,
+                inputs=[text, voice, engine],
+                label="Examples (click one, then Speak)",
+                example_labels=EXAMPLE_LABELS,
             )
             with gr.Accordion("Engines on this server", open=False):
                 engines_status = gr.Markdown("Checking the engines...", elem_id="speak-engines")
@@ -157,25 +162,43 @@ def build(ctx: TabContext) -> None:
         return gr.update(choices=choices, value=sp.pick_voice(engine, voices, current)), sp.voice_rows(voices)
 
     gr.on(
-        [engine.change, language.submit, gender.change, search.submit],
+        # engine.input (a visitor's click), not engine.change: a change event also fired when an
+        # example set the engine, and under load it could read the voice from before the example
+        # and replace 'espeak:ko' with the engine's default voice (the Korean-example race).
+        [engine.input, language.submit, gender.change, search.submit],
         list_voices,
         [engine, language, gender, search, voice],
         [voice, voice_table],
         api_name="voices",
     )
+    # After an example has set text, voice and engine (one event), list that engine's voices:
+    # chained, so it reads the example's values.
+    examples.load_input_event.then(
+        list_voices,
+        [engine, language, gender, search, voice],
+        [voice, voice_table],
+        api_name="voices_of_example",
+        api_visibility="private",
+    )
 
     def engine_of_voice(voice, engine):
-        """An example (or a typed id) names a voice of another engine: switch the engine to it."""
+        """A typed or chosen id names a voice of another engine: switch the engine to it."""
         owner = sp.engine_of_voice(voice)
         return owner if owner and owner != engine else gr.skip()
 
-    voice.change(
+    voice.input(  # a visitor's choice or typed id; examples set the engine themselves
         engine_of_voice,
         [voice, engine],
         engine,
         api_name="engine_of_voice",
         api_visibility="private",
         show_progress="hidden",
+    ).then(
+        list_voices,
+        [engine, language, gender, search, voice],
+        [voice, voice_table],
+        api_name="voices_of_voice",
+        api_visibility="private",
     )
 
     @user_errors
@@ -229,6 +252,8 @@ def build(ctx: TabContext) -> None:
         out = sp.write_outputs(result, ctx.settings.new_output_dir("speak"))
         if result.voice.engine != engine:
             gr.Warning(result.engine_note)
+        for warning in result.warnings:
+            gr.Warning(warning)
         summary = sp.result_markdown(result)
         vtt = (out.words_vtt or out.vtt).read_text(encoding="utf-8")
         return str(out.wav), [str(p) for p in out.all()], summary, vtt, result.text, result.voice.language
@@ -261,6 +286,8 @@ def build(ctx: TabContext) -> None:
         progress(0.1, desc="Transcribing with Whisper")
         clip = ctx.load(audio)
         result = sp.listening_check(clip.mono, clip.sr, text, language or "en")
+        if result.warning:
+            gr.Warning(result.warning)
         return sp.listening_markdown(result), alignment_spans(result.comparison.alignment)
 
     check.click(

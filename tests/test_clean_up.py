@@ -143,3 +143,23 @@ def test_spleeter_blocks_join_without_a_seam(tmp_path):
     around = both[seam - 2 * sr : seam + 2 * sr]
     frame_rms = np.sqrt((around[: len(around) // 1024 * 1024].reshape(-1, 1024) ** 2).mean(axis=1))
     assert frame_rms.min() > 0.5 * np.median(frame_rms)  # no dip where blocks meet
+
+
+def test_demucs_engine_matches_the_installed_demucs_onnx():
+    """No Demucs weights ship in any registry package (the ONNX files live on the model hub), so
+    the hub engine's wiring is checked against the installed package: the repositories and stems
+    it names, and the keyword arguments it passes, are the ones demucs-onnx knows."""
+    import inspect
+
+    import demucs_onnx
+    from demucs_onnx import _hub
+
+    from pipelines.engines import demucs
+
+    for name, (repo, stems, _) in demucs.MODELS.items():
+        info = _hub.MODEL_REGISTRY[name]
+        assert info.repo == repo and tuple(info.sources) == stems and info.kind == "single"
+        assert demucs.SPECS[name].engine == "hub" and demucs.SPECS[name].hub_id == repo
+    params = inspect.signature(demucs_onnx.separate).parameters
+    assert {"model", "providers", "progress"} <= set(params)
+    assert "name" in inspect.signature(_hub.download_single_model).parameters

@@ -276,3 +276,38 @@ def test_a_pyannote_folder_outside_the_allowed_roots_is_refused_alike_whether_or
     (inside / "config.yaml").write_text("pipeline: {}\n")
     spec = pyannote.model_spec(str(inside))  # registered, so it can be unloaded like any model
     assert REGISTRY.spec(spec.key).engine == "local" and spec.group == pyannote.GROUP
+
+
+def test_many_windows_cluster_in_bounded_memory():
+    """Past MAX_TREE_WINDOWS, Ward's tree grows on a subsample (issue 20): the full tree of 8,000
+    windows would hold 256 MB of distances; the two voices are still told apart."""
+    import tracemalloc
+
+    rng = np.random.default_rng(20)
+    n = 8000
+    voices = rng.standard_normal((2, 256))
+    truth = (np.arange(n) // 500) % 2  # turns of 500 windows each
+    emb = voices[truth] + 1.5 * rng.standard_normal((n, 256))
+    emb = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float32)
+    tracemalloc.start()
+    labels, how = dz.cluster(emb, 0, 1, 6)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    assert peak < 120, f"{peak:.0f} MB"
+    assert how.startswith("auto: 2 speakers"), how
+    agree = max(np.mean(labels == truth), np.mean(labels != truth))
+    assert agree > 0.99
+
+
+def test_block_mel_equals_the_one_shot_mel():
+    from resemblyzer.audio import wav_to_mel_spectrogram
+
+    from pipelines.engines import resemblyzer as rz
+
+    y = np.random.default_rng(3).standard_normal(16000 * 7 + 37).astype(np.float32) * 0.1
+    old = rz.MEL_BLOCK_FRAMES
+    try:
+        rz.MEL_BLOCK_FRAMES = 123  # many blocks, boundaries inside the signal
+        assert np.array_equal(rz.mel_frames(y), wav_to_mel_spectrogram(y))
+    finally:
+        rz.MEL_BLOCK_FRAMES = old

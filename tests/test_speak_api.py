@@ -77,3 +77,19 @@ def test_voice_list_is_searchable(client):
     assert voice["value"] == "espeak:ko+f3"  # a dropdown update: the chosen voice and its choices
     assert [c[1] for c in voice["choices"]] == ["espeak:ko+f3"]
     assert [row[0] for row in table["data"]] == ["espeak:ko+f3"]
+
+
+def test_english_text_for_the_korean_voice_warns_in_the_result(client):
+    _, _, info, *_ = client.predict(
+        "Good morning, this is English text.", engine="espeak", voice="espeak:ko", api_name="/speak"
+    )
+    assert "**Warning:** Most of this text is in Latin letters" in info and "Korean" in info
+    _, _, korean, *_ = client.predict("안녕하세요. 반갑습니다.", engine="espeak", voice="espeak:ko", api_name="/speak")
+    assert "Warning" not in korean  # Korean text for the Korean voice: no warning
+
+
+def test_listening_check_with_an_unknown_language_code_warns(client, spoken):
+    audio, *_ = spoken
+    info, _ = client.predict(handle_file(audio), TEXT, "xx-YY", api_name="/listening_check")
+    assert "**Warning:** The language code 'xx-YY' is not one Whisper knows" in info
+    assert "Word error rate" in info  # the check still answers

@@ -44,11 +44,43 @@ def normalise_volume(y: np.ndarray, regions: np.ndarray, sr: int, target_dbfs: f
     """Bring speech to one level, measured over speech only: the encoder's power mel input is
     not level-invariant. -20 dBFS measured better than resemblyzer's own -30 on sample.wav
     (DER 7.7 % against 12.5 %, two speakers given)."""
-    speech = np.concatenate([y[int(a * sr) : int(b * sr)] for a, b in regions])
-    rms = float(np.sqrt(np.mean(np.square(speech, dtype=np.float64)))) if speech.size else 0.0
+    # Region by region: a concatenated copy and its float64 squares of 30 minutes of speech
+    # cost about 350 MB at once (issue 20).
+    total, count = 0.0, 0
+    for a, b in regions:
+        part = y[int(a * sr) : int(b * sr)].astype(np.float64)
+        total, count = total + float(np.dot(part, part)), count + len(part)
+    rms = float(np.sqrt(total / count)) if count else 0.0
     if rms <= 1e-6:
         return y
     return (y * min(10 ** (target_dbfs / 20) / rms, 1000.0)).astype(np.float32)
+
+
+MEL_BLOCK_FRAMES = 30_000  # 5 minutes of mel frames per STFT: the whole-file STFT of 30 min was ~250 MB
+
+
+def mel_frames(y: np.ndarray) -> np.ndarray:
+    """resemblyzer's ``wav_to_mel_spectrogram`` (frames, 40), computed block by block so the
+    STFT of a long recording is never held whole; equal to the one-shot result (tested)."""
+    import librosa
+    from resemblyzer import hparams as hp
+
+    n_fft = int(hp.sampling_rate * hp.mel_window_length / 1000)
+    hop = int(hp.sampling_rate * hp.mel_window_step / 1000)
+    half = n_fft // 2
+    n_frames = 1 + len(y) // hop  # as librosa's centred STFT (zero padding) gives
+    out = np.empty((n_frames, hp.mel_n_channels), dtype=np.float32)
+    for f0 in range(0, n_frames, MEL_BLOCK_FRAMES):
+        f1 = min(n_frames, f0 + MEL_BLOCK_FRAMES)
+        a, b = f0 * hop - half, (f1 - 1) * hop + half  # frame f is centred on sample f * hop
+        seg = np.zeros(b - a, dtype=np.float32)
+        lo, hi = max(a, 0), min(b, len(y))
+        seg[lo - a : hi - a] = y[lo:hi]
+        mel = librosa.feature.melspectrogram(
+            y=seg, sr=hp.sampling_rate, n_fft=n_fft, hop_length=hop, n_mels=hp.mel_n_channels, center=False
+        )
+        out[f0:f1] = mel.T
+    return out
 
 
 def window_starts(regions: np.ndarray, n_frames: int, window: int, step: int) -> np.ndarray:
@@ -76,14 +108,13 @@ def embed_windows(
     """(window start frames, (n, DIM) unit-length voice embeddings) over the speech regions of
     a mono SAMPLE_RATE signal (regions in seconds)."""
     import torch
-    from resemblyzer.audio import wav_to_mel_spectrogram
 
     encoder = REGISTRY.get(MODEL_KEY)
     window, step = int(round(window_s / FRAME_S)), int(round(step_s / FRAME_S))
     y = normalise_volume(y, regions, SAMPLE_RATE, level_dbfs)
     if len(y) < window * int(FRAME_S * SAMPLE_RATE):
         y = np.pad(y, (0, window * int(FRAME_S * SAMPLE_RATE) - len(y)))
-    mel = wav_to_mel_spectrogram(y)  # (frames, 40), once for the whole recording
+    mel = mel_frames(y)  # (frames, 40), block by block
     starts = window_starts(regions, len(mel), window, step)
     out = np.empty((len(starts), DIM), dtype=np.float32)
     with torch.inference_mode():
