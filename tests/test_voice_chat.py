@@ -143,3 +143,48 @@ def test_api_each_visitor_has_their_own_conversation(chat_app, server):
     alice.predict(text="What is my name?", model=model, api_name="/voice_chat")
     sent = [m["content"] for m in server.requests[-1]["messages"]]
     assert "My name is Alice." in sent and "My name is Bob." not in sent and sent[-1] == "What is my name?"
+
+
+# --- automatic turns (the streaming microphone) -------------------------------------------------
+
+
+def test_a_pause_ends_the_turn_and_the_words_are_already_heard():
+    import numpy as np
+    import soundfile as sf
+    from conftest import librivox_clips
+
+    wav, reference = librivox_clips()[1]
+    y = sf.read(str(wav), dtype="float32")[0]
+    words = set(reference.lower().replace(",", "").replace(".", "").split())
+    listener = vc.TurnListener("en")
+    assert listener.pause_s == vc.VoiceChatOptions().turn_pause_s
+    over_at = None
+    stream = np.concatenate([y, np.zeros(3 * vc.SAMPLE_RATE, np.float32)])
+    for i in range(0, len(stream), 1600):  # 0.1-s chunks, as the browser sends them
+        listener.feed(stream[i : i + 1600], vc.SAMPLE_RATE)
+        if i >= len(y) and listener.turn_over():
+            over_at = i / vc.SAMPLE_RATE
+            break
+    assert over_at is not None and over_at - len(y) / vc.SAMPLE_RATE < 2.5
+    heard = listener.heard()
+    assert heard.seconds < 0.05  # nothing left to decode at the turn's end
+    said = set(heard.text.lower().replace(",", "").replace(".", "").split())
+    assert len(said & words) >= 0.7 * len(words)
+
+
+def test_the_turn_pause_is_checked():
+    with pytest.raises(UserError, match="pause"):
+        vc.TurnListener("en", pause_s=0.0)
+
+
+def test_the_first_clause_is_spoken_before_the_sentence_ends():
+    class Clauses(lm.LanguageModel):
+        def stream(self, messages, max_tokens=0, temperature=0.0):
+            yield from ["Well, ", "on a clear day, ", "the sky is blue ", "and the sun is bright", "."]
+
+    options = vc.VoiceChatOptions(model=lm.BUNDLED_KEY)
+    model = Clauses("clauses", "clauses", "bundled", 2048, False, "")
+    replies = list(vc.answer_with(model, [], "What colour is the sky?", options, "en"))
+    first = next(r for r in replies if r.audio is not None)
+    assert first.text == "Well, on a clear day, "  # 'Well,' alone is too short; the first clause of 4 words is not
+    assert replies[-1].audio is not None and replies[-1].done
