@@ -85,15 +85,23 @@ class TurnListener:
             self.decode_seconds += time.perf_counter() - t0
 
     def turn_over(self) -> bool:
+        """Words were heard, and Silero VAD hears no speech in the last ``pause_s`` seconds."""
+        from pipelines.engines.silero_vad import speech_regions
+
         c = self.captioner.captions()
-        if not c.confirmed or c.tentative:
+        if not (c.confirmed or c.tentative) or c.audio_seconds < self.pause_s:
             return False
-        return c.audio_seconds - c.confirmed[-1].end >= self.pause_s
+        tail = self.captioner.tail(self.pause_s + 0.5)
+        regions = speech_regions(tail)
+        quiet_for = len(tail) / SAMPLE_RATE - (float(regions[-1, 1]) if len(regions) else 0.0)
+        return quiet_for >= self.pause_s
 
     def heard(self) -> Heard:
         """The turn's words (decodes what is left: nothing when ``turn_over()`` was true)."""
         t0 = time.perf_counter()
-        c = self.captioner.captions() if self.turn_over() else self.captioner.finish()
+        c = self.captioner.captions()
+        if c.tentative or not c.done:
+            c = self.captioner.finish()  # usually nothing left: the pause confirmed every word
         text = c.confirmed_text.strip()
         if not text:
             raise UserError("No words were heard in that recording: speak a little longer or closer to the microphone.")
