@@ -54,7 +54,7 @@ def build(ctx: TabContext) -> None:
                 sources=["microphone"],
                 streaming=True,
                 type="numpy",
-                label="Hands-free: talk, then pause; the app answers by itself (choose your language: fastest in English)",
+                label="Hands-free: talk, then pause",
                 elem_id="vc-hands-free",
                 waveform_options=gr.WaveformOptions(show_recording_waveform=False),
             )
@@ -64,7 +64,7 @@ def build(ctx: TabContext) -> None:
                 value=o.turn_pause_s,
                 step=0.1,
                 label="Pause that ends your turn (seconds)",
-                info="Hands-free only: a silence this long after you speak sends your question.",
+                info="Hands-free only: a silence this long after you speak sends your question, no button needed. Choose your language above: English is the fastest.",
                 elem_id="vc-pause",
             )
             typed = gr.Textbox(label="…or type it", lines=2, placeholder="Ask something", elem_id="vc-typed")
