@@ -405,6 +405,17 @@ class LiveCaptioner:
         with self.lock:
             self._state.message = text
 
+    def tail(self, seconds: float) -> np.ndarray:
+        """The last ``seconds`` of audio received, mono 16 kHz."""
+        with self.lock:
+            n, out = int(seconds * SAMPLE_RATE), []
+            for chunk in reversed(self._chunks):
+                out.append(chunk)
+                n -= len(chunk)
+                if n <= 0:
+                    break
+            return np.concatenate(out[::-1])[-int(seconds * SAMPLE_RATE) :] if out else np.zeros(0, np.float32)
+
     def recording(self) -> np.ndarray:
         """Every sample received, mono 16 kHz (for the offline pass and downloads)."""
         with self.lock:

@@ -34,6 +34,8 @@ class VoiceChatOptions:
     voice: str = AUTO  # a Speak voice id ('piper:...', 'espeak:ko'); auto = bundled voice for the language
     max_tokens: int = 120
     temperature: float = 0.3
+    turn_pause_s: float = 0.8  # streaming microphone: this long a pause (Silero VAD) ends the user's turn
+    first_clause_words: int = 4  # speak the first clause at a comma once it has this many words
 
 
 @dataclass
@@ -55,6 +57,60 @@ def transcribe_turn(y: np.ndarray, sr: int, language: str = AUTO) -> Heard:
     return Heard(text[:MAX_USER_CHARS], t.language, time.perf_counter() - start)
 
 
+class TurnListener:
+    """Hears a turn while it is spoken: chunks are transcribed as they come (the Live captions
+    engine: local agreement over a short buffer, Silero VAD), so when the user stops only the last
+    words are left to decode. ``turn_over()`` is true once a pause of ``pause_s`` follows speech
+    and every word is confirmed: the automatic turn-taking of the streaming microphone.
+    """
+
+    def __init__(self, language: str = AUTO, pause_s: float | None = None) -> None:
+        from pipelines.live_captions import LiveCaptioner, LiveOptions
+
+        self.pause_s = float(VoiceChatOptions().turn_pause_s if pause_s is None else pause_s)
+        if not 0.3 <= self.pause_s <= 5.0:
+            raise UserError(f"The pause that ends a turn must be between 0.3 and 5 seconds (got {self.pause_s}).")
+        lang = language if language and language != AUTO else "auto"
+        # a pause confirms every word with a full decode: at the turn's end the text is already final
+        self.captioner = LiveCaptioner(
+            LiveOptions(language=lang, pause_s=min(0.7, self.pause_s), step_s=0.3, final_beam_size=1)
+        )  # greedy, as transcribe_turn: a chat question needs no beam search, and it halves the last decode
+        self.started = time.perf_counter()
+        self.decode_seconds = 0.0
+
+    def feed(self, chunk, sr: int) -> None:
+        self.captioner.feed(chunk, sr)
+        t0 = time.perf_counter()
+        if self.captioner.decode_if_due() is not None:
+            self.decode_seconds += time.perf_counter() - t0
+
+    def turn_over(self) -> bool:
+        """Words were heard, and Silero VAD hears no speech in the last ``pause_s`` seconds."""
+        from pipelines.engines.silero_vad import speech_regions
+
+        c = self.captioner.captions()
+        if not (c.confirmed or c.tentative) or c.audio_seconds < self.pause_s:
+            return False
+        tail = self.captioner.tail(self.pause_s + 0.5)
+        regions = speech_regions(tail)
+        quiet_for = len(tail) / SAMPLE_RATE - (float(regions[-1, 1]) if len(regions) else 0.0)
+        return quiet_for >= self.pause_s
+
+    def heard(self) -> Heard:
+        """The turn's words (decodes what is left: nothing when ``turn_over()`` was true)."""
+        t0 = time.perf_counter()
+        c = self.captioner.captions()
+        if c.tentative or not c.done:
+            c = self.captioner.finish()  # usually nothing left: the pause confirmed every word
+        text = c.confirmed_text.strip()
+        if not text:
+            raise UserError("No words were heard in that recording: speak a little longer or closer to the microphone.")
+        return Heard(text[:MAX_USER_CHARS], c.language or self.captioner.language, time.perf_counter() - t0)
+
+    def recording(self) -> np.ndarray:
+        return self.captioner.recording()
+
+
 def pick_voice(voice: str, language: str | None) -> sp.Voice:
     if voice and voice != AUTO:
         engine = voice.split(":", 1)[0]
@@ -69,6 +125,7 @@ def messages_for(history: list[dict], user_text: str, system_prompt: str) -> lis
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s")
+_CLAUSE_END = re.compile(r"(?<=[,;:，、])\s")
 
 
 @dataclass
@@ -91,20 +148,29 @@ def answer(
     language: str | None = None,
     offline: bool = False,
 ) -> Iterator[Reply]:
-    """Stream the model's answer; each finished sentence is spoken at once."""
+    """Stream the model's answer; each finished sentence (the first clause, first) is spoken at once."""
     o = options or VoiceChatOptions()
     model = lm.get(o.model, offline)
     if model is None:
         raise UserError("Voice chat needs a language model: choose one of the listed models.")
+    yield from answer_with(model, history, user_text, o, language)
+
+
+def answer_with(
+    model: lm.LanguageModel, history: list[dict], user_text: str, o: VoiceChatOptions, language: str | None
+) -> Iterator[Reply]:
+    """:func:`answer` with a model already chosen."""
     voice = pick_voice(o.voice, language)
     start = time.perf_counter()
-    text, spoken_upto, first_audio = "", 0, 0.0
+    text, spoken_upto, first_audio, first_piece = "", 0, 0.0, 0.0
 
     def say(sentence: str):
-        nonlocal first_audio
+        nonlocal first_audio, first_piece
         sentence = sentence.strip()
         if not re.search(r"\w", sentence):
             return None
+        if not first_piece:
+            first_piece = time.perf_counter() - start
         try:
             r = sp.speak(sentence, voice.engine, voice.id, sp.SpeakOptions(offline=True))
         except UserError:  # e.g. a script the voice cannot read: the text still stands
@@ -116,6 +182,13 @@ def answer(
     for piece in model.stream(messages_for(history, user_text, o.system_prompt), o.max_tokens, o.temperature):
         text += piece
         ends = list(_SENTENCE_END.finditer(text, spoken_upto))
+        if not ends and not first_audio and o.first_clause_words > 0:
+            # nothing spoken yet: the first clause is enough to start (a sentence can be long)
+            ends = [
+                m
+                for m in _CLAUSE_END.finditer(text, spoken_upto)
+                if len(text[: m.end()].split()) >= o.first_clause_words
+            ][:1]
         if ends:
             cut = ends[-1].end()
             r = say(text[spoken_upto:cut])
@@ -132,7 +205,8 @@ def answer(
         "tokens": usage.completion_tokens,
         "tokens_per_s": round(usage.tokens_per_s, 1),
         "first_token_s": round(usage.first_token_s, 2),
-        "first_audio_s": round(first_audio, 2),
+        "first_piece_s": round(first_piece, 2),  # the first sentence or clause written
+        "first_audio_s": round(first_audio, 2),  # ... and spoken
     }
     final = text.strip() or "(the model gave no answer)"
     yield Reply(final, None if r is None else r.audio, r.sr if r else 0, True, first_audio, voice.label(), stats=stats)

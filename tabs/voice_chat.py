@@ -9,6 +9,7 @@ import gradio as gr
 import numpy as np
 
 from pipelines import voice_chat as vc
+from pipelines.core.errors import UserError
 from pipelines.engines import llm as lm
 from pipelines.transcribe import LANGUAGES
 
@@ -49,6 +50,23 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
             mic = audio_input("Your question: record (or upload)", sources=["microphone", "upload"])
+            hands_free = gr.Audio(
+                sources=["microphone"],
+                streaming=True,
+                type="numpy",
+                label="Hands-free: talk, then pause",
+                elem_id="vc-hands-free",
+                waveform_options=gr.WaveformOptions(show_recording_waveform=False),
+            )
+            pause = gr.Slider(
+                0.5,
+                3.0,
+                value=o.turn_pause_s,
+                step=0.1,
+                label="Pause that ends your turn (seconds)",
+                info="Hands-free only: a silence this long after you speak sends your question, no button needed. Choose your language above: English is the fastest.",
+                elem_id="vc-pause",
+            )
             typed = gr.Textbox(label="…or type it", lines=2, placeholder="Ask something", elem_id="vc-typed")
             with gr.Row():
                 send = gr.Button("Send", variant="primary", elem_id="vc-send")
@@ -83,6 +101,8 @@ def build(ctx: TabContext) -> None:
             whole = gr.Audio(label="The whole answer", type="filepath", interactive=False, elem_id="vc-answer")
             info = gr.Markdown(elem_id="vc-info")
     history = gr.State([])  # per visitor: this browser session's messages
+    listener = gr.State(None)  # per visitor: the hands-free turn being heard
+    heard_turn = gr.Textbox(visible=False, elem_id="vc-heard")  # a finished hands-free turn's words
 
     model.change(_model_note, model, model_md, api_name="voice_chat_model", api_visibility="private")
 
@@ -144,6 +164,41 @@ def build(ctx: TabContext) -> None:
             else:
                 yield shown, chunk if chunk else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
+    def on_chunk(chunk, turn, language=o.language, pause_s=o.turn_pause_s):
+        """One 0.1-s piece of the hands-free microphone: heard as it comes; a pause sends the turn."""
+        if chunk is None:
+            return gr.skip(), turn
+        sr, data = chunk
+        if turn is None:
+            turn = vc.TurnListener(language, pause_s)
+        turn.feed(data, int(sr))
+        if not turn.turn_over():
+            return gr.skip(), turn
+        try:
+            text = turn.heard().text
+        except UserError:
+            text = ""
+        return text or gr.skip(), None  # the next words start a new turn
+
+    hands_free.stream(
+        user_errors(on_chunk),
+        [hands_free, listener, language, pause],
+        [heard_turn, listener],
+        stream_every=0.1,
+        time_limit=600,
+        concurrency_limit=2,
+        show_progress="hidden",
+        api_name="voice_chat_hands_free",
+        api_visibility="private",
+    )
+    hands_free.start_recording(
+        lambda: (None, ""),
+        None,
+        [listener, heard_turn],
+        api_name="voice_chat_hands_free_start",
+        api_visibility="private",
+    )
+
     outputs = [chat, live, whole, info, history, mic, typed]
     inputs = [mic, typed, history, model, system, language, voice]
     gr.on(
@@ -156,6 +211,20 @@ def build(ctx: TabContext) -> None:
         concurrency_limit=2,
     )
     send.click(respond, inputs, outputs, api_name="voice_chat", concurrency_limit=2)
+
+    def on_turn(text, messages=None, model=o.model, system_prompt=o.system_prompt, language=o.language, voice=o.voice):
+        """A hands-free turn ended: answer its words as if they were typed."""
+        if text:
+            yield from respond(None, text, messages, model, system_prompt, language, voice)
+
+    heard_turn.change(
+        on_turn,
+        [heard_turn, history, model, system, language, voice],
+        outputs,
+        api_name="voice_chat_turn",
+        api_visibility="private",
+        concurrency_limit=2,
+    )
     typed.submit(respond, inputs, outputs, api_name="voice_chat_typed", api_visibility="private", concurrency_limit=2)
 
     def clear_all():

@@ -96,7 +96,7 @@ LAYER_RANK = {"core": 0, "dsp": 1, "formats": 1, "engines": 2}  # tasks (pipelin
 TASK_COMPOSITIONS = {
     "diarize": {"transcribe"},
     "meeting_notes": {"diarize", "transcribe"},
-    "voice_chat": {"transcribe", "speak"},
+    "voice_chat": {"transcribe", "speak", "live_captions"},  # a turn is heard as it is spoken
     "classify": {"transcribe"},
     "speak": {"transcribe"},
     "analyze": {"transcribe"},  # Whisper's word times give the speaking rate
