@@ -79,7 +79,7 @@ def needs_translation(text: str) -> bool:
     t = text.strip()
     if not re.search(r"[A-Za-z]{2}", t):
         return False
-    if re.fullmatch(r"[a-z0-9_.\-]+", t):  # a value shown as is: cqt, magma, tiny.en
+    if t.startswith("<style") or re.fullmatch(r"[a-z0-9_.\-]+", t):  # CSS; a value shown as is: cqt, tiny.en
         return False
     return True
 
