@@ -35,8 +35,10 @@ from pipelines.core.config import Settings, instance_folder, split_models  # noq
 from pipelines.core.files import FolderJanitor  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
-from tabs import TAB_MODULES  # noqa: E402
-from tabs import i18n  # noqa: E402
+from tabs import (
+    TAB_MODULES,  # noqa: E402
+    i18n,  # noqa: E402
+)
 from tabs.common import TabContext, guard_numeric_inputs, restore_settings  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")

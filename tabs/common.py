@@ -238,8 +238,12 @@ def restore_settings(demo: gr.Blocks, ctx: TabContext | None = None) -> None:
             return {**(saved if isinstance(saved, dict) else {}), name: value}
 
         widget.input(
-            save, [store, widget], store, api_name=f"save_setting_{len(names)}_{names.index(name)}",
-            api_visibility="private", show_progress="hidden",
+            save,
+            [store, widget],
+            store,
+            api_name=f"save_setting_{len(names)}_{names.index(name)}",
+            api_visibility="private",
+            show_progress="hidden",
         )
 
     def reset_all():

@@ -47,7 +47,10 @@ def test_catalogue_is_valid_and_templates_fill_in():
     assert all(isinstance(v, str) and v.strip() for v in cat.values())
     assert i18n.to_korean("The file 'talk.wav' is empty (0 bytes).") == "'talk.wav' 파일이 비어 있습니다 (0바이트)."
     hub = "Whisper small (model hub): unavailable, needs the model hub: offline mode (--offline or HF_HUB_OFFLINE=1)"
-    assert i18n.to_korean(hub) == "Whisper small (모델 허브): 사용할 수 없음, 모델 허브가 필요합니다: 오프라인 모드 (--offline 또는 HF_HUB_OFFLINE=1)"
+    assert (
+        i18n.to_korean(hub)
+        == "Whisper small (모델 허브): 사용할 수 없음, 모델 허브가 필요합니다: 오프라인 모드 (--offline 또는 HF_HUB_OFFLINE=1)"
+    )
     assert i18n.to_korean("a transcript nobody wrote in the catalogue") is None
     assert i18n.translate("Transcribe", "en") == "Transcribe"
     assert i18n.language_of(None, "ko-KR,ko;q=0.9,en;q=0.8") == "ko"
@@ -80,9 +83,9 @@ def test_korean_browser_sees_korean_tabs_labels_and_messages(browser, app_url, a
         page.get_by_text("읽을 텍스트가 없습니다", exact=False).first.wait_for(timeout=30_000)
         # Gradio's settings panel switches the page to English, and later messages follow it
         page.get_by_text("설정", exact=True).last.click()
-        page.get_by_label("언어").or_(page.get_by_label("Language")).first.click()
-        page.get_by_role("option", name="English", exact=True).click()
-        page.keyboard.press("Escape")
+        page.locator(".banner-wrap input[aria-label=Language]").click()
+        page.get_by_role("option", name="English", exact=True).first.click()
+        page.locator("div[role=dialog] .backdrop").first.click(position={"x": 5, "y": 5}, force=True)
         page.get_by_role("tab", name="Speak", exact=True).first.wait_for(timeout=15_000)
         time.sleep(1.5)  # the page's language cookie is refreshed every second
         page.locator("#speak-button").click()
