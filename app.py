@@ -178,16 +178,18 @@ SCROLL_JS = """
     if (!panel) return;
     let tries = 0;
     const look = () => {
-      const out = [...panel.querySelectorAll('.pending, .generating')]
-        .find((el) => el.offsetParent !== null && !el.contains(button));
+      // Gradio draws a status tracker (time, progress) over each output being computed
+      const out = [...panel.querySelectorAll('[data-testid=status-tracker] .progress-text, [data-testid=status-tracker] .eta-bar')]
+        .map((el) => el.closest('.block'))
+        .find((el) => el && el.offsetParent !== null && !el.contains(button));
       if (out) {
         const r = out.getBoundingClientRect();
         if (r.top < 0 || r.top > window.innerHeight - 80) out.scrollIntoView({ behavior: 'smooth', block: 'start' });
         return;
       }
-      if (++tries < 40) setTimeout(look, 100);
+      if (++tries < 100) setTimeout(look, 40);
     };
-    setTimeout(look, 50);
+    setTimeout(look, 10);
   }, true);
 }
 """

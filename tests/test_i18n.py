@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from browser import wait_for_audio_value
+
 from tabs import i18n
 
 SHOTS = ("visualize", "transcribe", "speak", "compose", "sound_lab", "meeting_notes")
@@ -128,12 +130,12 @@ def test_phone_result_comes_into_view_and_selected_tab_stands_out(browser, app_u
             page.get_by_role("tab", name=tab_name, exact=True).first.click()
             if tab_name == "Sound lab":
                 page.get_by_role("tab", name="Synthesize", exact=True).first.click()
+            else:
+                page.locator("#compose-prompt textarea").fill("calm piano")
             page.locator(button).scroll_into_view_if_needed()
             page.evaluate("window.scrollTo(0, 0)")
             page.locator(button).click()
-            page.locator(f"{output} audio, {output} [data-testid=waveform-controls]").first.wait_for(
-                state="attached", timeout=90_000
-            )
+            wait_for_audio_value(page.locator(output), timeout_s=90)
             page.wait_for_timeout(800)
             assert in_viewport(page, output), f"{tab_name}: the result is off screen"
             page.screenshot(path=str(artifacts / f"phone-result-{tab_name.replace(' ', '_')}.png"))
@@ -165,6 +167,7 @@ def test_settings_are_remembered_and_reset(browser, app_url):
         page.reload(wait_until="domcontentloaded")
         page.wait_for_selector("#engines-footer")
         page.wait_for_timeout(1500)
+        page.get_by_text("Settings (figures redraw", exact=False).click()
         assert page.locator("input[aria-label='Colour map']").first.input_value() == "magma"
     finally:
         context.close()
