@@ -14,7 +14,6 @@ import time
 import pytest
 
 from browser import wait_for_audio_value
-
 from tabs import i18n
 
 SHOTS = ("visualize", "transcribe", "speak", "compose", "sound_lab", "meeting_notes")
