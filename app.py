@@ -35,8 +35,8 @@ from pipelines.core.config import Settings, instance_folder, split_models  # noq
 from pipelines.core.files import FolderJanitor  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
-from tabs import TAB_MODULES, playable  # noqa: E402
-from tabs.common import TabContext, guard_numeric_inputs  # noqa: E402
+from tabs import TAB_MODULES, i18n, playable  # noqa: E402
+from tabs.common import TabContext, guard_numeric_inputs, restore_settings  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -102,7 +102,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
         gr.Markdown(INTRO, elem_id="intro")
         # 13 tabs: every name stays in view (wrapped onto more lines), never hidden behind a "..." menu
-        with gr.Tabs(overflow_behavior="wrap"):
+        with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs"):
             for name, module, error in _load_tab_modules():
                 title = getattr(module, "TITLE", name.replace("_", " ").title())
                 with gr.Tab(title, id=name):
@@ -118,8 +118,11 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             demo.load(**event)
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")
         demo.load(lambda: engines_status_markdown(settings), None, footer, api_name="status", show_progress="hidden")
+        restore_settings(demo, ctx)
     _name_mcp_tools(demo)
     guard_numeric_inputs(demo)
+    i18n.translate_interface(demo)  # after every tab: each static text becomes a gr.I18n key
+    i18n.translate_events(demo)  # run-time messages in the visitor's language
     demo.settings = settings  # type: ignore[attr-defined]
     return demo
 
@@ -150,7 +153,45 @@ def _name_mcp_tools(demo: gr.Blocks) -> None:
 
 
 # Long recordings give thousands of coloured words: scroll them in place, not the whole page.
-APP_CSS = "#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }"
+APP_CSS = """#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }
+/* The tab bar shows where the visitor is: the open tab is filled, the others are outlined. */
+#main-tabs > .tab-wrapper button[role=tab] { border: 1px solid var(--border-color-primary); border-radius: 999px;
+  margin: 2px; }
+#main-tabs > .tab-wrapper button[role=tab][aria-selected=true] { background: var(--color-accent);
+  color: white; font-weight: 600; border-color: var(--color-accent); }
+#main-tabs > .tab-wrapper button[role=tab][aria-selected=true]::after { display: none; }
+@media (max-width: 640px) {
+  #main-tabs > .tab-wrapper button[role=tab] { padding: 2px 9px; font-size: 13px; min-height: 28px; }
+  #intro h1 { font-size: 1.5rem; }
+}
+#reset-settings { max-width: 16rem; }"""
+
+# After a main (primary) button is pressed, bring the tab's first output being computed into
+# view when it is off screen (on a phone it is often far below the button).
+SCROLL_JS = """
+() => {
+  document.addEventListener('click', (ev) => {
+    const button = ev.target.closest('button.primary');
+    const panel = button && button.closest('[role=tabpanel]');
+    if (!panel) return;
+    let tries = 0;
+    const look = () => {
+      // Gradio draws a status tracker (time, progress) over each output being computed
+      const out = [...panel.querySelectorAll('[data-testid=status-tracker] .progress-text, [data-testid=status-tracker] .eta-bar')]
+        .map((el) => el.closest('.block'))
+        .find((el) => el && el.offsetParent !== null && !el.contains(button));
+      if (out) {
+        const r = out.getBoundingClientRect();
+        if (r.top < 0 || r.top > window.innerHeight - 80) out.scrollIntoView({ behavior: 'smooth', block: 'start' });
+        return;
+      }
+      if (++tries < 100) setTimeout(look, 40);
+    };
+    setTimeout(look, 10);
+  }, true);
+}
+"""
+APP_JS = "() => { (" + i18n.LANGUAGE_JS.strip() + ")(); (" + SCROLL_JS.strip() + ")(); }"
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides):
@@ -163,6 +204,8 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides):
         max_file_size=int(settings.max_upload_mb * 1024 * 1024),
         theme=gr.themes.Soft(),
         css=APP_CSS,
+        js=APP_JS,
+        i18n=getattr(demo, "i18n", None),
         footer_links=["api", "settings"],
         allowed_paths=[str(settings.output_dir)],
         mcp_server=settings.mcp,

@@ -152,3 +152,101 @@ def _checked_number(block, preprocess):
         return preprocess(payload)
 
     return checked
+
+
+# --- settings kept between visits (gr.BrowserState) ----------------------------------------
+
+# Choices remembered in the visitor's browser when a tab does not declare its own: widgets with
+# these labels (model, language, voice, colour map...) in every tab.
+REMEMBERED_LABELS = frozenset(
+    {
+        "Model",
+        "Language",
+        "Language model",
+        "Language you speak",
+        "Voice",
+        "Gender",
+        "Colour map",
+        "Diarization engine",
+        "Window",
+        "Stems",
+    }
+)
+SETTINGS_KEY = "audio-ai-studio-settings"
+
+
+def remember(*widgets):
+    """Declare widgets whose value the visitor's browser keeps between visits (any tab)."""
+    for w in widgets:
+        w._remember = True  # read by restore_settings, after every tab is built
+    return widgets[0] if len(widgets) == 1 else widgets
+
+
+def remembered_widgets(demo: gr.Blocks) -> dict[str, gr.components.Component]:
+    """{stable name: widget} of every remembered setting; the name survives a restart."""
+    out: dict[str, gr.components.Component] = {}
+    tab = "app"
+    for block in demo.blocks.values():
+        if isinstance(block, gr.Tab):
+            tab = str(block.id or block.label)
+        if not isinstance(block, (gr.Dropdown, gr.Radio, gr.Checkbox, gr.Slider)):
+            continue
+        if getattr(block, "_remember", False) or (isinstance(block.label, str) and block.label in REMEMBERED_LABELS):
+            name = f"{tab}:{block.elem_id or block.label}"
+            while name in out:
+                name += "+"
+            out[name] = block
+    return out
+
+
+def _valid_for(widget, value) -> bool:
+    choices = getattr(widget, "choices", None)
+    if isinstance(widget, (gr.Dropdown, gr.Radio)) and choices:
+        allowed = {c[1] if isinstance(c, (tuple, list)) else c for c in choices}
+        if getattr(widget, "multiselect", False) and isinstance(value, list):
+            return all(v in allowed for v in value)
+        return value in allowed
+    if isinstance(widget, gr.Checkbox):
+        return isinstance(value, bool)
+    if isinstance(widget, gr.Slider):
+        return isinstance(value, (int, float)) and widget.minimum <= value <= widget.maximum
+    return True
+
+
+def restore_settings(demo: gr.Blocks, ctx: TabContext | None = None) -> None:
+    """One gr.BrowserState for every remembered widget: saved on change, restored on page load,
+    and a "Reset settings" button that brings back the defaults. Call inside the Blocks, after the tabs."""
+    widgets = remembered_widgets(demo)
+    if not widgets:
+        return
+    names, comps = list(widgets), list(widgets.values())
+    defaults = [w.value for w in comps]
+    store = gr.BrowserState({}, storage_key=SETTINGS_KEY)
+    reset = gr.Button("Reset settings", size="sm", variant="secondary", elem_id="reset-settings")
+
+    def restore(saved):
+        saved = saved if isinstance(saved, dict) else {}
+        return [
+            gr.update(value=saved[n]) if n in saved and _valid_for(w, saved[n]) else gr.update()
+            for n, w in zip(names, comps)
+        ]
+
+    demo.load(restore, store, comps, api_name="restore_settings", api_visibility="private", show_progress="hidden")
+    for name, widget in widgets.items():
+
+        def save(saved, value, name=name):
+            return {**(saved if isinstance(saved, dict) else {}), name: value}
+
+        widget.input(
+            save,
+            [store, widget],
+            store,
+            api_name=f"save_setting_{len(names)}_{names.index(name)}",
+            api_visibility="private",
+            show_progress="hidden",
+        )
+
+    def reset_all():
+        return [{}, *[gr.update(value=d) for d in defaults]]
+
+    reset.click(reset_all, None, [store, *comps], api_name="reset_settings", api_visibility="private")

@@ -29,6 +29,7 @@ def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.975) -> t
     import matplotlib
 
     matplotlib.use("Agg")
+    _use_cjk_font(matplotlib)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -39,6 +40,26 @@ def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.975) -> t
     fig.subplots_adjust(left=0.08, right=right, top=1 - 0.35 / height_in, bottom=pad_in / height_in, hspace=0.25 * rows)
     axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
     return fig, axes
+
+
+# Korean (and other CJK) text in titles and labels: Debian's fonts-noto-cjk, when installed.
+CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "NanumGothic")
+_cjk_checked = False
+
+
+def _use_cjk_font(matplotlib) -> None:
+    """Put a CJK-capable font after DejaVu Sans, so Latin text looks the same and Hangul has glyphs."""
+    global _cjk_checked
+    if _cjk_checked:
+        return
+    _cjk_checked = True
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    have = [f for f in CJK_FONTS if f in names]
+    if have:
+        family = list(matplotlib.rcParams["font.sans-serif"])
+        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *have, *[f for f in family if f != "DejaVu Sans"]]
 
 
 def save_png(fig: Figure, path: str | Path) -> Path:
@@ -328,6 +349,7 @@ def plot_key_chords(
     import matplotlib
 
     matplotlib.use("Agg")
+    _use_cjk_font(matplotlib)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -400,6 +422,7 @@ def plot_mood(arousal: float, valence: float, words: str) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
+    _use_cjk_font(matplotlib)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -1,0 +1,332 @@
+"""English and Korean interface, keyed by the English text (gettext style).
+
+``locales/ko.json`` maps each English interface string to Korean. A string with ``{name}``
+placeholders is a template: ``"Model {name} is loading"`` also translates
+``"Model Whisper base is loading"`` (the captured parts are translated when they are
+themselves catalogue strings).
+
+Two passes, both in this module, so tabs keep writing plain English literals:
+
+- ``translate_interface(demo)`` runs once after the tabs are built. It replaces every static
+  text (tab names, labels, info, placeholders, Markdown/HTML, buttons, accordion titles,
+  choice labels) by a Gradio ``I18n`` key, so the browser's language picks English or Korean
+  and Gradio's settings panel switches it. ``demo.i18n`` is then passed to ``launch``.
+- ``translate_events(demo)`` wraps every event handler: for a Korean visitor, the messages it
+  produces at run time (errors, warnings, Markdown/HTML results, updated labels and choices)
+  are translated through the same catalogue. The visitor's language is the one the page
+  shows (a cookie the page keeps up to date, see ``LANGUAGE_JS``), else Accept-Language.
+
+Adding a string: write it in English in the tab as usual, then add
+``"English text": "한국어"`` to locales/ko.json; tests/test_i18n.py names any missing one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import gradio as gr
+from gradio.i18n import I18nData
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "locales" / "ko.json"
+LANGUAGES = ("en", "ko")
+COOKIE = "studio_lang"
+TEXT_PROPS = ("label", "info", "placeholder")
+VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
+
+# Keeps a cookie naming the language the page shows (Gradio's settings panel can switch it
+# without telling the server), so run-time messages come in the same language.
+LANGUAGE_JS = """
+() => {
+  const lang = () => /[\\uac00-\\ud7a3]/.test(document.querySelector('#intro')?.innerText || '') ? 'ko' : 'en';
+  const keep = () => { document.cookie = 'studio_lang=' + lang() + '; path=/; SameSite=Lax'; };
+  keep();
+  for (const ev of ['pointerdown', 'keydown', 'change']) document.addEventListener(ev, keep, true);
+  setInterval(keep, 1000);
+}
+"""
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, str]:
+    return json.loads(CATALOGUE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _templates() -> list[tuple[re.Pattern, str, list[str]]]:
+    out = []
+    for english, korean in catalogue().items():
+        names = re.findall(r"\{(\w+)\}", english)
+        if not names:
+            continue
+        pattern = ""
+        for i, piece in enumerate(re.split(r"\{\w+\}", english)):
+            pattern += re.escape(piece)
+            if i < len(names):
+                pattern += f"(?P<{names[i]}>.+?)" if names[i] not in names[:i] else f"(?P={names[i]})"
+        out.append((re.compile(pattern + r"\Z", re.S), korean, names))
+    out.sort(key=lambda t: -len(t[0].pattern))  # the most specific template first
+    return out
+
+
+def needs_translation(text: str) -> bool:
+    """Interface text a Korean reader needs in Korean: words, not identifiers like 'hann' or '1024'."""
+    t = text.strip()
+    if not re.search(r"[A-Za-z]{2}", t):
+        return False
+    if t.startswith("<style") or re.fullmatch(r"[a-z0-9_.\-]+", t):  # CSS; a value shown as is: cqt, tiny.en
+        return False
+    return True
+
+
+def to_korean(text: str) -> str | None:
+    """The Korean of an English interface string, or None when the catalogue has none."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    cat = catalogue()
+    if text in cat:
+        return cat[text]
+    stripped = text.strip()
+    if stripped in cat:
+        return text.replace(stripped, cat[stripped])
+    for pattern, korean, _names in _templates():
+        m = pattern.match(text)
+        if m:
+            parts = {k: (to_korean(v) or v) for k, v in m.groupdict().items()}
+            return korean.format(**parts)
+    if "\n" in text:  # Markdown assembled from whole lines: translate line by line
+        lines = text.split("\n")
+        done = [to_korean(line) if line.strip() else line for line in lines]
+        if any(d is not None for d, line in zip(done, lines) if line.strip()):
+            return "\n".join(d if d is not None else line for d, line in zip(done, lines))
+    return None
+
+
+def translate(text, lang: str | None = None):
+    """``text`` in ``lang`` (the current visitor's language by default); unknown text unchanged."""
+    lang = lang or current_language()
+    if lang != "ko" or not isinstance(text, str):
+        return text
+    return to_korean(text) or text
+
+
+def language_of(cookie: str | None, accept_language: str | None) -> str:
+    if cookie in LANGUAGES:
+        return cookie
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return "ko" if first.startswith("ko") else "en"
+
+
+def current_language() -> str:
+    """The language of the visitor whose event is running ('en' outside an event)."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    if request is None:
+        return "en"
+    try:
+        cookies = request.cookies or {}
+        headers = request.headers or {}
+    except Exception:
+        return "en"
+    return language_of(cookies.get(COOKIE), headers.get("accept-language"))
+
+
+# --- the static pass ------------------------------------------------------------------
+
+
+def _key(english: str) -> str:
+    return "s" + hashlib.sha1(english.encode("utf-8")).hexdigest()[:12]
+
+
+class _Keys:
+    def __init__(self) -> None:
+        self.en: dict[str, str] = {}
+        self.ko: dict[str, str] = {}
+        self.seen: list[str] = []
+        self.missing: list[str] = []
+
+    def marker(self, english):
+        """The I18n marker for ``english``, or ``english`` itself when it stays as is."""
+        if not isinstance(english, str) or not needs_translation(english):
+            return english
+        self.seen.append(english)
+        korean = to_korean(english)
+        if korean is None:
+            self.missing.append(english)
+            return english
+        key = _key(english)
+        self.en[key], self.ko[key] = english, korean
+        return str(I18nData(key))
+
+
+def interface_texts(block) -> list[tuple[str, str]]:
+    """(where, English text) of every translatable static text of one block."""
+    out = [(p, getattr(block, p)) for p in TEXT_PROPS if isinstance(getattr(block, p, None), str)]
+    if isinstance(block, VALUE_TEXT) and isinstance(block.value, str):
+        out.append(("value", block.value))
+    for i, choice in enumerate(_choices(block)):
+        out.append((f"choice{i}", choice[0]))
+    return out
+
+
+def _choices(block) -> list:
+    if isinstance(block, gr.Dataset):
+        return []
+    choices = getattr(block, "choices", None)
+    if not isinstance(choices, list):
+        return []
+    return [c for c in choices if isinstance(c, (tuple, list)) and len(c) == 2 and isinstance(c[0], str)]
+
+
+def translate_interface(demo: gr.Blocks) -> gr.I18n:
+    """Replace every static text by an I18n key; returns the ``gr.I18n`` for ``launch``.
+
+    ``demo.i18n_missing`` lists the English texts with no Korean (tests/test_i18n.py).
+    """
+    keys = _Keys()
+    for block in demo.blocks.values():
+        for where, text in interface_texts(block):
+            new = keys.marker(text)
+            if new is text:
+                continue
+            if where.startswith("choice"):
+                i = int(where[6:])
+                block.choices = [((new, c[1]) if j == i else c) for j, c in enumerate(block.choices)]
+            else:
+                setattr(block, where, new)
+    i18n = gr.I18n(en=keys.en, ko=keys.ko)
+    demo.i18n = i18n  # type: ignore[attr-defined]
+    demo.i18n_strings = sorted(set(keys.seen))  # type: ignore[attr-defined]
+    demo.i18n_missing = sorted(set(keys.missing))  # type: ignore[attr-defined]
+    return i18n
+
+
+# --- the run-time pass ----------------------------------------------------------------
+
+UPDATE_TEXT = ("label", "info", "placeholder")
+
+
+def _translate_output(component, value, lang: str):
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        value = dict(value)
+        for p in UPDATE_TEXT:
+            if isinstance(value.get(p), str):
+                value[p] = translate(value[p], lang)
+        if isinstance(value.get("choices"), list):
+            value["choices"] = [_translate_choice(c, lang) for c in value["choices"]]
+        if "value" in value and isinstance(component, VALUE_TEXT):
+            value["value"] = translate(value["value"], lang)
+        return value
+    if isinstance(value, str) and isinstance(component, (*VALUE_TEXT, gr.Textbox)):
+        if isinstance(component, gr.Textbox):  # a transcript is never translated: exact UI strings only
+            return catalogue().get(value, value)
+        return translate(value, lang)
+    return value
+
+
+def _translate_choice(choice, lang: str):
+    if isinstance(choice, (tuple, list)) and len(choice) == 2 and isinstance(choice[0], str):
+        return (translate(choice[0], lang), choice[1])
+    if isinstance(choice, str) and needs_translation(choice):
+        return (translate(choice, lang), choice)
+    return choice
+
+
+def _translate_outputs(outputs, result, lang: str):
+    if lang != "ko":
+        return result
+    if len(outputs) == 1:
+        return _translate_output(outputs[0], result, lang)
+    if isinstance(result, (tuple, list)) and len(result) == len(outputs):
+        return type(result)(_translate_output(c, v, lang) for c, v in zip(outputs, result))
+    if isinstance(result, dict) and not result.get("__type__"):
+        return {c: _translate_output(c, v, lang) for c, v in result.items()}
+    return result
+
+
+def _translated_error(exc: gr.Error, lang: str) -> gr.Error:
+    if lang != "ko":
+        return exc
+    exc.message = translate(str(exc.message), lang)
+    if getattr(exc, "title", None):
+        exc.title = translate(exc.title, lang)
+    return exc
+
+
+def _wrap(fn, outputs):
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def agen(*args, **kwargs):
+            lang = current_language()
+            try:
+                async for item in fn(*args, **kwargs):
+                    yield _translate_outputs(outputs, item, lang)
+            except gr.Error as exc:
+                raise _translated_error(exc, lang) from exc.__cause__
+
+        return agen
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def coro(*args, **kwargs):
+            lang = current_language()
+            try:
+                return _translate_outputs(outputs, await fn(*args, **kwargs), lang)
+            except gr.Error as exc:
+                raise _translated_error(exc, lang) from exc.__cause__
+
+        return coro
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            lang = current_language()
+            try:
+                for item in fn(*args, **kwargs):
+                    yield _translate_outputs(outputs, item, lang)
+            except gr.Error as exc:
+                raise _translated_error(exc, lang) from exc.__cause__
+
+        return gen
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        lang = current_language()
+        try:
+            return _translate_outputs(outputs, fn(*args, **kwargs), lang)
+        except gr.Error as exc:
+            raise _translated_error(exc, lang) from exc.__cause__
+
+    return plain
+
+
+def translate_events(demo: gr.Blocks) -> None:
+    """Every handler's run-time messages in the visitor's language (see the module doc)."""
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None and not getattr(block_fn.fn, "_i18n_wrapped", False):
+            block_fn.fn = _wrap(block_fn.fn, list(block_fn.outputs))
+            block_fn.fn._i18n_wrapped = True
+    _translate_toasts()
+
+
+def _translate_toasts() -> None:
+    """gr.Warning / gr.Info messages in the visitor's language."""
+    import gradio.helpers as helpers
+
+    if getattr(helpers.log_message, "_i18n_wrapped", False):
+        return
+    original = helpers.log_message
+
+    @functools.wraps(original)
+    def log_message(message, title, *args, **kwargs):
+        return original(translate(message), translate(title), *args, **kwargs)
+
+    log_message._i18n_wrapped = True
+    helpers.log_message = log_message
