@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import UserError
-from pipelines.core.hub import hub_status
+from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
@@ -126,8 +126,7 @@ def _resolve_engine(engine: str | None) -> str:
         status = hub_status()
         if not status.reachable:
             raise ModelUnavailable(
-                f"{musicgen.HUB_MODELS[engine][1]} needs the Hugging Face model hub, which is not reachable here "
-                f"({status.reason}). Choose the bundled composer, which works offline."
+                f"{musicgen.HUB_MODELS[engine][1]} {hub_reason(status)}. Choose the bundled composer, which works offline."
             )
         return engine
     if is_folder_name(engine):

@@ -674,7 +674,7 @@ def summary_rows(t: Transcript) -> list[list]:
 def model_choices() -> list[tuple[str, str]]:
     """(label, key) for every model: bundled ones first; hub sizes say why they cannot be used
     when the model hub is unreachable."""
-    from pipelines.core.hub import hub_status
+    from pipelines.core.hub import hub_reason, hub_status
 
     choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
     for key in wm.whisper_keys():
@@ -682,19 +682,16 @@ def model_choices() -> list[tuple[str, str]]:
         ok, reason = spec.availability(check_hub=False)
         if ok and spec.engine == "hub":
             status = hub_status(block=False)
-            ok, reason = status.reachable, f"needs the model hub: {status.reason}"
+            ok, reason = status.reachable, hub_reason(status)
         label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
         choices.append((label, key))
     return choices
 
 
 def hub_note() -> str:
-    from pipelines.core.hub import hub_status
+    from pipelines.core.hub import hub_line
 
-    status = hub_status(block=False)
-    if status.reachable:
-        return f"Model hub reachable ({status.reason}): bigger Whisper sizes download on first use, with progress."
-    return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."
+    return hub_line()
 
 
 def options_from_form(

@@ -183,7 +183,7 @@ def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch
     with pytest.raises(ValueError, match="Unknown engine"):
         compose("calm", 5, "no-such-engine", out_dir=tmp_path)
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "test: no network"))
-    with pytest.raises(ModelUnavailable, match="needs the Hugging Face model hub.*bundled composer"):
+    with pytest.raises(ModelUnavailable, match="needs the model hub.*bundled composer"):
         compose("calm", 5, "musicgen-small", out_dir=tmp_path)
     monkeypatch.delenv("AUDIO_STUDIO_MODEL_DIRS", raising=False)
     with pytest.raises(ValueError, match="read only from the folders"):  # before its config is read

@@ -146,8 +146,8 @@ def test_hub_model_while_offline_says_so(clip, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from pipelines.core import hub
 
-    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)"))
-    with pytest.raises(ModelUnavailable, match="needs the model hub: offline mode.*bundled model"):
+    monkeypatch.setattr(hub, "_status", hub._OFFLINE)
+    with pytest.raises(ModelUnavailable, match="needs the model hub on the internet.*offline mode.*bundled model"):
         transcribe(clip[0], TranscribeOptions(model="small"))
 
 
