@@ -67,7 +67,13 @@ threshold (and doubtful) is left empty. **Fix repetition loops** finds a passage
 and decodes it again without the previous text."""
 
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
-SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
+SEGMENT_HEADERS = [
+    "start (s)",
+    "end (s)",
+    "text",
+    "model's sureness (0 = sure, below -1 = doubtful)",
+    "chance it is not speech (0 to 1)",
+]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
 
 

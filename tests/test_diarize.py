@@ -51,7 +51,7 @@ def test_der_auto_finds_two_speakers(sample):
     der = diarization_error_rate(REFERENCE, result.turns, collar=0.25)
     assert result.speakers == ["SPEAKER_00", "SPEAKER_01"], result.how
     assert der <= 0.15, f"DER {der:.1%} under auto"
-    assert result.how.startswith("auto: 2 speakers")
+    assert result.how.startswith("estimated 2 speakers")
 
 
 def test_one_speaker_under_auto_is_one_speaker(one_speaker):
@@ -276,3 +276,11 @@ def test_a_pyannote_folder_outside_the_allowed_roots_is_refused_alike_whether_or
     (inside / "config.yaml").write_text("pipeline: {}\n")
     spec = pyannote.model_spec(str(inside))  # registered, so it can be unloaded like any model
     assert REGISTRY.spec(spec.key).engine == "local" and spec.group == pyannote.GROUP
+
+
+def test_a_forced_count_above_the_voices_says_the_extra_speaker_is_doubtful(sample, fixed):
+    """Issue 13: 3 speakers forced on a two-voice recording must not be reported as 3 sure voices."""
+    assert "doubtful" not in fixed.how
+    forced = dz.diarize(sample, options=dz.DiarizeOptions(num_speakers=3))
+    assert forced.how.startswith("3 speakers (as asked)")
+    assert "doubtful" in forced.how and "fewer voices than asked" in forced.how
