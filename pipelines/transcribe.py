@@ -221,21 +221,43 @@ class Transcript:
     def no_speech(self) -> bool:
         return self.done and not self.segments
 
+    def no_speech_explanation(self) -> str:
+        """Why there is no transcript, true to what was found: what the voice filter kept, what the
+        model wrote and left out, and why."""
+        kept = self.duration_after_vad
+        if self.dropped:
+            lang = (
+                f"It took the language for {language_name(self.language)} ({self.language_probability:.0%} sure); robotic voices can mislead it. "
+                if self.language and self.top_languages
+                else ""
+            )
+            return (
+                f"No transcript: the model wrote {len(self.dropped)} piece(s) of text but judged each more likely not speech "
+                f"(noise, music or a very unnatural voice), so all were left out. {lang}A lower "
+                "'No-speech threshold' under Advanced keeps them."
+            )
+        if self.options_used.get("vad_filter") and kept:
+            return (
+                f"No transcript: the voice filter kept {kept:.1f} s that might be speech, but the model "
+                "wrote no words in it. Silence, music and noise are not transcribed."
+            )
+        if self.options_used.get("vad_filter"):
+            return (
+                "No speech was found in this audio: the voice filter found none, so there is no transcript. "
+                "Silence, music and noise are not transcribed."
+            )
+        return (
+            "No speech was found in this audio: the model heard none, so there is no transcript. "
+            "Silence, music and noise are not transcribed."
+        )
+
     def timed_text(self) -> list[tuple[float, float, str]]:
         return [(s.start, s.end, s.text) for s in self.segments]
 
     def warnings(self) -> list[str]:
         out = []
         if self.no_speech:
-            how = (
-                "the voice-activity filter found none"
-                if self.options_used.get("vad_filter")
-                else "the model heard none"
-            )
-            out.append(
-                f"No speech was found in this audio ({how}), so there is no transcript. "
-                "Silence, music and noise are not transcribed."
-            )
+            out.append(self.no_speech_explanation())
         if self.dropped:
             shown = "; ".join(
                 f"'{s.text}' at {s.start:.1f} s ({s.no_speech_prob:.0%} no speech)" for s in self.dropped[:3]
@@ -444,7 +466,8 @@ def transcribe_stream(
         out.language, out.language_probability, out.top_languages = language, prob, _top3(top) if heard else []
         why = why or f"{language_name(language)} detected, {prob:.0%}"
     else:
-        out.language, out.language_probability, out.top_languages = language, 1.0, [(language, 1.0)]
+        # Chosen by hand: nothing was detected, so no "100 %" is shown as if it had been.
+        out.language, out.language_probability, out.top_languages = language, 1.0, []
     out.engine = _engine_text(key, why)
     kwargs = opts.decode_kwargs(language)
     out.stage = "transcribing"
@@ -466,7 +489,7 @@ def transcribe_stream(
             yield _snapshot(out)
     out.processing_seconds = time.perf_counter() - started - out.load_seconds
     out.stage, out.done = "done", True
-    if not out.segments:  # a language "detected" in silence means nothing
+    if not out.segments and not out.dropped and not out.duration_after_vad:  # detected in silence: means nothing
         out.language, out.language_probability, out.top_languages = None, 0.0, []
     yield _snapshot(out)
 
