@@ -226,19 +226,22 @@ class Transcript:
         model wrote and left out, and why."""
         kept = self.duration_after_vad
         if self.dropped:
+            name, sure = language_name(self.language), self.language_probability
             lang = (
-                f"It took the language for {language_name(self.language)} ({self.language_probability:.0%} sure); robotic voices can mislead it. "
+                f"It took the language for {name} ({sure:.0%} sure); robotic voices can mislead it. "
                 if self.language and self.top_languages
                 else ""
             )
             return (
-                f"No transcript: the model wrote {len(self.dropped)} piece(s) of text but judged each more likely not speech "
+                f"No speech was kept, so there is no transcript: the model wrote {len(self.dropped)} piece(s) of "
+                "text but judged each more likely not speech "
                 f"(noise, music or a very unnatural voice), so all were left out. {lang}A lower "
                 "'No-speech threshold' under Advanced keeps them."
             )
         if self.options_used.get("vad_filter") and kept:
             return (
-                f"No transcript: the voice filter kept {kept:.1f} s that might be speech, but the model "
+                f"No speech was kept, so there is no transcript: the voice filter kept {kept:.1f} s that might be "
+                "speech, but the model "
                 "wrote no words in it. Silence, music and noise are not transcribed."
             )
         if self.options_used.get("vad_filter"):
