@@ -79,9 +79,7 @@ def engines_status_markdown(settings: Settings | None = None) -> str:
     ]
     n_hub = sum(1 for s in REGISTRY.specs() if s.engine == "hub")
     hub_line = (
-        f"**Model hub:** reachable ({status.reason}); {n_hub} hub models can be used."
-        if status.reachable
-        else f"**Model hub:** not reachable ({status.reason}); the app uses its bundled engines."
+        f"**Model hub:** reachable; {n_hub} hub models can be used." if status.reachable else hub.hub_line(status)
     )
     text = " ".join(lines) + "  \n" + hub_line
     if settings is not None and settings.share:
@@ -111,9 +109,12 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                         continue
                     try:
                         module.build(ctx)
-                    except Exception as exc:
+                    except Exception:
                         log.error("Tab %s failed to build:\n%s", name, traceback.format_exc())
-                        gr.Markdown(f"**This tab is not available on this server.** {exc.__class__.__name__}: {exc}")
+                        gr.Markdown(
+                            "**This tab is not available on this server.** It could not be set up; "
+                            "the server log says why."
+                        )
         for event in ctx.page_load_events:
             demo.load(**event)
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")

@@ -23,7 +23,7 @@ import numpy as np
 
 from pipelines.core.audio import AudioInput, resample_mono
 from pipelines.core.errors import UserError
-from pipelines.core.hub import hub_status
+from pipelines.core.hub import hub_line
 from pipelines.engines import birdnet, hf_audio, yamnet
 from pipelines.engines.hf_audio import hf_input, resolve_model
 from pipelines.engines.whisper import SAMPLE_RATE as WHISPER_SAMPLE_RATE
@@ -117,10 +117,7 @@ def hub_note() -> str:
     """One line on whether model-hub engines can be used now (shown in the tabs, refreshed on page load).
 
     Never waits: Gradio also calls it while building the app, which must start fast."""
-    status = hub_status(block=False)
-    if status.reachable:
-        return f"**Model hub:** reachable ({status.reason}); hub models download on first use."
-    return f"**Model hub:** not reachable ({status.reason}): hub models are unavailable, bundled engines work."
+    return hub_line()
 
 
 # --- results -------------------------------------------------------------------------------

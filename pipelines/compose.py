@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import UserError
-from pipelines.core.hub import hub_status
+from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
@@ -126,8 +126,7 @@ def _resolve_engine(engine: str | None) -> str:
         status = hub_status()
         if not status.reachable:
             raise ModelUnavailable(
-                f"{musicgen.HUB_MODELS[engine][1]} needs the Hugging Face model hub, which is not reachable here "
-                f"({status.reason}). Choose the bundled composer, which works offline."
+                f"{musicgen.HUB_MODELS[engine][1]} {hub_reason(status)}. Choose the bundled composer, which works offline."
             )
         return engine
     if is_folder_name(engine):
@@ -203,6 +202,8 @@ def compose(
         "compute_seconds": round(compute_s, 2),
         "heard_bpm": round(heard.bpm, 1),
         "heard_key": heard.key_name,
+        "heard_tonic": heard.tonic,
+        "heard_mode": heard.mode,
     }
     description = _describe(prompt, piece, facts, options, engine)
     progress(1.0, "Done")
@@ -306,6 +307,40 @@ def _draw(audio: np.ndarray, sr: int, piece: Piece | None, path: Path, prompt: s
     return plots.save_png(fig, path)
 
 
+def check_words(bpm: float, tonic: int, mode: str, facts: dict) -> str:
+    """What the measurement of the result says about the plan, with what a disagreement means:
+    a beat tracker often counts twice or half the beats, and key-finding by note counts often
+    names a neighbouring key (a fifth away, or the relative major/minor), which shares six or
+    seven of the seven notes."""
+    heard_bpm, heard_key = facts["heard_bpm"], facts["heard_key"]
+    if music_check.tempo_matches(heard_bpm, bpm) and abs(heard_bpm - bpm) <= 0.05 * bpm:
+        tempo = f"about {heard_bpm:g} BPM, as written"
+    elif music_check.tempo_matches(heard_bpm, bpm):
+        tempo = (
+            f"about {heard_bpm:g} BPM, which is {'double' if heard_bpm > bpm else 'half'} the {bpm:g} BPM written: "
+            "the measurement counted the beats in twos or in halves, so it agrees"
+        )
+    else:
+        tempo = f"about {heard_bpm:g} BPM, which does not match the {bpm:g} BPM written"
+    h_tonic, h_mode = facts["heard_tonic"], facts["heard_mode"]
+    relative = (tonic + (9 if mode == "major" else 3)) % 12
+    if (h_tonic, h_mode) == (tonic, mode):
+        key = f"key {heard_key}, as written"
+    elif h_mode == mode and (h_tonic - tonic) % 12 in (5, 7):
+        key = (
+            f"key {heard_key}, a neighbouring key a fifth away that shares six of its seven notes with the key "
+            "written; counting notes often mixes the two up, so this is a near miss rather than a wrong key"
+        )
+    elif h_mode != mode and h_tonic == relative:
+        key = (
+            f"key {heard_key}, the relative key with the same seven notes as the key written; "
+            "counting notes cannot always tell the two apart"
+        )
+    else:
+        key = f"key {heard_key}, which differs from the key written"
+    return f"**Heard in the result** (measured from the sound, as a listener would): {tempo}; {key}."
+
+
 def _describe(prompt: str, piece: Piece | None, facts: dict, options: ComposeOptions, engine: str) -> str:
     lines = []
     if piece is not None:
@@ -330,9 +365,12 @@ def _describe(prompt: str, piece: Piece | None, facts: dict, options: ComposeOpt
         f"**Length:** {facts['seconds']:g} s at {facts['sample_rate']} Hz, loudness "
         f"{facts['loudness_lufs']:g} LUFS. Made in {facts['compute_seconds']:.1f} s."
     )
-    lines.append(
-        f"**Measured by librosa in the result:** about {facts['heard_bpm']:g} BPM, key "
-        f"{facts['heard_key']} (a check by ear-like analysis, not by the composer's word)."
-    )
+    if piece is not None:
+        lines.append(check_words(piece.plan.bpm, piece.plan.tonic, piece.plan.mode, facts))
+    else:
+        lines.append(
+            f"**Heard in the result** (measured from the sound): about {facts['heard_bpm']:g} BPM, key "
+            f"{facts['heard_key']}."
+        )
     lines.append(f"**Engine:** {facts['engine']}.")
     return "\n\n".join(lines)

@@ -236,6 +236,37 @@ def centroid_cos(emb: np.ndarray, labels: np.ndarray) -> float:
     return float(sim.max())
 
 
+MIN_SHARE = 0.1  # a forced speaker with less of the speech than this is called doubtful
+
+
+def forced_doubt(
+    emb: np.ndarray, labels: np.ndarray, min_separation: float, same_voice_cos: float, overlap: float
+) -> str:
+    """For a speaker count the user fixed: '' when every speaker is a distinct voice, else a plain
+    sentence saying which split is doubtful and why (voices too alike, or too little speech)."""
+    ids, sizes = np.unique(labels, return_counts=True)
+    if len(ids) < 2:
+        return ""
+    reasons = []
+    score = separation(emb, labels, overlap)
+    cos = centroid_cos(emb, labels)
+    if score < min_separation:
+        reasons.append(
+            f"two of them are hard to tell apart (difference score {score:.1f}; under {min_separation:g} "
+            "is usually one voice split in two)"
+        )
+    elif cos > same_voice_cos:
+        reasons.append(
+            f"two of them sound alike (voice similarity {cos:.2f}; above {same_voice_cos:.2f} is usually one person)"
+        )
+    share = float(sizes.min() / sizes.sum())
+    if share < MIN_SHARE:
+        reasons.append(f"one of them has only {share:.0%} of the speech")
+    if not reasons:
+        return ""
+    return "; doubtful: " + " and ".join(reasons) + ", so this recording may have fewer voices than asked"
+
+
 def cluster(
     emb: np.ndarray,
     num: int,
@@ -278,7 +309,8 @@ def cluster(
         return _refine(emb, labels)
 
     if num:
-        return cut(num), f"{num} speakers (fixed)"
+        labels = cut(num)
+        return labels, f"{num} speakers (as asked)" + forced_doubt(emb, labels, min_separation, same_voice_cos, overlap)
     hi = min(hi, n)
     k, labels, score = 1, np.zeros(n, dtype=int), np.inf
     while k < hi:
@@ -292,8 +324,11 @@ def cluster(
             break
         k, labels, score = k + 1, candidate, cand_score
     if k == 1:
-        return labels, f"auto: 1 speaker (no split sounds like two voices; range {lo}-{hi})"
-    return labels, f"auto: {k} speakers (separation {score:.1f}; range {lo}-{hi})"
+        return labels, f"estimated 1 speaker (between {lo} and {hi}): no split sounds like two different voices"
+    return labels, (
+        f"estimated {k} speakers (between {lo} and {hi}): their voices differ clearly enough "
+        f"(difference score {score:.1f}, where under {min_separation:g} counts as one voice)"
+    )
 
 
 def vote_frames(starts: np.ndarray, labels: np.ndarray, window: int, regions: np.ndarray, n_frames: int) -> np.ndarray:

@@ -233,21 +233,46 @@ class Transcript:
     def no_speech(self) -> bool:
         return self.done and not self.segments
 
+    def no_speech_explanation(self) -> str:
+        """Why there is no transcript, true to what was found: what the voice filter kept, what the
+        model wrote and left out, and why."""
+        kept = self.duration_after_vad
+        if self.dropped:
+            name, sure = language_name(self.language), self.language_probability
+            lang = (
+                f"It took the language for {name} ({sure:.0%} sure); robotic voices can mislead it. "
+                if self.language and self.top_languages
+                else ""
+            )
+            return (
+                f"No speech was kept, so there is no transcript: the model wrote {len(self.dropped)} piece(s) of "
+                "text but judged each more likely not speech "
+                f"(noise, music or a very unnatural voice), so all were left out. {lang}A lower "
+                "'No-speech threshold' under Advanced keeps them."
+            )
+        if self.options_used.get("vad_filter") and kept:
+            return (
+                f"No speech was kept, so there is no transcript: the voice filter kept {kept:.1f} s that might be "
+                "speech, but the model "
+                "wrote no words in it. Silence, music and noise are not transcribed."
+            )
+        if self.options_used.get("vad_filter"):
+            return (
+                "No speech was found in this audio: the voice filter found none, so there is no transcript. "
+                "Silence, music and noise are not transcribed."
+            )
+        return (
+            "No speech was found in this audio: the model heard none, so there is no transcript. "
+            "Silence, music and noise are not transcribed."
+        )
+
     def timed_text(self) -> list[tuple[float, float, str]]:
         return [(s.start, s.end, s.text) for s in self.segments]
 
     def warnings(self) -> list[str]:
         out = []
         if self.no_speech:
-            how = (
-                "the voice-activity filter found none"
-                if self.options_used.get("vad_filter")
-                else "the model heard none"
-            )
-            out.append(
-                f"No speech was found in this audio ({how}), so there is no transcript. "
-                "Silence, music and noise are not transcribed."
-            )
+            out.append(self.no_speech_explanation())
         if self.dropped:
             shown = "; ".join(
                 f"'{s.text}' at {s.start:.1f} s ({s.no_speech_prob:.0%} no speech)" for s in self.dropped[:3]
@@ -467,7 +492,8 @@ def transcribe_stream(
         out.language, out.language_probability, out.top_languages = language, prob, _top3(top) if heard else []
         why = why or f"{language_name(language)} detected, {prob:.0%}"
     else:
-        out.language, out.language_probability, out.top_languages = language, 1.0, [(language, 1.0)]
+        # Chosen by hand: nothing was detected, so no "100 %" is shown as if it had been.
+        out.language, out.language_probability, out.top_languages = language, 1.0, []
     out.engine = _engine_text(key, why)
     kwargs = opts.decode_kwargs(language)
     out.stage = "transcribing"
@@ -489,7 +515,7 @@ def transcribe_stream(
             yield _snapshot(out)
     out.processing_seconds = time.perf_counter() - started - out.load_seconds
     out.stage, out.done = "done", True
-    if not out.segments:  # a language "detected" in silence means nothing
+    if not out.segments and not out.dropped and not out.duration_after_vad:  # detected in silence: means nothing
         out.language, out.language_probability, out.top_languages = None, 0.0, []
     yield _snapshot(out)
 
@@ -750,7 +776,7 @@ def summary_rows(t: Transcript) -> list[list]:
 def model_choices() -> list[tuple[str, str]]:
     """(label, key) for every model: bundled ones first; hub sizes say why they cannot be used
     when the model hub is unreachable."""
-    from pipelines.core.hub import hub_status
+    from pipelines.core.hub import hub_reason, hub_status
 
     choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
     for key in wm.whisper_keys() + w2v.hub_keys():
@@ -758,19 +784,16 @@ def model_choices() -> list[tuple[str, str]]:
         ok, reason = spec.availability(check_hub=False)
         if ok and spec.engine == "hub":
             status = hub_status(block=False)
-            ok, reason = status.reachable, f"needs the model hub: {status.reason}"
+            ok, reason = status.reachable, hub_reason(status)
         label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
         choices.append((label, key))
     return choices
 
 
 def hub_note() -> str:
-    from pipelines.core.hub import hub_status
+    from pipelines.core.hub import hub_line
 
-    status = hub_status(block=False)
-    if status.reachable:
-        return f"Model hub reachable ({status.reason}): bigger Whisper sizes download on first use, with progress."
-    return f"Model hub not reachable ({status.reason}): the hub sizes are greyed out; the bundled models work offline."
+    return hub_line()
 
 
 def options_from_form(

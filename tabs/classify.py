@@ -6,7 +6,7 @@ import gradio as gr
 
 from pipelines.classify import TASKS, ClassifyOptions, ClassifyResult, classify, find_task, hub_note, write_timeline
 from pipelines.core.files import safe_stem
-from pipelines.core.hub import hub_status
+from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
@@ -32,7 +32,7 @@ def task_info(task_key: str) -> tuple[str, dict]:
         avail = (
             "the model hub is reachable: it downloads on first use"
             if status.reachable
-            else f"**not available now**: needs the model hub ({status.reason}). A local model folder still works"
+            else f"**not available now**: {hub_reason(status)}. A local model folder still works"
         )
         text = (
             f'Runs {where} through `transformers.pipeline("audio-classification")`; {avail}. '

@@ -107,8 +107,7 @@ def _as_user_error(fn, exc: Exception) -> gr.Error:
     # A bug, not the user's fault: log the traceback, say so briefly, keep serving.
     log.error("Unexpected error in %s:\n%s", fn.__name__, traceback.format_exc())
     return gr.Error(
-        f"Something went wrong on the server ({exc.__class__.__name__}). "
-        "It has been logged; please try again or with another input.",
+        "Something went wrong on the server. It has been logged; please try again or with another input.",
         title="Server error",
     )
 

@@ -82,7 +82,13 @@ using the word times, so that no line is longer than **characters per line** (a 
 and no cue has more than **lines per cue**; 0 = no limit (one cue per Whisper segment)."""
 
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
-SEGMENT_HEADERS = ["start (s)", "end (s)", "text", "avg log-prob", "no-speech prob"]
+SEGMENT_HEADERS = [
+    "start (s)",
+    "end (s)",
+    "text",
+    "model's sureness (0 = sure, below -1 = doubtful)",
+    "chance it is not speech (0 to 1)",
+]
 CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a5"}
 
 

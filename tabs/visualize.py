@@ -44,7 +44,7 @@ PANEL_HELP = """- **Waveform**: loudness over time, each channel.
 - **Spectrogram**: frequencies over time (STFT magnitude in dB); n_fft trades time detail for frequency detail.
 - **Phase**: the STFT's other half. It looks like noise, yet the sound needs it (hear the phase lesson below).
 - **Mel spectrogram**: frequencies warped to how we hear; what Whisper and most audio models take in.
-- **MFCC + deltas**: compact 'timbre' features of classic speech recognition (13 x 3 = 39 dims, seed 004).
+- **MFCC + deltas**: compact 'timbre' features of classic speech recognition (13 numbers per moment, plus how fast and how sharply each changes: 39 rows).
 - **Chroma**: energy per musical pitch class (C, C#, ... B): STFT, CQT or CENS."""
 
 # The defaults, written once in the pipeline: the widgets and the handlers' keyword defaults read them.
@@ -87,7 +87,7 @@ def build(ctx: TabContext) -> None:
                 cmap = gr.Dropdown(list(plots.COLORMAPS), value=V.cmap, label="Colour map")
             with gr.Group():
                 gr.Markdown(
-                    "**Hear the phase lesson** (seed 003): the first 15 s rebuilt from the magnitude "
+                    "**Hear the phase lesson**: the first 15 s rebuilt from the magnitude "
                     "alone (Griffin-Lim guesses the phase) beside magnitude and true phase (inverse STFT)."
                 )
                 lesson_btn = gr.Button("Rebuild and play")
@@ -215,7 +215,8 @@ def build(ctx: TabContext) -> None:
         a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
         info = (
             f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
-            f"{lesson.griffinlim_error_db:.1f} dB (spectral convergence); the inverse STFT reproduces the "
+            f"{lesson.griffinlim_error_db:.1f} dB (how far its spectrum is from the original's; lower is closer, "
+            "0 dB would be as far as silence); the inverse STFT reproduces the "
             f"waveform to {lesson.istft_error_db:.0f} dB. Same magnitudes, different phase: hear the difference."
         )
         return str(a), str(b), info

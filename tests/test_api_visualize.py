@@ -120,7 +120,7 @@ def test_nan_and_silent_and_bad_settings(client, tmp_path):
 def test_status_footer_reports_offline_engines(client):
     text = client.predict(api_name="/status")
     assert "*visualize*: librosa" in text and "Whisper tiny.en" in text
-    assert "Model hub:** not reachable" in text and "offline mode" in text
+    assert "**Model hub:** not used, because this server is set to work offline" in text
 
 
 EVENTS = {

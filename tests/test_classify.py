@@ -294,8 +294,8 @@ def test_hub_model_while_offline_is_a_clear_message(monkeypatch):
     from pipelines.core import hub
     from pipelines.core.registry import ModelUnavailable
 
-    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (test)"))
-    with pytest.raises(ModelUnavailable, match="needs the model hub: offline mode"):
+    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline (test)", "offline"))
+    with pytest.raises(ModelUnavailable, match="needs the model hub on the internet, which this server is set not"):
         classify.classify(as_audio(sine(440, 1.0), SR), "keywords")
 
 
@@ -312,9 +312,9 @@ def test_hub_models_hear_at_most_a_minute_resampled_to_their_rate():
 def test_hub_note_says_why_hub_models_are_unavailable(monkeypatch):
     from pipelines.core import hub
 
-    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (test)"))
-    assert "not reachable (offline mode (test))" in classify.hub_note()
-    monkeypatch.setattr(hub, "_status", hub.HubStatus(True, "huggingface.co reachable"))
+    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "unreachable (test)", "unreachable"))
+    assert "this server cannot reach it, so only the bundled models work" in classify.hub_note()
+    monkeypatch.setattr(hub, "_status", hub.HubStatus(True, "reachable (test)", "reachable"))
     assert classify.hub_note().startswith("**Model hub:** reachable")
 
 

@@ -183,7 +183,7 @@ def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch
     with pytest.raises(ValueError, match="Unknown engine"):
         compose("calm", 5, "no-such-engine", out_dir=tmp_path)
     monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "test: no network"))
-    with pytest.raises(ModelUnavailable, match="needs the Hugging Face model hub.*bundled composer"):
+    with pytest.raises(ModelUnavailable, match="needs the model hub.*bundled composer"):
         compose("calm", 5, "musicgen-small", out_dir=tmp_path)
     monkeypatch.delenv("AUDIO_STUDIO_MODEL_DIRS", raising=False)
     with pytest.raises(ValueError, match="read only from the folders"):  # before its config is read
@@ -194,3 +194,24 @@ def test_unknown_engine_hub_offline_and_melody_on_composer(tmp_path, monkeypatch
     melody = (np.zeros(16000, dtype=np.float32), 16000)
     with pytest.raises(ValueError, match="does not follow a melody"):
         compose("calm", 5, COMPOSER, ComposeOptions(melody=melody), tmp_path)
+
+
+def test_the_check_says_what_a_disagreement_means():
+    """Issue 13: "70 BPM" beside "about 136 BPM" and "E major" beside "key B major" read as
+    contradictions; the check says a double tempo or a neighbouring key agrees or nearly does."""
+    from pipelines.compose import check_words
+
+    e_major, b_major = 4, 11
+    line = check_words(
+        70, e_major, "major", dict(heard_bpm=136.0, heard_key="B major", heard_tonic=b_major, heard_mode="major")
+    )
+    assert "double the 70 BPM written" in line and "agrees" in line and "near miss" in line
+    same = check_words(128, 9, "major", dict(heard_bpm=129.2, heard_key="A major", heard_tonic=9, heard_mode="major"))
+    assert "as written" in same and "does not match" not in same and "differs" not in same
+    wrong = check_words(100, 0, "major", dict(heard_bpm=81.0, heard_key="F# minor", heard_tonic=6, heard_mode="minor"))
+    assert "does not match" in wrong and "differs" in wrong
+
+
+def test_a_composed_piece_describes_its_check_in_words(tmp_path):
+    r = compose("jazz in E major", 10, COMPOSER, ComposeOptions(seed=3), tmp_path)
+    assert "**Heard in the result**" in r.description and "Measured by librosa" not in r.description

@@ -37,10 +37,10 @@ def test_named_duration_engine_and_seed_repeat(client):
         (dict(prompt="calm " * 120), "keep it under 500"),
         (dict(prompt="calm", duration=500), "maximum value 120|and 120"),
         (dict(prompt="calm", duration=0), "minimum value 1|between 1"),
-        (dict(prompt="calm", engine="musicgen-small"), "needs the Hugging Face model hub"),
+        (dict(prompt="calm", engine="musicgen-small"), "needs the model hub"),
         (
             dict(prompt="calm", engine="musicgen-melody", melody=handle_file(str(EXAMPLES / "a440_sine.wav"))),
-            "needs the Hugging Face model hub",
+            "needs the model hub",
         ),
         (dict(prompt="calm", engine="no-such-engine"), "Unknown engine"),
         (dict(prompt="calm", melody=handle_file(__file__)), "not an audio file"),

@@ -51,7 +51,7 @@ def test_der_auto_finds_two_speakers(sample):
     der = diarization_error_rate(REFERENCE, result.turns, collar=0.25)
     assert result.speakers == ["SPEAKER_00", "SPEAKER_01"], result.how
     assert der <= 0.15, f"DER {der:.1%} under auto"
-    assert result.how.startswith("auto: 2 speakers")
+    assert result.how.startswith("estimated 2 speakers")
 
 
 def test_one_speaker_under_auto_is_one_speaker(one_speaker):
@@ -294,7 +294,7 @@ def test_many_windows_cluster_in_bounded_memory():
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     assert peak < 120, f"{peak:.0f} MB"
-    assert how.startswith("auto: 2 speakers"), how
+    assert how.startswith("estimated 2 speakers"), how
     agree = max(np.mean(labels == truth), np.mean(labels != truth))
     assert agree > 0.99
 
@@ -311,3 +311,11 @@ def test_block_mel_equals_the_one_shot_mel():
         assert np.array_equal(rz.mel_frames(y), wav_to_mel_spectrogram(y))
     finally:
         rz.MEL_BLOCK_FRAMES = old
+
+
+def test_a_forced_count_above_the_voices_says_the_extra_speaker_is_doubtful(sample, fixed):
+    """Issue 13: 3 speakers forced on a two-voice recording must not be reported as 3 sure voices."""
+    assert "doubtful" not in fixed.how
+    forced = dz.diarize(sample, options=dz.DiarizeOptions(num_speakers=3))
+    assert forced.how.startswith("3 speakers (as asked)")
+    assert "doubtful" in forced.how and "fewer voices than asked" in forced.how

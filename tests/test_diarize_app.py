@@ -62,7 +62,7 @@ def test_api_fixed_count_names_and_no_transcript(client):
             api_name="/diarize",
         )
     )
-    assert "2 speakers (fixed)" in out["info"]
+    assert "2 speakers (as asked)" in out["info"] and "doubtful" not in out["info"]
     assert {t.speaker for t in read_rttm(Path(out["rttm"]).read_text())} == {"Diane", "Sheila"}
     assert out["txt"] is None and out["srt"] is None
     assert {row[1] for row in out["talk"]["data"]} == {"Diane", "Sheila"}

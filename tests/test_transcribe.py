@@ -23,6 +23,7 @@ from pipelines.transcribe import (
     LANGUAGES,
     SAMPLE_RATE,
     TranscribeOptions,
+    language_scores,
     parse_language,
     transcribe,
     transcribe_stream,
@@ -146,8 +147,8 @@ def test_hub_model_while_offline_says_so(clip, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from pipelines.core import hub
 
-    monkeypatch.setattr(hub, "_status", hub.HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)"))
-    with pytest.raises(ModelUnavailable, match="needs the model hub: offline mode.*bundled model"):
+    monkeypatch.setattr(hub, "_status", hub._OFFLINE)
+    with pytest.raises(ModelUnavailable, match="needs the model hub on the internet.*offline mode.*bundled model"):
         transcribe(clip[0], TranscribeOptions(model="small"))
 
 
@@ -178,6 +179,8 @@ def test_auto_model_detects_english_with_base_and_keeps_one_model(clip):
     assert final.done and final.model_key == BASE and "English detected" in final.engine
     chosen = list(transcribe_stream(audio, TranscribeOptions(language="en")))[-1]
     assert chosen.model_key == TINY and "English chosen" in chosen.engine
+    # Issue 13: a language chosen by hand is not shown as if detected ("English (en) 100%").
+    assert chosen.top_languages == [] and language_scores(chosen) is None
     assert [c for c, _ in final.top_languages][0] == "en" and len(final.top_languages) == 3
     assert any(u.stage == "detecting the language" for u in updates)
     progress = [u.progress for u in updates]

@@ -7,10 +7,13 @@ launch, so start-up never waits for it.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 HUB_HOST = "huggingface.co"
 CONNECT_TIMEOUT_S = 2.0
@@ -20,7 +23,42 @@ PROBE_WAIT_S = CONNECT_TIMEOUT_S + 0.5  # the longest a caller waits for the ans
 @dataclass(frozen=True)
 class HubStatus:
     reachable: bool
-    reason: str  # plain words, shown to users
+    reason: str  # plain words, shown to users (never an exception's class name)
+    kind: str = ""  # "reachable", "offline", "unreachable" or "checking"; hub_reason() words it
+    detail: str = ""  # the technical cause, for the server log only
+
+
+# The one wording of why a hub model cannot be used, shown wherever a hub option is offered
+# (tabs group hub options under it). Keep these whole sentences: they are translated whole.
+HUB_UNREACHABLE = "needs the model hub on the internet, which this server cannot reach"
+HUB_OFFLINE = "needs the model hub on the internet, which this server is set not to use (offline mode)"
+HUB_CHECKING = "needs the model hub on the internet; the check whether this server can reach it is still running"
+HUB_READY = "downloads from the model hub on the internet the first time it is used"
+
+_OFFLINE = HubStatus(False, "this server is set to work offline", "offline", "--offline or HF_HUB_OFFLINE=1")
+_CHECKING = HubStatus(False, "the hub check is still running; treated as offline for now", "checking")
+
+
+def hub_reason(status: HubStatus | None = None) -> str:
+    """Why a hub model can or cannot be used now, as one plain phrase ("needs the model hub on the
+    internet, which this server cannot reach"). The only place this wording is made: every tab and
+    pipeline that mentions the hub uses it. Never waits for the probe."""
+    status = status or hub_status(block=False)
+    if status.reachable:
+        return HUB_READY
+    return {"offline": HUB_OFFLINE, "checking": HUB_CHECKING}.get(status.kind, HUB_UNREACHABLE)
+
+
+def hub_line(status: HubStatus | None = None) -> str:
+    """One sentence (Markdown) for a tab's or the footer's note on the hub."""
+    status = status or hub_status(block=False)
+    if status.reachable:
+        return "**Model hub:** reachable, so hub models download the first time they are used."
+    if status.kind == "offline":
+        return "**Model hub:** not used, because this server is set to work offline; the bundled models work."
+    if status.kind == "checking":
+        return "**Model hub:** still being checked; until then only the bundled models are offered."
+    return "**Model hub:** this server cannot reach it, so only the bundled models work."
 
 
 _lock = threading.Lock()
@@ -35,7 +73,7 @@ def set_offline(offline: bool) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         with _lock:
-            _status = HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)")
+            _status = _OFFLINE
     # Downloads that do start must not hang the UI forever.
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "20")
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
@@ -43,12 +81,25 @@ def set_offline(offline: bool) -> None:
 
 def _probe() -> HubStatus:
     if os.environ.get("HF_HUB_OFFLINE", "") in {"1", "true", "True"}:
-        return HubStatus(False, "offline mode (--offline or HF_HUB_OFFLINE=1)")
-    return HubStatus(*probe_host(HUB_HOST, 443, CONNECT_TIMEOUT_S))
+        return _OFFLINE
+    ok, detail = probe_host_detail(HUB_HOST, 443, CONNECT_TIMEOUT_S)
+    if ok:
+        return HubStatus(True, "the model hub answers", "reachable", detail)
+    log.info("Model hub not reachable: %s", detail)
+    return HubStatus(False, "this server cannot reach the model hub on the internet", "unreachable", detail)
 
 
 def probe_host(host: str, port: int, timeout: float) -> tuple[bool, str]:
-    """(reachable, reason) from one TCP connect (DNS included), never waiting much past ``timeout``.
+    """(reachable, reason in plain words) from one TCP connect; the technical cause goes to the log."""
+    ok, detail = probe_host_detail(host, port, timeout)
+    if not ok:
+        log.info("%s", detail)
+    return ok, (f"{host} answers" if ok else f"this server cannot reach {host} on the internet")
+
+
+def probe_host_detail(host: str, port: int, timeout: float) -> tuple[bool, str]:
+    """(reachable, technical detail) from one TCP connect (DNS included), never waiting much past
+    ``timeout``.
 
     The connect runs in a daemon thread, so even a DNS lookup that ignores the socket timeout
     cannot hang the caller. Shared by the model-hub check and the online voices (tts_engines).
@@ -98,4 +149,4 @@ def hub_status(block: bool = True) -> HubStatus:
     if block and thread is not None:
         thread.join(timeout=PROBE_WAIT_S)
     with _lock:
-        return _status or HubStatus(False, "hub check still running; treated as offline")
+        return _status or _CHECKING

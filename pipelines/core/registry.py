@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipelines.core.errors import ModelUnavailable, UserError
-from pipelines.core.hub import hub_status
+from pipelines.core.hub import hub_reason, hub_status
 
 Engine = Literal["bundled", "hub", "local"]  # local: a model folder given by the user or a test
 
@@ -70,7 +70,7 @@ class ModelSpec:
         if self.engine == "hub" and check_hub:
             status = hub_status()
             if not status.reachable:
-                return False, f"needs the model hub: {status.reason}"
+                return False, hub_reason(status)
         return True, "ready" if self.engine == "bundled" else "from the model hub"
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from pipelines.core.audio import AudioInput, resample_mono
 from pipelines.core.errors import ModelUnavailable, UserError
-from pipelines.core.hub import hub_status
+from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY, ModelSpec, is_folder_name, local_model_folder
 
 GROUP = "hf-audio"
@@ -150,7 +150,7 @@ def engine_line(spec: ModelSpec) -> str:
     if spec.engine == "local":
         return f"local: {spec.title} (a model folder on this server)"
     status = hub_status()
-    return f"model hub: {spec.hub_id} ({status.reason})"
+    return f"model hub: {spec.hub_id} ({hub_reason(status)})"
 
 
 def hf_input(audio: AudioInput, sr: int, notes: list[str] | None = None) -> dict:

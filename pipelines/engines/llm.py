@@ -194,10 +194,8 @@ class ServerModel(LanguageModel):
                 f"{where} did not answer in time ({_timeout_kind(exc)}, limit {c.timeout_s:g} s). "
                 "Is it running and is the model loaded?"
             ) from None
-        except httpx.HTTPError as exc:
-            raise LanguageModelFailed(
-                f"{where} could not be reached ({exc.__class__.__name__}). Is it running at that address?"
-            ) from None
+        except httpx.HTTPError:
+            raise LanguageModelFailed(f"{where} could not be reached. Is it running at that address?") from None
 
 
 def _timeout_kind(exc) -> str:

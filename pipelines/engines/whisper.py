@@ -130,7 +130,7 @@ def fetch_hub_model(size: str) -> str:
         return download_model(size)
     except Exception as exc:  # network, HTTP, disk: all end the same way for the user
         raise ModelUnavailable(
-            f"Could not fetch Whisper {size} from the model hub ({exc.__class__.__name__}: {str(exc)[:200]}). "
+            f"Could not fetch Whisper {size} from the model hub on the internet. "
             "Use a bundled model (Whisper tiny.en or base), or try again when the hub is reachable."
         ) from exc
 

@@ -4,6 +4,7 @@ timeout, so an unreachable service becomes a message, never a hang."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import subprocess
@@ -19,6 +20,8 @@ from pipelines.core.hub import probe_host
 from pipelines.core.registry import ModelSpec, register
 from pipelines.engines.tts.base import EngineUnavailable, Rendered, TTSEngine, Voice
 from pipelines.formats.subtitles import TimedText
+
+log = logging.getLogger(__name__)
 
 EDGE_HOST = "speech.platform.bing.com"
 EDGE_PORT = 443
@@ -93,7 +96,7 @@ class EdgeEngine(TTSEngine):
     # Reachability: a TCP connect in a daemon thread, so even a stuck DNS lookup cannot hang us.
     def availability(self, offline: bool = False) -> tuple[bool, str]:
         if offline or os.environ.get("AUDIO_STUDIO_EDGE_OFFLINE", "") in {"1", "true", "True"}:
-            return False, "offline mode (--offline): online voices are not used"
+            return False, "this server is set to work offline, so online voices are not used"
         if EDGE_SPEC.missing_modules():
             return False, "the Python package edge-tts is not installed"
         with self._lock:
@@ -182,9 +185,8 @@ class EdgeEngine(TTSEngine):
         except Exception as exc:
             with self._lock:  # re-probe next time
                 self._probe = None
-            raise EngineUnavailable(
-                f"The online voice service did not answer ({exc.__class__.__name__}: {exc})."
-            ) from exc
+            log.info("Online voice service failed: %s: %s", exc.__class__.__name__, exc)
+            raise EngineUnavailable("The online voice service did not answer.") from exc
         audio, sr = decode_mp3(mp3)
         return Rendered(audio, sr, words)
 
