@@ -134,7 +134,7 @@ def test_outputs_loudness_length_and_description(results):
     assert sr == 44100 and y.shape[0] == 2 and abs(y.shape[1] / sr - 20) < 0.01
     assert abs(r.loudness_lufs - (-14.0)) < 0.5 and np.max(np.abs(y)) <= 10 ** (-1 / 20) + 1e-3
     assert r.figure_path.stat().st_size > 10_000
-    for word in ("BPM", "Seed", "Instruments", "rule-based composer", "not a neural model", "librosa"):
+    for word in ("BPM", "Seed", "Instruments", "rule-based composer", "not a neural model", "Heard in the result"):
         assert word in r.description
 
 
