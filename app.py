@@ -102,9 +102,10 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
         gr.Markdown(INTRO, elem_id="intro")
         # 13 tabs: every name stays in view (wrapped onto more lines), never hidden behind a "..." menu
-        with gr.Tabs(overflow_behavior="wrap"):
+        with gr.Tabs(overflow_behavior="wrap") as ctx.tabs:
             for name, module, error in _load_tab_modules():
                 title = getattr(module, "TITLE", name.replace("_", " ").title())
+                ctx.tab_id, ctx.tab_title = name, title
                 with gr.Tab(title, id=name):
                     if module is None:
                         gr.Markdown(f"**This tab is not available on this server.** {error}")
@@ -114,6 +115,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                     except Exception as exc:
                         log.error("Tab %s failed to build:\n%s", name, traceback.format_exc())
                         gr.Markdown(f"**This tab is not available on this server.** {exc.__class__.__name__}: {exc}")
+        ctx.wire_sends()  # a tab sends sounds to tabs built after it too
         for event in ctx.page_load_events:
             demo.load(**event)
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")

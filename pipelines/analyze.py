@@ -32,6 +32,16 @@ from pipelines.formats import plots
 
 KINDS = ("auto", "music", "speech", "both")
 TARGET_NAMES = tuple(loud.TARGETS)
+
+
+def fix_chain(target: str) -> str:
+    """The Sound lab chain that brings a recording to a delivery target (the one-click loudness fix)."""
+    if target not in loud.TARGETS:
+        raise UserError(f"Unknown loudness target '{target}': choose one of {', '.join(TARGET_NAMES)}.")
+    lufs, ceiling, _ = loud.TARGETS[target]
+    return f"normalize_loudness(lufs={lufs:g}, true_peak_db={ceiling:g})"
+
+
 FIGURES = ("loudness", "rhythm", "key", "pitch", "mood")
 MAX_YAMNET_PATCHES = 120  # spread over the recording: enough to tell music from speech and name a genre
 FILLERS = {"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "hm", "mm", "mhm", "eh"}
@@ -550,4 +560,13 @@ def facts_rows(d: dict, target: str) -> list[list[str]]:
     return rows
 
 
-__all__ = ["AnalyzeOptions", "AnalyzeResult", "KINDS", "TARGET_NAMES", "FIGURES", "analyze", "speaking_rate"]
+__all__ = [
+    "AnalyzeOptions",
+    "AnalyzeResult",
+    "KINDS",
+    "TARGET_NAMES",
+    "FIGURES",
+    "analyze",
+    "fix_chain",
+    "speaking_rate",
+]
