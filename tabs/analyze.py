@@ -52,6 +52,12 @@ def build(ctx: TabContext) -> None:
                 transcribe = gr.Checkbox(D.transcribe, label="Transcribe for speaking rate and filler words (Whisper)")
                 language = gr.Textbox(D.language, label="Language (auto, en, fr, ...)")
                 keep_fillers = gr.Checkbox(D.keep_fillers, label="Ask Whisper to keep um / uh")
+            with gr.Accordion("Hub models beside the offline answers", open=False):
+                hub_models = gr.Checkbox(
+                    D.hub_models, label="Also ask the hub's speech-emotion and music-genre models (when reachable)"
+                )
+                emotion_model = gr.Textbox(D.emotion_model, label="Speech-emotion model (hub id or local folder)")
+                genre_model = gr.Textbox(D.genre_model, label="Music-genre model (hub id or local folder)")
             click_gain = gr.Slider(0, 1, value=D.click_gain, step=0.05, label="Click level over the music")
             run = gr.Button("Analyze", variant="primary")
             with gr.Group():
@@ -111,6 +117,9 @@ def build(ctx: TabContext) -> None:
         language=D.language,
         keep_fillers=D.keep_fillers,
         click_gain=D.click_gain,
+        hub_models=D.hub_models,
+        emotion_model=D.emotion_model,
+        genre_model=D.genre_model,
         progress=gr.Progress(),
     ):
         """Measure music and voice: tempo and beats, key, chords, genre; pitch, speaking rate, pauses, fillers; loudness over time against delivery targets; returns a summary, a table, figures and CSV/JSON of every series.
@@ -123,6 +132,9 @@ def build(ctx: TabContext) -> None:
             language: the language spoken (a Whisper code), or auto to detect it.
             keep_fillers: ask Whisper to write "um" and "uh" so they can be counted.
             click_gain: level of the click track mixed over the music.
+            hub_models: also ask the hub's speech-emotion and music-genre models, shown beside the heuristic mood and YAMNet's genre (unavailable, with the reason, when the hub is not reachable).
+            emotion_model: the speech-emotion audio-classification model (a hub id or an allowed local folder).
+            genre_model: the music-genre audio-classification model (a hub id or an allowed local folder).
         """
         clip = ctx.load(source)
         show_warnings(clip.warnings)
@@ -133,6 +145,9 @@ def build(ctx: TabContext) -> None:
             keep_fillers=bool(keep_fillers),
             target=target,
             click_gain=click_gain,
+            hub_models=bool(hub_models),
+            emotion_model=(emotion_model or "").strip() or D.emotion_model,
+            genre_model=(genre_model or "").strip() or D.genre_model,
         )
         result = analyze(
             clip, ctx.settings.new_output_dir("analyze"), options, progress=lambda s, d: progress(s, desc=d)
@@ -146,7 +161,7 @@ def build(ctx: TabContext) -> None:
     gr.on(
         [run.click, audio.upload, audio.stop_recording],
         run_analysis,
-        [audio, kind, target, transcribe, language, keep_fillers, click_gain],
+        [audio, kind, target, transcribe, language, keep_fillers, click_gain, hub_models, emotion_model, genre_model],
         [summary, clicks, facts, *images, json_file, zip_file],
         api_name="analyze",
         concurrency_limit=2,
