@@ -47,8 +47,8 @@ def test_hub_out_of_reach_is_said_plainly(tmp_path):
     r = analyze(load_audio(DRUMS), tmp_path, AnalyzeOptions(kind="both", transcribe=False))
     table = rows(r)
     for key in (
-        "Emotion (hub model {})".format(AnalyzeOptions().emotion_model),
-        "Genre (hub model {})".format(AnalyzeOptions().genre_model),
+        f"Emotion (hub model {AnalyzeOptions().emotion_model})",
+        f"Genre (hub model {AnalyzeOptions().genre_model})",
     ):
         assert table[key].startswith("unavailable:") and "not available" in table[key], table[key]
     assert "Genre (YAMNet)" in table  # the offline answer stays
