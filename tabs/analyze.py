@@ -26,6 +26,11 @@ FIX_NOTE = """**Fix the loudness:** bring the recording to the target chosen abo
 `normalize_loudness`, with a true-peak ceiling of -1 dBTP), or open it in the Sound lab with that chain
 filled in, to add more effects first."""
 
+SHORT_NOTE = (
+    "It stays under {lufs:g} LUFS because its peaks would pass the -1 dBTP ceiling: a limiter kept them. "
+    "For more loudness, compress it first in the Sound lab."
+)
+
 EXAMPLES = ["drum_loop.wav", "speech_librivox.wav", "c_major_chord.wav", "two_speakers_pyannote.wav"]
 FIGURE_LABELS = {
     "loudness": "Loudness over time",
@@ -197,6 +202,9 @@ def build(ctx: TabContext) -> None:
             after="n/a" if a.loudness_lufs is None else f"{a.loudness_lufs:.1f}",
             peak=a.peak_dbfs,
         )
+        wanted = float(chain.split("lufs=")[1].split(",")[0])
+        if a.loudness_lufs is not None and a.loudness_lufs < wanted - 0.5:
+            note += " " + SHORT_NOTE.format(lufs=wanted)
         return gr.update(value=str(result.after.wav), visible=True), note
 
     fix_here.click(
