@@ -100,9 +100,10 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
         gr.Markdown(INTRO, elem_id="intro")
         # 13 tabs: every name stays in view (wrapped onto more lines), never hidden behind a "..." menu
-        with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs"):
+        with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as ctx.tabs:
             for name, module, error in _load_tab_modules():
                 title = getattr(module, "TITLE", name.replace("_", " ").title())
+                ctx.tab_id, ctx.tab_title = name, title
                 with gr.Tab(title, id=name):
                     if module is None:
                         gr.Markdown(f"**This tab is not available on this server.** {error}")
@@ -115,6 +116,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                             "**This tab is not available on this server.** It could not be set up; "
                             "the server log says why."
                         )
+        ctx.wire_sends()  # a tab sends sounds to tabs built after it too
         for event in ctx.page_load_events:
             demo.load(**event)
         footer = gr.Markdown("Checking which engines are available...", elem_id="engines-footer")

@@ -32,6 +32,20 @@ from pipelines.formats import plots
 
 KINDS = ("auto", "music", "speech", "both")
 TARGET_NAMES = tuple(loud.TARGETS)
+# Hub models shown beside the offline answers (the same presets as Classify's emotion and genre tasks).
+EMOTION_HUB_MODEL = "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition"
+GENRE_HUB_MODEL = "sanchit-gandhi/distilhubert-finetuned-gtzan"
+HUB_TOP_K = 3
+
+
+def fix_chain(target: str) -> str:
+    """The Sound lab chain that brings a recording to a delivery target (the one-click loudness fix)."""
+    if target not in loud.TARGETS:
+        raise UserError(f"Unknown loudness target '{target}': choose one of {', '.join(TARGET_NAMES)}.")
+    lufs, ceiling, _ = loud.TARGETS[target]
+    return f"normalize_loudness(lufs={lufs:g}, true_peak_db={ceiling:g})"
+
+
 FIGURES = ("loudness", "rhythm", "key", "pitch", "mood")
 MAX_YAMNET_PATCHES = 120  # spread over the recording: enough to tell music from speech and name a genre
 FILLERS = {"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "hm", "mm", "mhm", "eh"}
@@ -52,6 +66,9 @@ class AnalyzeOptions:
     keep_fillers: bool = True  # prompt Whisper to write um / uh
     target: str = "streaming"  # the delivery target the summary compares with
     click_gain: float = 0.5  # click track level over the music
+    hub_models: bool = True  # also ask the hub's emotion and genre models (side by side with the offline ones)
+    emotion_model: str = EMOTION_HUB_MODEL  # a hub id or an allowed local model folder
+    genre_model: str = GENRE_HUB_MODEL
 
 
 @dataclass
@@ -406,6 +423,11 @@ def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = N
 
     mood = voice.mood_heuristic(**mood_inputs)
     data["mood"] = mood
+    if o.hub_models:
+        progress(0.85, "Asking the hub's emotion and genre models")
+        wanted = (("emotion", o.emotion_model, kind in ("speech", "both")), ("genre", o.genre_model, kind != "speech"))
+        data["hub"] = {key: timed(f"hub_{key}", hub_labels, audio, model) for key, model, use in wanted if use}
+        engines += [h["engine"] for h in data["hub"].values() if h.get("engine")]
     if view:
         data["yamnet"] = dict(
             music=round(view["music"], 3), speech=round(view["speech"], 3), singing=round(view["singing"], 3)
@@ -455,6 +477,29 @@ def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = N
         timings,
         warnings,
     )
+
+
+def hub_labels(audio: AudioInput, model: str, top_k: int = HUB_TOP_K) -> dict:
+    """An audio-classification model's top labels, or why it is unavailable (hub unreachable, no such model)."""
+    from pipelines.engines import hf_audio
+
+    try:
+        spec = hf_audio.resolve_model(model, "audio-classification")
+        pipe = hf_audio.load_pipeline(spec)
+        out = pipe(hf_audio.hf_input(audio, hf_audio.sample_rate(pipe)), top_k=top_k)
+    except UserError as exc:  # ModelUnavailable too: the reason, said plainly, beside the offline answer
+        return dict(model=model, unavailable=str(exc))
+    return dict(
+        model=model,
+        engine=hf_audio.engine_line(spec),
+        labels=[(str(d["label"]), round(float(d["score"]), 3)) for d in out],
+    )
+
+
+def _hub_row(title: str, h: dict) -> list[str]:
+    if "labels" in h:
+        return [title.format(model=h["model"]), ", ".join(f"{g} {s:.2f}" for g, s in h["labels"])]
+    return [title.format(model=h["model"]), "unavailable: {reason}".format(reason=h["unavailable"])]
 
 
 def _csv(header: list[str], cols: list) -> str:
@@ -514,6 +559,9 @@ def facts_rows(d: dict, target: str) -> list[list[str]]:
             rows.append(["Chords (first ones)", " ".join(chords[:12])])
         if m["genres"]:
             rows.append(["Genre (YAMNet)", ", ".join(f"{g} {s:.2f}" for g, s in m["genres"][:3])])
+    if "genre" in d.get("hub", {}):
+        rows.append(_hub_row("Genre (hub model {model})", d["hub"]["genre"]))
+    if m:
         if m["yamnet_music_moods"]:
             rows.append(
                 ["Music mood (YAMNet classes)", ", ".join(f"{g} {s:.2f}" for g, s in m["yamnet_music_moods"][:2])]
@@ -547,7 +595,18 @@ def facts_rows(d: dict, target: str) -> list[list[str]]:
     rows.append(
         ["Mood (heuristic)", f"{mood['words']}: arousal {mood['arousal']:+.2f}, valence {mood['valence']:+.2f}"]
     )
+    if "emotion" in d.get("hub", {}):
+        rows.append(_hub_row("Emotion (hub model {model})", d["hub"]["emotion"]))
     return rows
 
 
-__all__ = ["AnalyzeOptions", "AnalyzeResult", "KINDS", "TARGET_NAMES", "FIGURES", "analyze", "speaking_rate"]
+__all__ = [
+    "AnalyzeOptions",
+    "AnalyzeResult",
+    "KINDS",
+    "TARGET_NAMES",
+    "FIGURES",
+    "analyze",
+    "fix_chain",
+    "speaking_rate",
+]

@@ -533,10 +533,15 @@ class Look:
     spectrogram: Path
 
 
+SPECTROGRAM_MAX_FRAMES = 2400  # a figure 6 inches wide shows fewer columns: more frames only cost time
+
+
 def spectrogram_db(y: np.ndarray, sr: int, n_fft: int = 2048, hop: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """(dBFS STFT magnitude, bin frequencies) of a mono signal: absolute, so before/after compare."""
+    """(dBFS STFT magnitude, bin frequencies) of a mono signal: absolute, so before/after compare.
+    A long signal is drawn with a longer hop (at most SPECTROGRAM_MAX_FRAMES frames)."""
     import librosa
 
+    hop = max(hop, -(-len(y) // SPECTROGRAM_MAX_FRAMES))
     mag = np.abs(librosa.stft(np.ascontiguousarray(y, dtype=np.float32), n_fft=n_fft, hop_length=hop))
     db = librosa.amplitude_to_db(mag, ref=n_fft / 4, amin=1e-6, top_db=None)  # a full-scale sine ~ 0 dB
     return db.astype(np.float32), librosa.fft_frequencies(sr=sr, n_fft=n_fft)

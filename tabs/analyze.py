@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.analyze import FIGURES, KINDS, TARGET_NAMES, AnalyzeOptions, analyze
+from pipelines.analyze import FIGURES, KINDS, TARGET_NAMES, AnalyzeOptions, analyze, fix_chain
+from pipelines.core.errors import UserError
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
 
@@ -21,9 +22,14 @@ runners-up, chords and genre; for a voice the pitch contour and range, speaking 
 filler words; for both, loudness over time (EBU R128) against the streaming, podcast and broadcast
 targets. Every series downloads as CSV and JSON."""
 
-FIX_NOTE = """**Fix the loudness:** the gain each target needs is in the table. A one-click fix will send
-the file to the Sound lab's `normalize_loudness` once that tab is merged (it is not part of this
-build yet)."""
+FIX_NOTE = """**Fix the loudness:** bring the recording to the target chosen above, here (the Sound lab's
+`normalize_loudness`, with a true-peak ceiling of -1 dBTP), or open it in the Sound lab with that chain
+filled in, to add more effects first."""
+
+SHORT_NOTE = (
+    "It stays under {lufs:g} LUFS because its peaks would pass the -1 dBTP ceiling: a limiter kept them. "
+    "For more loudness, compress it first in the Sound lab."
+)
 
 EXAMPLES = ["drum_loop.wav", "speech_librivox.wav", "c_major_chord.wav", "two_speakers_pyannote.wav"]
 FIGURE_LABELS = {
@@ -42,6 +48,7 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input()
+            ctx.register_input(audio)  # other tabs can send a sound here
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             kind = gr.Radio(list(KINDS), value=D.kind, label="Measure as", info="auto: YAMNet tells music from speech")
@@ -50,9 +57,28 @@ def build(ctx: TabContext) -> None:
                 transcribe = gr.Checkbox(D.transcribe, label="Transcribe for speaking rate and filler words (Whisper)")
                 language = gr.Textbox(D.language, label="Language (auto, en, fr, ...)")
                 keep_fillers = gr.Checkbox(D.keep_fillers, label="Ask Whisper to keep um / uh")
+            with gr.Accordion("Hub models beside the offline answers", open=False):
+                hub_models = gr.Checkbox(
+                    D.hub_models, label="Also ask the hub's speech-emotion and music-genre models (when reachable)"
+                )
+                emotion_model = gr.Textbox(D.emotion_model, label="Speech-emotion model (hub id or local folder)")
+                genre_model = gr.Textbox(D.genre_model, label="Music-genre model (hub id or local folder)")
             click_gain = gr.Slider(0, 1, value=D.click_gain, step=0.05, label="Click level over the music")
             run = gr.Button("Analyze", variant="primary")
-            gr.Markdown(FIX_NOTE)
+            with gr.Group():
+                gr.Markdown(FIX_NOTE)
+                with gr.Row():
+                    fix_here = gr.Button("Fix the loudness here", elem_id="analyze-fix", size="sm")
+                    fix_lab = gr.Button("Open in the Sound lab", elem_id="analyze-fix-lab", size="sm")
+                fixed = gr.Audio(
+                    label="Loudness fixed",
+                    type="filepath",
+                    interactive=False,
+                    buttons=["download"],
+                    visible=False,
+                    elem_id="analyze-fixed",
+                )
+                fixed_note = gr.Markdown(elem_id="analyze-fixed-note")
         with gr.Column(scale=2):
             summary = gr.Markdown(elem_id="analyze-summary")
             clicks = gr.Audio(
@@ -96,6 +122,9 @@ def build(ctx: TabContext) -> None:
         language=D.language,
         keep_fillers=D.keep_fillers,
         click_gain=D.click_gain,
+        hub_models=D.hub_models,
+        emotion_model=D.emotion_model,
+        genre_model=D.genre_model,
         progress=gr.Progress(),
     ):
         """Measure music and voice: tempo and beats, key, chords, genre; pitch, speaking rate, pauses, fillers; loudness over time against delivery targets; returns a summary, a table, figures and CSV/JSON of every series.
@@ -108,6 +137,9 @@ def build(ctx: TabContext) -> None:
             language: the language spoken (a Whisper code), or auto to detect it.
             keep_fillers: ask Whisper to write "um" and "uh" so they can be counted.
             click_gain: level of the click track mixed over the music.
+            hub_models: also ask the hub's speech-emotion and music-genre models, shown beside the heuristic mood and YAMNet's genre (unavailable, with the reason, when the hub is not reachable).
+            emotion_model: the speech-emotion audio-classification model (a hub id or an allowed local folder).
+            genre_model: the music-genre audio-classification model (a hub id or an allowed local folder).
         """
         clip = ctx.load(source)
         show_warnings(clip.warnings)
@@ -118,6 +150,9 @@ def build(ctx: TabContext) -> None:
             keep_fillers=bool(keep_fillers),
             target=target,
             click_gain=click_gain,
+            hub_models=bool(hub_models),
+            emotion_model=(emotion_model or "").strip() or D.emotion_model,
+            genre_model=(genre_model or "").strip() or D.genre_model,
         )
         result = analyze(
             clip, ctx.settings.new_output_dir("analyze"), options, progress=lambda s, d: progress(s, desc=d)
@@ -131,7 +166,7 @@ def build(ctx: TabContext) -> None:
     gr.on(
         [run.click, audio.upload, audio.stop_recording],
         run_analysis,
-        [audio, kind, target, transcribe, language, keep_fillers, click_gain],
+        [audio, kind, target, transcribe, language, keep_fillers, click_gain, hub_models, emotion_model, genre_model],
         [summary, clicks, facts, *images, json_file, zip_file],
         api_name="analyze",
         concurrency_limit=2,
@@ -143,3 +178,42 @@ def build(ctx: TabContext) -> None:
         api_visibility="private",
         queue=False,
     )
+
+    @user_errors
+    def fix_loudness(source, target=D.target):
+        """Bring a recording to a loudness target (streaming -14, podcast -16, broadcast -23 LUFS) through the Sound lab's normalize_loudness; returns the fixed file and what it measures now.
+
+        Args:
+            source: the audio file.
+            target: the delivery target: streaming, podcast or broadcast.
+        """
+        from pipelines.sound_lab import run_effects  # pedalboard, pyloudnorm: not at start-up
+
+        chain = fix_chain(target)
+        if not source:
+            raise UserError("Load a recording first, then fix its loudness.")
+        clip = ctx.load(source)
+        result = run_effects(clip, chain, ctx.settings.new_output_dir("analyze-fix"), ctx.settings.max_seconds)
+        show_warnings(result.warnings)
+        b, a = result.before.facts, result.after.facts
+        note = "Applied `{chain}`: {before} LUFS before, {after} LUFS now, peak {peak:.1f} dBFS.".format(
+            chain=chain,
+            before="n/a" if b.loudness_lufs is None else f"{b.loudness_lufs:.1f}",
+            after="n/a" if a.loudness_lufs is None else f"{a.loudness_lufs:.1f}",
+            peak=a.peak_dbfs,
+        )
+        wanted = float(chain.split("lufs=")[1].split(",")[0])
+        if a.loudness_lufs is not None and a.loudness_lufs < wanted - 0.5:
+            note += " " + SHORT_NOTE.format(lufs=wanted)
+        return gr.update(value=str(result.after.wav), visible=True), note
+
+    fix_here.click(
+        fix_loudness, [audio, target], [fixed, fixed_note], api_name="analyze_fix_loudness", concurrency_limit=2
+    )
+
+    def to_sound_lab(source=None, target=D.target):
+        if not source:
+            raise UserError("Load a recording first, then open it in the Sound lab.")
+        return source, {"chain": fix_chain(target)}
+
+    ctx.send_on(fix_lab.click, "sound_lab", to_sound_lab, [audio, target], api_name="analyze_fix_in_sound_lab")

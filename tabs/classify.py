@@ -66,6 +66,7 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="classify-audio")
+            ctx.register_input(audio)  # other tabs can send a sound here
             gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             task = gr.Dropdown(choices, value=DEFAULTS.task, label="Task", elem_id="classify-task")

@@ -26,9 +26,25 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
 
 @dataclass
+class SendTarget:
+    tab: str
+    title: str
+    audio: gr.Audio
+    fields: dict
+    inner: tuple | None = None
+
+
+@dataclass
 class TabContext:
     settings: Settings
     page_load_events: list[dict] = field(default_factory=list)  # wired by app.build_app after the tabs
+    # Sending a sound from one tab to another (see register_input / send_menu): filled while the
+    # tabs are built, wired by app.build_app once every tab exists.
+    tab_id: str = ""  # the tab being built now (set by app.build_app)
+    tab_title: str = ""
+    tabs: gr.Tabs | None = None  # the app's tab bar (set by app.build_app)
+    send_targets: dict[str, SendTarget] = field(default_factory=dict)
+    _sends: list = field(default_factory=list)
 
     def load(self, source, **kwargs) -> AudioInput:
         """The one audio entry point, with the server's limits applied."""
@@ -51,6 +67,81 @@ class TabContext:
         Tabs are built inside a tab, not the Blocks, so the app wires these with ``demo.load``.
         """
         self.page_load_events.append(dict(fn=fn, inputs=inputs, outputs=outputs, api_name=api_name, **kwargs))
+
+    def register_input(self, audio: gr.Audio, *, fields: dict | None = None, inner=None) -> None:
+        """Make ``audio`` the input other tabs send sounds to (one per tab). ``fields`` names other
+        widgets a sender may fill (e.g. the Sound lab's chain); ``inner`` is ``(gr.Tabs, id)`` of a
+        sub-tab to select too."""
+        self.send_targets[self.tab_id] = SendTarget(self.tab_id, self.tab_title, audio, fields or {}, inner)
+
+    def send_menu(self, source: gr.Audio, elem_id: str) -> None:
+        """A "Send to" menu and button under ``source``: puts its sound in another tab's input and opens that tab."""
+        with gr.Row(equal_height=True):
+            where = gr.Dropdown([], label="Send this sound to", elem_id=f"{elem_id}-to", scale=3, min_width=160)
+            button = gr.Button("Send", elem_id=elem_id, scale=1, min_width=80, size="sm")
+        self._sends.append(("menu", self.tab_id, source, where, button, elem_id))
+
+    def send_on(self, trigger, target: str, fn, inputs: list, api_name: str) -> None:
+        """When ``trigger`` fires, ``fn(*inputs)`` returns ``(path, {field: value})`` for tab ``target``."""
+        self._sends.append(("fixed", target, trigger, fn, inputs, api_name))
+
+    def wire_sends(self) -> None:
+        """Called by app.build_app inside the Blocks, after every tab is built."""
+        for item in self._sends:
+            if item[0] == "menu":
+                self._wire_menu(*item[1:])
+            else:
+                self._wire_fixed(*item[1:])
+
+    def _outputs(self, t: SendTarget) -> list:
+        outs = [t.audio, *t.fields.values()]
+        if self.tabs is not None:
+            outs.append(self.tabs)
+        if t.inner is not None:
+            outs.append(t.inner[0])
+        return outs
+
+    def _updates(self, t: SendTarget, path: str, values: dict) -> list:
+        ups = [path, *(values.get(k, gr.skip()) for k in t.fields)]
+        if self.tabs is not None:
+            ups.append(gr.Tabs(selected=t.tab))
+        if t.inner is not None:
+            ups.append(gr.Tabs(selected=t.inner[1]))
+        return ups
+
+    def _wire_menu(self, own: str, source, where, button, elem_id: str) -> None:
+        targets = [t for t in self.send_targets.values() if t.tab != own]
+        if not targets:
+            return
+        where.choices = [(t.title, t.tab) for t in targets]
+        where.value = targets[0].tab
+        outputs = list(dict.fromkeys(o for t in targets for o in self._outputs(t)))
+
+        @user_errors
+        def send(path=None, tab=targets[0].tab):
+            if not path:
+                raise UserError("There is no sound to send yet: make or load one first.")
+            t = self.send_targets.get(tab)
+            if t is None or t.tab == own:
+                raise UserError(f"Cannot send to '{tab}': choose a tab from the list.")
+            ups = dict(zip(self._outputs(t), self._updates(t, path, {})))
+            return [ups.get(o, gr.skip()) for o in outputs]
+
+        button.click(
+            send, [source, where], outputs, api_name=f"send_{elem_id.replace('-', '_')}", api_visibility="undocumented"
+        )
+
+    def _wire_fixed(self, target: str, trigger, fn, inputs, api_name) -> None:
+        t = self.send_targets.get(target)
+        if t is None:
+            return
+
+        @user_errors
+        def send(*args):
+            path, values = fn(*args)
+            return self._updates(t, path, values)
+
+        trigger(send, inputs, self._outputs(t), api_name=api_name, api_visibility="undocumented")
 
     def limits_text(self) -> str:
         s = self.settings

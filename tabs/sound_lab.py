@@ -69,7 +69,8 @@ def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     with gr.Tabs(selected="effects") as tabs:
         with gr.Tab("Effects", id="effects"):
-            effects_audio = effects_ui(ctx)
+            effects_audio, chain = effects_ui(ctx)
+        ctx.register_input(effects_audio, fields={"chain": chain}, inner=(tabs, "effects"))
         with gr.Tab("Synthesize", id="synthesize"):
             synth_ui(ctx, tabs, effects_audio)
         with gr.Tab("SpecAugment", id="spec_augment"):
@@ -81,8 +82,8 @@ def build(ctx: TabContext) -> None:
 # --- effects ------------------------------------------------------------------------------
 
 
-def effects_ui(ctx: TabContext) -> gr.Audio:
-    """The Effects sub-tab; returns its audio input (Synthesize sends sounds to it)."""
+def effects_ui(ctx: TabContext) -> tuple[gr.Audio, gr.Textbox]:
+    """The Effects sub-tab; returns its audio input and chain (other tabs send sounds to them)."""
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="sound-lab-in")
@@ -129,6 +130,7 @@ def effects_ui(ctx: TabContext) -> gr.Audio:
                 after_audio = gr.Audio(
                     label="After", type="filepath", interactive=False, elem_id="sound-lab-after", buttons=["download"]
                 )
+            ctx.send_menu(after_audio, "sound-lab-send")
             facts = gr.Dataframe(
                 headers=FACTS_HEADERS,
                 label="Facts",
@@ -209,7 +211,7 @@ def effects_ui(ctx: TabContext) -> gr.Audio:
         api_name="effects",
         concurrency_limit=2,
     )
-    return audio
+    return audio, chain
 
 
 def _image(label: str, elem_id: str, show_label: bool = False) -> gr.Image:
@@ -254,6 +256,7 @@ def synth_ui(ctx: TabContext, tabs: gr.Tabs, target: gr.Audio) -> None:
                 label="Synthesized", type="filepath", interactive=False, buttons=["download"], elem_id="synth-out"
             )
             send = gr.Button("Send to Effects", elem_id="synth-send")
+            ctx.send_menu(out, "synth-send-to")
             facts = gr.Dataframe(headers=["Fact", "Value"], label="Facts", interactive=False)
             wave = _image("Waveform", "synth-wave")
             spec = _image("Spectrogram", "synth-spec")

@@ -97,6 +97,7 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             audio = audio_input(elem_id="transcribe-audio")
+            ctx.register_input(audio)  # other tabs can send a sound here
             gr.Examples(example_files("speech_librivox.wav"), inputs=audio, label="Example (click it)")
             gr.Markdown(ctx.limits_text())
             model = gr.Dropdown(

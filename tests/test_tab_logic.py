@@ -144,7 +144,9 @@ def test_transcript_rows_from_a_transcript(librivox_clip_16k):
     assert tr.segment_rows(t) and len(tr.segment_rows(t)[0]) == 5
     assert [w for w, _ in tr.word_spans(t)] == [w.word for w in t.words]
     assert tr.word_rows(t)[0][2] == t.words[0].word.strip()
-    assert tr.language_scores(t) is None  # tiny.en is English-only: nothing was detected, so nothing is shown as detected
+    assert (
+        tr.language_scores(t) is None
+    )  # tiny.en is English-only: nothing was detected, so nothing is shown as detected
     assert tr.info_markdown(t).startswith("**Engine:**")
 
 

@@ -112,7 +112,7 @@ def to_db(x: float | np.ndarray) -> float | np.ndarray:
 
 
 def audio_facts(audio: AudioInput) -> AudioFacts:
-    import pyloudnorm
+    from pipelines.dsp.loudness import integrated as integrated_loudness
 
     ch = audio.channels
     stats = sample_stats(ch)  # blockwise: no full-size copies of long recordings
@@ -127,8 +127,7 @@ def audio_facts(audio: AudioInput) -> AudioFacts:
         meter.feed(ch.T)
         loudness, note = meter.integrated(), meter.note
     elif audio.duration >= 0.4:
-        meter = pyloudnorm.Meter(audio.sr)  # ITU-R BS.1770-4 with gating
-        value = float(meter.integrated_loudness(ch.T.astype(np.float64)))
+        value = integrated_loudness(ch, audio.sr)  # ITU-R BS.1770-4 with gating, pyloudnorm's filters
         loudness = value if np.isfinite(value) else float("-inf")
     return AudioFacts(
         sample_rate=audio.sr,
