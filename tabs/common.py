@@ -152,3 +152,28 @@ def _checked_number(block, preprocess):
         return preprocess(payload)
 
     return checked
+
+
+def clear_on_new_input(inputs, outputs, api_name: str) -> None:
+    """Issue 13, class 1: when any of ``inputs`` changes (a new upload, recording, example click,
+    or the input cleared), every output in ``outputs`` is emptied, so no result stays beside an
+    input it does not belong to (a lesson player or a download of the previous file).
+
+    Pass only the outputs the tab does not redraw itself on that change; runs in the browser's
+    request at once (no queue, no progress bar)."""
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    outputs = list(outputs)
+
+    def clear():
+        return [None] * len(outputs) if len(outputs) > 1 else None
+
+    gr.on(
+        [c.change for c in inputs],
+        clear,
+        inputs=None,
+        outputs=outputs,
+        queue=False,
+        show_progress="hidden",
+        api_name=api_name,
+        api_visibility="private",
+    )

@@ -20,7 +20,7 @@ from pipelines.visualize import (
     write_phase_lesson,
 )
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import TabContext, audio_input, clear_on_new_input, example_files, show_warnings, user_errors
 
 TITLE = "Visualize"
 
@@ -255,3 +255,5 @@ def build(ctx: TabContext) -> None:
         return str(export_features(result, out, stem=f"features-{stem}"))
 
     export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)
+    # A new clip: the lesson players and the features zip were made from the previous one.
+    clear_on_new_input(audio, [mag_only, with_phase, lesson_info, export_file], api_name="visualize_clear_stale")

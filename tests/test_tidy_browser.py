@@ -1,0 +1,31 @@
+"""Issue 13 in a real browser: results that belong to another input are cleared (class 1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import audio_block, upload_audio, wait_for_audio_value
+from conftest import EXAMPLES
+
+pytestmark = pytest.mark.browser
+
+
+def test_visualize_new_upload_clears_phase_lesson_and_features_zip(page, artifacts):
+    block = audio_block(page, "Audio: record or upload")
+    upload_audio(page, block, EXAMPLES / "a440_sine.wav")
+    wait_for_audio_value(block)
+    page.get_by_role("button", name="Rebuild and play").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#phase-info')?.innerText || '').includes('Rebuilt')", timeout=90_000
+    )
+    page.get_by_role("button", name="Download features (.npy + .csv + PNG, zip)").click()
+    page.get_by_text("features-a440_sine", exact=False).first.wait_for(timeout=90_000)
+    # a new clip: the players and the zip of the previous one must go
+    block.get_by_label("Clear").first.click()
+    upload_audio(page, block, EXAMPLES / "stereo_sweeps.wav")
+    wait_for_audio_value(block)
+    page.wait_for_function(
+        "() => !(document.querySelector('#phase-info')?.innerText || '').includes('Rebuilt')", timeout=30_000
+    )
+    assert page.get_by_text("features-a440_sine", exact=False).count() == 0
+    page.screenshot(path=str(artifacts / "tidy-visualize-cleared.png"), full_page=True)
