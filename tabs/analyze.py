@@ -11,7 +11,15 @@ import gradio as gr
 
 from pipelines.analyze import FIGURES, KINDS, TARGET_NAMES, AnalyzeOptions, analyze
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    show_warnings,
+    user_errors,
+)
 
 TITLE = "Analyze"
 
@@ -128,14 +136,18 @@ def build(ctx: TabContext) -> None:
         click = str(result.click_path) if result.click_path else None
         return [text, click, result.facts, *figs, str(result.json_path), str(result.zip_path)]
 
-    gr.on(
+    results = [summary, clicks, facts, *images, json_file, zip_file]
+    clear_on_new_input(audio, results, api_name="analyze_clear_stale")
+    event = gr.on(
         [run.click, audio.upload, audio.stop_recording],
         run_analysis,
         [audio, kind, target, transcribe, language, keep_fillers, click_gain],
-        [summary, clicks, facts, *images, json_file, zip_file],
+        results,
         api_name="analyze",
         concurrency_limit=2,
-    ).then(
+    )
+    clear_on_error(event, results)
+    event.then(
         lambda *outs: [gr.update(visible=x is not None) for x in outs],  # only what was measured: no empty boxes
         [clicks, *images],
         [clicks, *images],

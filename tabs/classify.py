@@ -9,7 +9,15 @@ from pipelines.core.files import safe_stem
 from pipelines.core.hub import hub_status
 from pipelines.core.registry import REGISTRY
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    show_warnings,
+    user_errors,
+)
 
 TITLE = "Classify"
 DEFAULTS = ClassifyOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -128,11 +136,14 @@ def build(ctx: TabContext) -> None:
             gr.Info(n)
         return result.labels, result_markdown(result), image, csv_path
 
-    gr.on(
+    results = [labels, summary, timeline, frames_csv]
+    event = gr.on(
         [run.click, audio.upload, audio.stop_recording],
         run_classify,
         [audio, task, model_id, top_k],
-        [labels, summary, timeline, frames_csv],
+        results,
         api_name="classify",
         concurrency_limit=2,
     )
+    clear_on_error(event, results)
+    clear_on_new_input(audio, results, api_name="classify_clear_stale")

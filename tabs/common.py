@@ -177,3 +177,14 @@ def clear_on_new_input(inputs, outputs, api_name: str) -> None:
         api_name=api_name,
         api_visibility="private",
     )
+
+
+def _cleared(outputs: list):
+    return [None] * len(outputs) if len(outputs) > 1 else None
+
+
+def clear_on_error(event, outputs) -> None:
+    """Issue 13, class 1: when ``event`` fails (its error shown as a message), its ``outputs`` are
+    emptied rather than left from the previous run beside the error."""
+    outputs = list(outputs)
+    event.failure(lambda: _cleared(outputs), None, outputs, queue=False, show_progress="hidden", api_name=False)

@@ -14,7 +14,15 @@ from pipelines.core.config import format_seconds
 from pipelines.core.files import safe_stem
 
 from .clean_option import clean_dropdown, clean_first
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    show_warnings,
+    user_errors,
+)
 
 TITLE = "Diarize"
 
@@ -216,14 +224,17 @@ def build(ctx: TabContext) -> None:
         return _outputs(r, outcome.words, outcome.files, outcome.names, dz.outcome_state(outcome, stem), info)
 
     outputs = [info, timeline, talk, turns, transcript, rttm, txt, srt, names, state]
-    gr.on(
+    event = gr.on(
         [run.click],
         find_speakers,
         [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style],
         outputs,
         api_name="diarize",
         concurrency_limit=2,
+        show_progress_on=[info],  # one progress indicator per action (issue 13)
     )
+    clear_on_error(event, outputs)
+    clear_on_new_input(audio, outputs, api_name="diarize_clear_stale")
 
     @user_errors
     def apply_names(table, saved):

@@ -38,7 +38,16 @@ from pipelines.transcribe import (
 )
 
 from .clean_option import clean_dropdown, clean_first
-from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    ALIGNMENT_COLORS,
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    show_warnings,
+    user_errors,
+)
 
 TITLE = "Transcribe"
 
@@ -361,6 +370,8 @@ def build(ctx: TabContext) -> None:
             return gr.update(visible=False)
         return gr.update(value=audio_source, subtitles=player_subtitles(vtt), visible=True)
 
+    clear_on_error(event, outputs)
+    clear_on_new_input(audio, outputs, api_name="transcribe_clear_stale")
     event.success(show_player, [audio, files], player, api_name=False, show_progress="hidden")
     audio.change(lambda: gr.update(visible=False), None, player, api_name=False, show_progress="hidden")
     cancel.click(

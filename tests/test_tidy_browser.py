@@ -29,3 +29,23 @@ def test_visualize_new_upload_clears_phase_lesson_and_features_zip(page, artifac
     )
     assert page.get_by_text("features-a440_sine", exact=False).count() == 0
     page.screenshot(path=str(artifacts / "tidy-visualize-cleared.png"), full_page=True)
+
+
+def test_classify_error_clears_the_previous_result(page, artifacts):
+    from browser import error_toast_text, tab
+
+    tab(page, "Classify")
+    upload_audio(page, page.locator("#classify-audio"), EXAMPLES / "a440_sine.wav")
+    summary = page.locator("#classify-summary")
+    summary.get_by_text("Engine:", exact=False).wait_for(timeout=90_000)
+    page.locator("#classify-timeline img").wait_for(timeout=60_000)
+    # a task that cannot run here (the test app is offline): the error must not sit beside the old result
+    page.locator("#classify-task input").click()
+    page.get_by_role("option", name="Keyword spotting (Speech Commands): AST, model hub", exact=False).click()
+    page.locator("#classify-run").click()
+    assert error_toast_text(page)
+    page.wait_for_function(
+        "() => !(document.querySelector('#classify-summary')?.innerText || '').includes('Engine:')", timeout=30_000
+    )
+    assert page.locator("#classify-timeline img").count() == 0
+    page.screenshot(path=str(artifacts / "tidy-classify-error-cleared.png"), full_page=True)
