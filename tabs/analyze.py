@@ -17,7 +17,9 @@ from .common import (
     clear_on_error,
     clear_on_new_input,
     example_files,
+    run_after_example,
     show_warnings,
+    start_rule,
     user_errors,
 )
 
@@ -47,10 +49,11 @@ D = AnalyzeOptions()
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(True)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input()
-            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             kind = gr.Radio(list(KINDS), value=D.kind, label="Measure as", info="auto: YAMNet tells music from speech")
             target = gr.Radio(list(TARGET_NAMES), value=D.target, label="Loudness target for the summary")
@@ -147,6 +150,8 @@ def build(ctx: TabContext) -> None:
         concurrency_limit=2,
     )
     clear_on_error(event, results)
+    inputs = [audio, kind, target, transcribe, language, keep_fillers, click_gain]
+    clear_on_error(run_after_example(examples, run_analysis, inputs, results, api_name="analyze_example"), results)
     event.then(
         lambda *outs: [gr.update(visible=x is not None) for x in outs],  # only what was measured: no empty boxes
         [clicks, *images],

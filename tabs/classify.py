@@ -15,7 +15,9 @@ from .common import (
     clear_on_error,
     clear_on_new_input,
     example_files,
+    run_after_example,
     show_warnings,
+    start_rule,
     user_errors,
 )
 
@@ -67,6 +69,7 @@ def result_markdown(r: ClassifyResult) -> str:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(True)
     choices = [
         (t.title + (" (offline here: unavailable)" if ctx.settings.offline and t.kind == "hf" else ""), t.key)
         for t in TASKS
@@ -74,7 +77,7 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="classify-audio")
-            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             task = gr.Dropdown(choices, value=DEFAULTS.task, label="Task", elem_id="classify-task")
             info = gr.Markdown(task_info(DEFAULTS.task)[0], elem_id="classify-task-info")
@@ -146,4 +149,8 @@ def build(ctx: TabContext) -> None:
         concurrency_limit=2,
     )
     clear_on_error(event, results)
+    clear_on_error(
+        run_after_example(examples, run_classify, [audio, task, model_id, top_k], results, api_name="classify_example"),
+        results,
+    )
     clear_on_new_input(audio, results, api_name="classify_clear_stale")

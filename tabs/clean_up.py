@@ -25,6 +25,7 @@ from .common import (
     clear_on_new_input,
     example_files,
     show_warnings,
+    start_rule,
     user_errors,
 )
 
@@ -51,6 +52,7 @@ def _stem_player(i: int) -> gr.Audio:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="clean-audio")

@@ -188,3 +188,24 @@ def clear_on_error(event, outputs) -> None:
     emptied rather than left from the previous run beside the error."""
     outputs = list(outputs)
     event.failure(lambda: _cleared(outputs), None, outputs, queue=False, show_progress="hidden", api_name=False)
+
+
+def run_after_example(examples: gr.Examples, fn, inputs, outputs, api_name: str, **kwargs):
+    """Issue 13, class 2 (one way to start the work): on a quick tab, clicking an example runs the
+    tab's main action, as a new upload or recording does; slow tabs only fill the input."""
+    return examples.load_input_event.then(
+        fn, inputs, outputs, api_name=api_name, api_visibility="private", concurrency_limit=2, **kwargs
+    )
+
+
+def start_rule(quick: bool) -> gr.Markdown:
+    """Issue 13, class 2: the one rule for starting a tab's work, said the same way on every tab."""
+    if quick:
+        return gr.Markdown(
+            "*Starts by itself:* a new recording, upload or example click runs this tab at once.",
+            elem_classes=["start-rule"],
+        )
+    return gr.Markdown(
+        "*Press the button to start:* this tab takes a while, so a new recording, upload or example only fills the input.",
+        elem_classes=["start-rule"],
+    )

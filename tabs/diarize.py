@@ -21,6 +21,7 @@ from .common import (
     clear_on_new_input,
     example_files,
     show_warnings,
+    start_rule,
     user_errors,
 )
 
@@ -70,6 +71,7 @@ def _outputs(result, words, files, shown, state, info=None):
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     ok, reason = dz.pyannote_availability(None, offline=ctx.settings.offline)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):

@@ -15,6 +15,7 @@ from .common import (
     clear_on_new_input,
     example_files,
     show_warnings,
+    start_rule,
     user_errors,
 )
 
@@ -49,6 +50,7 @@ def result_markdown(r: ZeroShotResult) -> str:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="zs-audio")

@@ -49,3 +49,22 @@ def test_classify_error_clears_the_previous_result(page, artifacts):
     )
     assert page.locator("#classify-timeline img").count() == 0
     page.screenshot(path=str(artifacts / "tidy-classify-error-cleared.png"), full_page=True)
+
+
+def test_example_click_runs_a_quick_tab_but_not_a_slow_one(page, artifacts):
+    from browser import tab
+
+    # Visualize is quick: clicking an example draws it, with no button press
+    page.get_by_text("Starts by itself", exact=False).first.wait_for()
+    page.get_by_text("a440_sine.wav", exact=False).first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#facts [role=row]')].some(r => r.innerText.trim().startsWith('RMS'))",
+        timeout=90_000,
+    )
+    # Diarize is slow: clicking an example only fills the input
+    tab(page, "Diarize")
+    page.get_by_text("Press the button to start", exact=False).first.wait_for()
+    page.get_by_text("two_speakers_pyannote.wav", exact=False).first.click()
+    page.wait_for_timeout(4000)
+    assert page.get_by_text("Speaker 1", exact=False).count() == 0
+    page.screenshot(path=str(artifacts / "tidy-diarize-example-filled.png"), full_page=True)
