@@ -150,7 +150,12 @@ def _name_mcp_tools(demo: gr.Blocks) -> None:
 
 
 # Long recordings give thousands of coloured words: scroll them in place, not the whole page.
-APP_CSS = "#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }"
+APP_CSS = (
+    "#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }"
+    # issue 13, class 6: a download's whole name shows (wrapped), never cut to "tw....rttm"
+    " .file-preview .filename { overflow: visible; }"
+    " .file-preview .filename .stem { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }"
+)
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides):

@@ -209,3 +209,14 @@ def start_rule(quick: bool) -> gr.Markdown:
         "*Press the button to start:* this tab takes a while, so a new recording, upload or example only fills the input.",
         elem_classes=["start-rule"],
     )
+
+
+def downloadable(path):
+    """Issue 13, class 6: a file is offered for download only when it has content (no 0-byte SRT
+    when no speech was found). Takes one path or a list; returns the same shape, empties dropped."""
+    if path is None:
+        return None
+    if isinstance(path, (list, tuple)):
+        kept = [str(p) for p in path if p and Path(p).is_file() and Path(p).stat().st_size > 0]
+        return kept or None
+    return str(path) if Path(path).is_file() and Path(path).stat().st_size > 0 else None

@@ -44,6 +44,7 @@ from .common import (
     audio_input,
     clear_on_error,
     clear_on_new_input,
+    downloadable,
     example_files,
     show_warnings,
     user_errors,
@@ -346,7 +347,7 @@ def build(ctx: TabContext) -> None:
             language_scores(t),
             segment_rows(t),
             word_spans(t),
-            [str(p) for p in paths.values()],
+            downloadable(list(paths.values())),  # no empty file offered
             summary_rows(t),
             md,
             gr.update(value=spans, visible=bool(spans)),

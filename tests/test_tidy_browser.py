@@ -20,6 +20,14 @@ def test_visualize_new_upload_clears_phase_lesson_and_features_zip(page, artifac
     )
     page.get_by_role("button", name="Download features (.npy + .csv + PNG, zip)").click()
     page.get_by_text("features-a440_sine", exact=False).first.wait_for(timeout=90_000)
+    # the whole name shows (class 6): no file name is cut with an ellipsis
+    page.set_viewport_size({"width": 390, "height": 844})
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('.file-preview .filename .stem')]"
+        ".filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).length"
+    )
+    assert cut == 0
+    page.set_viewport_size({"width": 1400, "height": 1000})
     # a new clip: the players and the zip of the previous one must go
     block.get_by_label("Clear").first.click()
     upload_audio(page, block, EXAMPLES / "stereo_sweeps.wav")
