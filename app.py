@@ -167,7 +167,10 @@ APP_CSS = """#transcribe-words, #transcribe-alignment { max-height: 28rem; overf
   #main-tabs > .tab-wrapper button[role=tab] { padding: 2px 9px; font-size: 13px; min-height: 28px; }
   #intro h1 { font-size: 1.5rem; }
 }
-#reset-settings { max-width: 16rem; }"""
+#reset-settings { max-width: 16rem; }
+/* a download's whole name shows (wrapped), never cut to "tw....rttm" (issue 13, class 6) */
+.file-preview .filename { overflow: visible; }
+.file-preview .filename .stem { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }"""
 
 # After a main (primary) button is pressed, bring the tab's first output being computed into
 # view when it is off screen (on a phone it is often far below the button).

@@ -12,7 +12,17 @@ import gradio as gr
 from pipelines.analyze import FIGURES, KINDS, TARGET_NAMES, AnalyzeOptions, analyze, fix_chain
 from pipelines.core.errors import UserError
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    run_after_example,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Analyze"
 
@@ -45,11 +55,12 @@ D = AnalyzeOptions()
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(True)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input()
             ctx.register_input(audio)  # other tabs can send a sound here
-            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             kind = gr.Radio(list(KINDS), value=D.kind, label="Measure as", info="auto: YAMNet tells music from speech")
             target = gr.Radio(list(TARGET_NAMES), value=D.target, label="Loudness target for the summary")
@@ -163,14 +174,31 @@ def build(ctx: TabContext) -> None:
         click = str(result.click_path) if result.click_path else None
         return [text, click, result.facts, *figs, str(result.json_path), str(result.zip_path)]
 
-    gr.on(
+    results = [summary, clicks, facts, *images, json_file, zip_file]
+    clear_on_new_input(audio, results, api_name="analyze_clear_stale")
+    inputs = [
+        audio,
+        kind,
+        target,
+        transcribe,
+        language,
+        keep_fillers,
+        click_gain,
+        hub_models,
+        emotion_model,
+        genre_model,
+    ]
+    event = gr.on(
         [run.click, audio.upload, audio.stop_recording],
         run_analysis,
-        [audio, kind, target, transcribe, language, keep_fillers, click_gain, hub_models, emotion_model, genre_model],
-        [summary, clicks, facts, *images, json_file, zip_file],
+        inputs,
+        results,
         api_name="analyze",
         concurrency_limit=2,
-    ).then(
+    )
+    clear_on_error(event, results)
+    clear_on_error(run_after_example(examples, run_analysis, inputs, results, api_name="analyze_example"), results)
+    event.then(
         lambda *outs: [gr.update(visible=x is not None) for x in outs],  # only what was measured: no empty boxes
         [clicks, *images],
         [clicks, *images],

@@ -9,7 +9,17 @@ from pipelines.core.files import safe_stem
 from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    run_after_example,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Classify"
 DEFAULTS = ClassifyOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -59,6 +69,7 @@ def result_markdown(r: ClassifyResult) -> str:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(True)
     choices = [
         (t.title + (" (offline here: unavailable)" if ctx.settings.offline and t.kind == "hf" else ""), t.key)
         for t in TASKS
@@ -67,7 +78,7 @@ def build(ctx: TabContext) -> None:
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="classify-audio")
             ctx.register_input(audio)  # other tabs can send a sound here
-            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             task = gr.Dropdown(choices, value=DEFAULTS.task, label="Task", elem_id="classify-task")
             info = gr.Markdown(task_info(DEFAULTS.task)[0], elem_id="classify-task-info")
@@ -129,11 +140,18 @@ def build(ctx: TabContext) -> None:
             gr.Info(n)
         return result.labels, result_markdown(result), image, csv_path
 
-    gr.on(
+    results = [labels, summary, timeline, frames_csv]
+    event = gr.on(
         [run.click, audio.upload, audio.stop_recording],
         run_classify,
         [audio, task, model_id, top_k],
-        [labels, summary, timeline, frames_csv],
+        results,
         api_name="classify",
         concurrency_limit=2,
     )
+    clear_on_error(event, results)
+    clear_on_error(
+        run_after_example(examples, run_classify, [audio, task, model_id, top_k], results, api_name="classify_example"),
+        results,
+    )
+    clear_on_new_input(audio, results, api_name="classify_clear_stale")

@@ -18,7 +18,16 @@ from pipelines.clean_up import (
 )
 from pipelines.core.files import safe_stem
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Clean up"
 
@@ -43,6 +52,7 @@ def _stem_player(i: int) -> gr.Audio:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="clean-audio")
@@ -203,14 +213,19 @@ def build(ctx: TabContext) -> None:
             str(r.figure_path),
         )
 
-    s_run.click(
+    s_results = [s_info, *players, stem_files, stem_zip, stem_img]
+    s_event = s_run.click(
         run_separate,
         [audio, s_engine, stems],
-        [s_info, *players, stem_files, stem_zip, stem_img],
+        s_results,
         api_name="separate",
         concurrency_limit=1,
         show_progress_on=[s_info],
     )
+    d_results = [d_info, before, after, before_img, after_img]
+    clear_on_error(d_event, d_results)
+    clear_on_error(s_event, s_results)
+    clear_on_new_input(audio, [*d_results, *s_results], api_name="clean_up_clear_stale")
     s_engine.change(
         lambda e: gr.update(choices=_stem_choices(e), value="all"),
         s_engine,

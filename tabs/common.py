@@ -340,3 +340,71 @@ def restore_settings(demo: gr.Blocks, ctx: TabContext | None = None) -> None:
         return [{}, *[gr.update(value=d) for d in defaults]]
 
     reset.click(reset_all, None, [store, *comps], api_name="reset_settings", api_visibility="private")
+
+
+def clear_on_new_input(inputs, outputs, api_name: str) -> None:
+    """Issue 13, class 1: when any of ``inputs`` changes (a new upload, recording, example click,
+    or the input cleared), every output in ``outputs`` is emptied, so no result stays beside an
+    input it does not belong to (a lesson player or a download of the previous file).
+
+    Pass only the outputs the tab does not redraw itself on that change; runs in the browser's
+    request at once (no queue, no progress bar)."""
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    outputs = list(outputs)
+
+    def clear():
+        return [None] * len(outputs) if len(outputs) > 1 else None
+
+    gr.on(
+        [c.change for c in inputs],
+        clear,
+        inputs=None,
+        outputs=outputs,
+        queue=False,
+        show_progress="hidden",
+        api_name=api_name,
+        api_visibility="private",
+    )
+
+
+def _cleared(outputs: list):
+    return [None] * len(outputs) if len(outputs) > 1 else None
+
+
+def clear_on_error(event, outputs) -> None:
+    """Issue 13, class 1: when ``event`` fails (its error shown as a message), its ``outputs`` are
+    emptied rather than left from the previous run beside the error."""
+    outputs = list(outputs)
+    event.failure(lambda: _cleared(outputs), None, outputs, queue=False, show_progress="hidden", api_name=False)
+
+
+def run_after_example(examples: gr.Examples, fn, inputs, outputs, api_name: str, **kwargs):
+    """Issue 13, class 2 (one way to start the work): on a quick tab, clicking an example runs the
+    tab's main action, as a new upload or recording does; slow tabs only fill the input."""
+    return examples.load_input_event.then(
+        fn, inputs, outputs, api_name=api_name, api_visibility="private", concurrency_limit=2, **kwargs
+    )
+
+
+def start_rule(quick: bool) -> gr.Markdown:
+    """Issue 13, class 2: the one rule for starting a tab's work, said the same way on every tab."""
+    if quick:
+        return gr.Markdown(
+            "*Starts by itself:* a new recording, upload or example click runs this tab at once.",
+            elem_classes=["start-rule"],
+        )
+    return gr.Markdown(
+        "*Press the button to start:* this tab takes a while, so a new recording, upload or example only fills the input.",
+        elem_classes=["start-rule"],
+    )
+
+
+def downloadable(path):
+    """Issue 13, class 6: a file is offered for download only when it has content (no 0-byte SRT
+    when no speech was found). Takes one path or a list; returns the same shape, empties dropped."""
+    if path is None:
+        return None
+    if isinstance(path, (list, tuple)):
+        kept = [str(p) for p in path if p and Path(p).is_file() and Path(p).stat().st_size > 0]
+        return kept or None
+    return str(path) if Path(path).is_file() and Path(path).stat().st_size > 0 else None

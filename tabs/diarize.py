@@ -14,7 +14,17 @@ from pipelines.core.config import format_seconds
 from pipelines.core.files import safe_stem
 
 from .clean_option import clean_dropdown, clean_first
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    downloadable,
+    example_files,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Diarize"
 
@@ -52,9 +62,9 @@ def _outputs(result, words, files, shown, state, info=None):
         dz.talk_rows(result, shown),
         dz.turns_rows(result, shown),
         transcript,
-        str(files.rttm),
-        str(files.txt) if files.txt else None,
-        str(files.srt) if files.srt else None,
+        downloadable(files.rttm),
+        downloadable(files.txt),
+        downloadable(files.srt),
         dz.name_rows(result, shown),
         state,
     ]
@@ -62,6 +72,7 @@ def _outputs(result, words, files, shown, state, info=None):
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     ok, reason = dz.pyannote_availability(None, offline=ctx.settings.offline)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
@@ -216,14 +227,17 @@ def build(ctx: TabContext) -> None:
         return _outputs(r, outcome.words, outcome.files, outcome.names, dz.outcome_state(outcome, stem), info)
 
     outputs = [info, timeline, talk, turns, transcript, rttm, txt, srt, names, state]
-    gr.on(
+    event = gr.on(
         [run.click],
         find_speakers,
         [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style],
         outputs,
         api_name="diarize",
         concurrency_limit=2,
+        show_progress_on=[info],  # one progress indicator per action (issue 13)
     )
+    clear_on_error(event, outputs)
+    clear_on_new_input(audio, outputs, api_name="diarize_clear_stale")
 
     @user_errors
     def apply_names(table, saved):

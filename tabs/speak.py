@@ -80,6 +80,7 @@ def build(ctx: TabContext) -> None:
                 value=sp.DEFAULT_VOICES[sp.DEFAULT_ENGINE],
                 label="Voice",
                 allow_custom_value=True,
+                filterable=True,  # 200 voices: typing narrows the list
                 elem_id="speak-voice",
             )
             with gr.Row():
@@ -100,13 +101,13 @@ def build(ctx: TabContext) -> None:
                 volume = gr.Slider(-50, 50, value=EDGE.volume, step=5, label="Volume (%)")
                 edge_pitch = gr.Slider(-50, 50, value=EDGE.pitch, step=5, label="Pitch (Hz)")
             fallback = gr.Checkbox(DEFAULTS.fallback, label="If the online voices are unreachable, use a bundled voice")
-            run = gr.Button("Speak", variant="primary", elem_id="speak-button")
-            examples = gr.Examples(
+            examples = gr.Examples(  # above the button it fills for (issue 13, class 7)
                 EXAMPLES,
                 inputs=[text, voice, engine],
                 label="Examples (click one, then Speak)",
                 example_labels=EXAMPLE_LABELS,
             )
+            run = gr.Button("Speak", variant="primary", elem_id="speak-button")
             with gr.Accordion("Engines on this server", open=False):
                 engines_status = gr.Markdown("Checking the engines...", elem_id="speak-engines")
         with gr.Column(scale=1):

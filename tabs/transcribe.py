@@ -47,7 +47,17 @@ from pipelines.transcribe_eval import (
 )
 
 from .clean_option import clean_dropdown, clean_first
-from .common import ALIGNMENT_COLORS, TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    ALIGNMENT_COLORS,
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    downloadable,
+    example_files,
+    show_warnings,
+    user_errors,
+)
 
 TITLE = "Transcribe"
 
@@ -354,7 +364,7 @@ def build(ctx: TabContext) -> None:
             language_scores(t),
             segment_rows(t),
             word_spans(t),
-            [str(p) for p in paths.values()],
+            downloadable(list(paths.values())),  # no empty file offered
             summary_rows(t),
             md,
             gr.update(value=spans, visible=bool(spans)),
@@ -378,6 +388,8 @@ def build(ctx: TabContext) -> None:
             return gr.update(visible=False)
         return gr.update(value=audio_source, subtitles=player_subtitles(vtt), visible=True)
 
+    clear_on_error(event, outputs)
+    clear_on_new_input(audio, outputs, api_name="transcribe_clear_stale")
     event.success(show_player, [audio, files], player, api_name=False, show_progress="hidden")
     audio.change(lambda: gr.update(visible=False), None, player, api_name=False, show_progress="hidden")
     cancel.click(

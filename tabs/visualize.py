@@ -20,7 +20,16 @@ from pipelines.visualize import (
     write_phase_lesson,
 )
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_new_input,
+    example_files,
+    run_after_example,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Visualize"
 
@@ -56,11 +65,12 @@ EXAMPLES = ["speech_librivox.wav", "a440_sine.wav", "c_major_chord.wav", "stereo
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(True)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input()
             ctx.register_input(audio)  # other tabs can send a sound here
-            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             run = gr.Button("Visualize", variant="primary")
             with gr.Accordion("Settings (figures redraw when you change one)", open=False):
@@ -194,6 +204,7 @@ def build(ctx: TabContext) -> None:
         api_name="visualize",
         concurrency_limit=2,
     )
+    run_after_example(examples, visualize, inputs, [facts, *images], api_name="visualize_example")
     gr.on(
         [c.change for c in (n_fft, hop, window, freq_scale, chroma, cmap, cmvn)]
         + [c.release for c in (n_mels, n_mfcc)]
@@ -257,3 +268,5 @@ def build(ctx: TabContext) -> None:
         return str(export_features(result, out, stem=f"features-{stem}"))
 
     export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)
+    # A new clip: the lesson players and the features zip were made from the previous one.
+    clear_on_new_input(audio, [mag_only, with_phase, lesson_info, export_file], api_name="visualize_clear_stale")

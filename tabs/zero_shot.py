@@ -8,7 +8,16 @@ from pipelines.classify import hub_note, write_timeline
 from pipelines.core.files import safe_stem
 from pipelines.zero_shot import MAX_LABELS, SEED_LABELS, ZeroShotOptions, ZeroShotResult, input_rate, zero_shot
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Zero-shot"
 DEFAULTS = ZeroShotOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -41,6 +50,7 @@ def result_markdown(r: ZeroShotResult) -> str:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="zs-audio")
@@ -117,11 +127,14 @@ def build(ctx: TabContext) -> None:
             image, csv_path = str(png), str(csv)
         return result.labels, result_markdown(result), image, csv_path
 
-    gr.on(
+    results = [scores, summary, timeline, frames_csv]
+    event = gr.on(
         [run.click, labels.submit],
         run_zero_shot,
         [audio, labels, template, engine, model_id],
-        [scores, summary, timeline, frames_csv],
+        results,
         api_name="zero_shot",
         concurrency_limit=2,
     )
+    clear_on_error(event, results)
+    clear_on_new_input(audio, results, api_name="zero_shot_clear_stale")
