@@ -155,6 +155,10 @@ def similarity(heard: np.ndarray, source: np.ndarray, piece_s: float = 0.5) -> f
 
 
 def test_two_pages_stream_at_once_and_each_gets_its_own_words(page, other_browser, app_url, artifacts, tmp_path):
+    from tabs import live_captions as tab_module
+
+    old = tab_module.SLOTS.capacity
+    tab_module.SLOTS.capacity = 2  # isolation of two visitors, whatever this machine's default capacity
     other = new_page(other_browser, app_url)
     try:
         a, b = start(page), start(other)
@@ -176,6 +180,7 @@ def test_two_pages_stream_at_once_and_each_gets_its_own_words(page, other_browse
                 similarity(heard, foreign),
             )
     finally:
+        tab_module.SLOTS.capacity = old
         other.context.close()
 
 
