@@ -120,6 +120,15 @@ def new_page(browser, app_url, width=1400, height=1000):
     return pg
 
 
+def wait_until_no_stream_runs(tab_module, timeout_s: float | None = None) -> None:
+    """A previous test's stream ends IDLE_S after its audio stops (longer under load): wait for it,
+    so a capacity test counts only its own visitors."""
+    deadline = time.monotonic() + (timeout_s or tab_module.IDLE_S + 60)
+    while tab_module.SLOTS.in_use and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert tab_module.SLOTS.in_use == 0, "a previous test's stream never ended"
+
+
 def finished_text(page) -> str:
     page.wait_for_function(
         "() => (document.querySelector('#live-transcript textarea')?.value || '').length > 0"
@@ -159,6 +168,7 @@ def test_two_pages_stream_at_once_and_each_gets_its_own_words(page, other_browse
 
     old = tab_module.SLOTS.capacity
     tab_module.SLOTS.capacity = 2  # isolation of two visitors, whatever this machine's default capacity
+    wait_until_no_stream_runs(tab_module)
     other = new_page(other_browser, app_url)
     try:
         a, b = start(page), start(other)
@@ -189,6 +199,7 @@ def test_newcomer_at_capacity_is_told_and_a_closed_page_frees_its_place(page, ot
 
     old = tab_module.SLOTS.capacity
     tab_module.SLOTS.capacity = 1
+    wait_until_no_stream_runs(tab_module)
     first = new_page(other_browser, app_url)
     try:
         start(first)
