@@ -1,6 +1,6 @@
 """English and Korean interface, keyed by the English text (gettext style).
 
-``locales/ko.json`` maps each English interface string to Korean. A string with ``{name}``
+``tabs/locales/ko.json`` maps each English interface string to Korean. A string with ``{name}``
 placeholders is a template: ``"Model {name} is loading"`` also translates
 ``"Model Whisper base is loading"`` (the captured parts are translated when they are
 themselves catalogue strings).
@@ -17,7 +17,7 @@ Two passes, both in this module, so tabs keep writing plain English literals:
   shows (a cookie the page keeps up to date, see ``LANGUAGE_JS``), else Accept-Language.
 
 Adding a string: write it in English in the tab as usual, then add
-``"English text": "한국어"`` to locales/ko.json; tests/test_i18n.py names any missing one.
+``"English text": "한국어"`` to tabs/locales/ko.json; tests/test_i18n.py names any missing one.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.i18n import I18nData
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "locales" / "ko.json"
+CATALOGUE = Path(__file__).resolve().parent / "locales" / "ko.json"  # package data: pip install . carries it
 LANGUAGES = ("en", "ko")
 COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")

@@ -1,7 +1,7 @@
 """Korean interface, phone layout and remembered settings (issue 13, classes 8, 9 and 10).
 
 The first tests need no browser: every English text the built app shows has a Korean entry in
-locales/ko.json (a string another change adds fails here, named), and run-time messages are
+tabs/locales/ko.json (a string another change adds fails here, named), and run-time messages are
 translated through templates. The browser tests open the app with Playwright locales ko-KR and
 en-US, at 1400x1000 and 390x844.
 """
@@ -30,7 +30,7 @@ def built():
 def test_every_interface_text_has_a_korean_translation(built):
     assert len(built.i18n_strings) > 300  # the pass saw the whole app
     assert not built.i18n_missing, (
-        "These interface texts have no Korean in locales/ko.json; add each as "
+        "These interface texts have no Korean in tabs/locales/ko.json; add each as "
         '"English": "한국어" (see tabs/i18n.py):\n' + "\n".join(repr(s) for s in built.i18n_missing)
     )
 
