@@ -352,12 +352,9 @@ def clear_on_new_input(inputs, outputs, api_name: str) -> None:
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     outputs = list(outputs)
 
-    def clear():
-        return [None] * len(outputs) if len(outputs) > 1 else None
-
     gr.on(
         [c.change for c in inputs],
-        clear,
+        lambda: _cleared(outputs),
         inputs=None,
         outputs=outputs,
         queue=False,

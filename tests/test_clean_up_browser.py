@@ -6,28 +6,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from browser import tab, upload_audio, wait_for_audio_value
+from browser import play_and_hear, tab, upload_audio, wait_for_audio_value
 from conftest import LIBRIVOX
 
 pytestmark = pytest.mark.browser
-
-
-def play(page, elem_id: str) -> None:
-    """Press Play on a gr.Audio once its player has loaded, and see its clock advance."""
-    page.locator(f"#{elem_id} time#duration").filter(has_text=":").first.wait_for()
-    clock_moved = (
-        f"() => {{ const t = document.querySelector('#{elem_id} time#time');"
-        " return t && t.textContent.trim() !== '0:00'; }"
-    )
-    for attempt in range(3):
-        page.locator(f"#{elem_id} button.play-pause-button").click()
-        try:
-            page.wait_for_function(clock_moved, timeout=10_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    page.locator(f"#{elem_id} button[aria-label=Pause]").click()
 
 
 def test_upload_clean_and_play_both(page, artifacts, tmp_path):
@@ -48,8 +30,8 @@ def test_upload_clean_and_play_both(page, artifacts, tmp_path):
     page.locator("#denoise-before-spec img").wait_for()
     page.locator("#denoise-after-spec img").wait_for()
     wait_for_audio_value(page.locator("#denoise-before"))
-    play(page, "denoise-before")
-    play(page, "denoise-after")
+    play_and_hear(page, "denoise-before")
+    play_and_hear(page, "denoise-after")
     page.screenshot(path=str(artifacts / "clean_up_1400x1000.png"), full_page=True)
 
     with page.expect_download() as dl:
