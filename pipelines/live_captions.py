@@ -321,7 +321,9 @@ class LiveCaptioner:
     def _update(self, words: list[CaptionWord], confirm_all: bool, before: float = float("inf")) -> None:
         st = self._state
         last_end = st.confirmed[-1].end if st.confirmed else 0.0
-        new = [w for w in words if w.start >= last_end - 0.1]  # words after what is confirmed
+        # words after what is confirmed: those starting after it, and those lying mostly after it
+        # (a re-decode may move a word's start earlier, into the last confirmed word's span)
+        new = [w for w in words if w.start >= last_end - 0.1 or (w.start + w.end) / 2 > last_end]
         # drop a repeat of the last confirmed words (the buffer still holds their audio)
         tail = [w.key for w in st.confirmed[-5:]]
         for n in range(min(5, len(tail), len(new)), 0, -1):

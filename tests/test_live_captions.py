@@ -15,6 +15,7 @@ from pipelines.core.errors import UserError
 from pipelines.formats.text_metrics import compare
 from pipelines.live_captions import (
     AtCapacity,
+    CaptionWord,
     LiveCaptioner,
     LiveOptions,
     LiveSession,
@@ -119,6 +120,18 @@ def test_any_rate_and_chunk_size_int16_stereo(speech):
     assert abs(len(cap.recording()) / 16000 - 7.0) < 0.05
     text = final.confirmed_text.lower()
     assert "dashwood" in text and "leisure" in text, text
+
+
+def test_a_word_whose_start_moves_into_the_last_confirmed_word_is_kept():
+    """Seen in CI: "rather" confirmed up to 11.54 s, the next decode put "cold" at 11.38-11.98 s;
+    a filter on start times alone dropped it, and "rather cold-hearted" became "rather-hearted"."""
+    cap = LiveCaptioner(LiveOptions())
+    W = CaptionWord
+    cap._update([W(11.08, 11.54, " rather")], confirm_all=True)
+    decoded = [W(11.08, 11.38, " rather"), W(11.38, 11.98, " cold"), W(11.98, 12.34, "-hearted")]
+    cap._update(decoded, confirm_all=False)
+    cap._update(decoded, confirm_all=False)  # the same words twice: agreed
+    assert cap.captions().confirmed_text == "rather cold-hearted"
 
 
 def test_stream_over_the_limit_stops_and_keeps_its_transcript(speech):
