@@ -88,9 +88,10 @@ def test_compose_hides_musicgen_and_its_settings(page, artifacts):
     assert "MusicGen small" in text
     entries = dropdown_options(page, "compose-engine")
     assert entries == ["Bundled composer (rules, offline)"], entries
-    assert page.get_by_text("MusicGen settings", exact=True).count() == 0 or not page.get_by_text(
-        "MusicGen settings", exact=True
-    ).first.is_visible()
+    assert (
+        page.get_by_text("MusicGen settings", exact=True).count() == 0
+        or not page.get_by_text("MusicGen settings", exact=True).first.is_visible()
+    )
     assert page.locator("#compose-musicgen").is_visible() is False
     assert page.get_by_text("MusicGen: at most", exact=False).count() == 0
     page.locator("#compose-engine").scroll_into_view_if_needed()
