@@ -75,6 +75,12 @@ def split_hub_choices(
     return HubChoices(offered, set_apart, False, status)
 
 
+def hub_only(*labels: str, status: HubStatus | None = None) -> HubChoices:
+    """Controls (not choices) that only work with the hub, e.g. Analyze's hub models: ``reachable``
+    says whether to show them, ``note`` why they are hidden and what they are."""
+    return split_hub_choices([(label, label) for label in labels], lambda _value: True, status)
+
+
 def hub_note(choices: HubChoices | None = None, status: HubStatus | None = None) -> str:
     """The hub line (why, said once), and beneath it the names of the choices set apart."""
     line = hub_line(status)

@@ -96,3 +96,34 @@ def test_compose_hides_musicgen_and_its_settings(page, artifacts):
     assert page.get_by_text("MusicGen: at most", exact=False).count() == 0
     page.locator("#compose-engine").scroll_into_view_if_needed()
     shots(page, artifacts, "compose")
+
+
+def test_analyze_clean_up_and_diarize_set_their_hub_parts_apart(page, artifacts):
+    tab(page, "Analyze")
+    text = note(page, "analyze-hub")
+    assert_said_once(text)
+    assert page.locator("#analyze-hub-models").is_visible() is False
+    assert page.get_by_text("Hub models beside the offline answers", exact=True).count() == 0 or not (
+        page.get_by_text("Hub models beside the offline answers", exact=True).first.is_visible()
+    )
+    page.locator("#analyze-hub").scroll_into_view_if_needed()
+    shots(page, artifacts, "analyze")
+
+    tab(page, "Clean up")
+    page.get_by_role("tab", name="Separate", exact=True).click()
+    text = note(page, "separate-hub")
+    assert_said_once(text)
+    assert "HT-Demucs 4 stems" in text
+    entries = dropdown_options(page, "separate-engine")
+    assert entries and not [e for e in entries if "Demucs" in e or "hub" in e], entries
+    assert page.locator("#separate-more").is_visible() is False
+    page.locator("#separate-engine").scroll_into_view_if_needed()
+    shots(page, artifacts, "clean-up")
+
+    tab(page, "Diarize")
+    page.get_by_text("Engine", exact=True).first.click()  # open the fold
+    status = page.locator("#pyannote-status")
+    status.wait_for()
+    assert "pyannote" in status.inner_text() and "not available" in status.inner_text()
+    assert page.locator("#diarize-engine").is_visible() is False  # a radio with one choice is no choice
+    assert page.locator("#diarize-token").is_visible() is False
