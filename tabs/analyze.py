@@ -75,7 +75,7 @@ def build(ctx: TabContext) -> None:
                 keep_fillers = gr.Checkbox(D.keep_fillers, label="Ask Whisper to keep um / uh")
             hub = hub_models_state()
             # hidden until the hub can be reached (issue 13, class 3); the note says why
-            hub_md = gr.Markdown(hub.note if not hub.reachable else "", elem_id="analyze-hub")
+            hub_md = gr.Markdown(hub.apart_note(), elem_id="analyze-hub")
             with gr.Accordion(
                 "Hub models beside the offline answers", open=False, visible=hub.reachable, elem_id="analyze-hub-models"
             ) as hub_fold:
@@ -189,7 +189,7 @@ def build(ctx: TabContext) -> None:
 
     def refresh_hub_models():
         hub = hub_models_state()
-        return ("" if hub.reachable else hub.note), hub.controls_update()
+        return hub.apart_note(), hub.controls_update()
 
     # the hub check finishes after start-up: refresh on every visit
     ctx.on_page_load(

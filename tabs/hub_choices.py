@@ -48,6 +48,10 @@ class HubChoices:
             return gr.update(choices=self.offered)
         return gr.update(choices=self.offered, value=self.value(current, default))
 
+    def apart_note(self) -> str:
+        """The note only while something is set apart ("" when the hub answers: nothing to explain)."""
+        return self.note if self.set_apart else ""
+
     def controls_update(self) -> dict:
         """For a widget only a hub choice uses (MusicGen's settings, CLAP's template)."""
         return gr.update(visible=self.reachable)
@@ -79,6 +83,15 @@ def hub_only(*labels: str, status: HubStatus | None = None) -> HubChoices:
     """Controls (not choices) that only work with the hub, e.g. Analyze's hub models: ``reachable``
     says whether to show them, ``note`` why they are hidden and what they are."""
     return split_hub_choices([(label, label) for label in labels], lambda _value: True, status)
+
+
+def hub_language_models() -> HubChoices:
+    """The model-hub language models (Meeting notes, Voice chat): ``llm.choices`` lists them only
+    when they can be used; this names them, set apart, while the hub cannot be reached."""
+    from pipelines.engines import llm  # registers them; already imported by the tabs that ask
+
+    hub = [(s.title, s.key) for s in llm.REGISTRY.specs("language-model") if s.engine == "hub"]
+    return split_hub_choices(hub, lambda _key: True)
 
 
 def hub_note(choices: HubChoices | None = None, status: HubStatus | None = None) -> str:

@@ -21,6 +21,7 @@ def dropdown_options(page, elem_id: str) -> list[str]:
     options.first.wait_for()
     texts = [t.replace("✓", "").strip() for t in options.all_inner_texts()]  # the chosen one is ticked
     page.keyboard.press("Escape")
+    options.first.wait_for(state="hidden")
     return texts
 
 
@@ -127,3 +128,14 @@ def test_analyze_clean_up_and_diarize_set_their_hub_parts_apart(page, artifacts)
     assert "pyannote" in status.inner_text() and "not available" in status.inner_text()
     assert page.locator("#diarize-engine").is_visible() is False  # a radio with one choice is no choice
     assert page.locator("#diarize-token").is_visible() is False
+
+    tab(page, "Meeting notes")
+    text = note(page, "meeting-hub")
+    assert_said_once(text)
+    assert "Qwen2.5-0.5B-Instruct" in text
+    entries = dropdown_options(page, "meeting-model")
+    assert entries and not [e for e in entries if "model hub" in e], entries
+
+    tab(page, "Speak")  # the online voices' own controls hide while they cannot be reached
+    page.locator("#speak-online-status").get_by_text("not available here", exact=False).wait_for()
+    assert page.locator("#speak-edge-controls").is_visible() is False
