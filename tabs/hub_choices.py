@@ -135,3 +135,10 @@ def accept_set_apart(widget, choices: Iterable) -> None:
         return preprocess(payload)
 
     widget.preprocess = accepting
+    widget._hub_values = allowed  # a setting remembered in the browser may restore one when the hub answers
+
+
+def restorable(widget, value) -> bool:
+    """A remembered value of a widget given to ``accept_set_apart`` that its build-time choices
+    lack (set apart then) is restored only if the hub answers now (tabs.common.restore_settings)."""
+    return value in getattr(widget, "_hub_values", ()) and hub_status(block=False).reachable

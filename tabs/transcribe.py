@@ -57,7 +57,7 @@ from .common import (
     show_warnings,
     user_errors,
 )
-from .hub_choices import set_apart_line, split_hub_choices
+from .hub_choices import accept_set_apart, set_apart_line, split_hub_choices
 
 TITLE = "Transcribe"
 
@@ -118,6 +118,7 @@ def build(ctx: TabContext) -> None:
                 allow_custom_value=True,
                 elem_id="transcribe-model",
             )
+            accept_set_apart(model, model_choices())  # a remembered hub size comes back when the hub answers
             hub_md = gr.Markdown(models.note, elem_id="transcribe-hub-note")
             language = gr.Dropdown(
                 [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
@@ -567,6 +568,7 @@ def build_evaluation(ctx: TabContext) -> None:
                 allow_custom_value=True,
                 elem_id="transcribe-eval-model",
             )
+            accept_set_apart(eval_model, model_choices())
             eval_language = gr.Dropdown(
                 [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
                 value=DEFAULTS.language,

@@ -67,3 +67,14 @@ def test_every_tab_uses_the_helper(monkeypatch, reachable):
     assert any(k.startswith("musicgen") for _, k in compose_choices) is reachable and musicgen_ok is reachable
     for note in (models.note, tasks.note, engines.note, compose_note):
         assert ("not offered here" in note) is not reachable
+
+
+def test_a_remembered_hub_choice_comes_back_only_when_the_hub_answers(monkeypatch):
+    from tabs.common import _valid_for
+
+    dropdown = gr.Dropdown(split_hub_choices(CHOICES, {"big"}, UNREACHABLE).offered, value="bundled")
+    accept_set_apart(dropdown, CHOICES)
+    monkeypatch.setattr(hub, "_status", UNREACHABLE)
+    assert _valid_for(dropdown, "bundled") and not _valid_for(dropdown, "big")
+    monkeypatch.setattr(hub, "_status", REACHABLE)
+    assert _valid_for(dropdown, "big") and not _valid_for(dropdown, "nonsense")
