@@ -42,11 +42,17 @@ def test_visualize_new_upload_clears_phase_lesson_and_features_zip(page, artifac
     page.screenshot(path=str(artifacts / "tidy-visualize-cleared.png"), full_page=True)
 
 
-def test_classify_error_clears_the_previous_result(page, artifacts):
+def test_classify_error_clears_the_previous_result(page, artifacts, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
     from browser import error_toast_text, tab
 
+    # a clip of this test's own (Gradio keeps uploads by content: an example's copy is shared)
+    clip = tmp_path / "tone_for_error.wav"
+    sf.write(clip, 0.3 * np.sin(2 * np.pi * 523.25 * np.arange(16000) / 16000), 16000)
     tab(page, "Classify")
-    upload_audio(page, page.locator("#classify-audio"), EXAMPLES / "a440_sine.wav")
+    upload_audio(page, page.locator("#classify-audio"), clip)
     summary = page.locator("#classify-summary")
     summary.get_by_text("Engine:", exact=False).wait_for(timeout=90_000)
     page.locator("#classify-timeline img").wait_for(timeout=60_000)
