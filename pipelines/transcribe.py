@@ -774,20 +774,20 @@ def summary_rows(t: Transcript) -> list[list]:
 
 
 def model_choices() -> list[tuple[str, str]]:
-    """(label, key) for every model: bundled ones first; hub sizes say why they cannot be used
-    when the model hub is unreachable."""
-    from pipelines.core.hub import hub_reason, hub_status
-
+    """(label, key) for every model: bundled ones first. A hub size is listed by its plain title;
+    whether it can be used now is the tab's to show (``hub_model_keys``, tabs/hub_choices.py).
+    A model missing something else (a package) says so in its label."""
     choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
     for key in wm.whisper_keys() + w2v.hub_keys():
         spec = REGISTRY.spec(key)
         ok, reason = spec.availability(check_hub=False)
-        if ok and spec.engine == "hub":
-            status = hub_status(block=False)
-            ok, reason = status.reachable, hub_reason(status)
-        label = spec.title if ok else f"{spec.title}: unavailable, {reason}"
-        choices.append((label, key))
+        choices.append((spec.title if ok else f"{spec.title}: unavailable, {reason}", key))
     return choices
+
+
+def hub_model_keys() -> set[str]:
+    """The keys of the models that download from the model hub (usable only when it is reachable)."""
+    return {k for k in wm.whisper_keys() + w2v.hub_keys() if REGISTRY.spec(k).engine == "hub"}
 
 
 def hub_note() -> str:

@@ -23,6 +23,7 @@ from .common import (
     start_rule,
     user_errors,
 )
+from .hub_choices import hub_only
 
 TITLE = "Analyze"
 
@@ -53,6 +54,10 @@ FIGURE_LABELS = {
 D = AnalyzeOptions()
 
 
+def hub_models_state():
+    return hub_only("the speech-emotion and music-genre models beside the offline answers")
+
+
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     start_rule(True)
@@ -68,7 +73,12 @@ def build(ctx: TabContext) -> None:
                 transcribe = gr.Checkbox(D.transcribe, label="Transcribe for speaking rate and filler words (Whisper)")
                 language = gr.Textbox(D.language, label="Language (auto, en, fr, ...)")
                 keep_fillers = gr.Checkbox(D.keep_fillers, label="Ask Whisper to keep um / uh")
-            with gr.Accordion("Hub models beside the offline answers", open=False):
+            hub = hub_models_state()
+            # hidden until the hub can be reached (issue 13, class 3); the note says why
+            hub_md = gr.Markdown(hub.apart_note(), elem_id="analyze-hub")
+            with gr.Accordion(
+                "Hub models beside the offline answers", open=False, visible=hub.reachable, elem_id="analyze-hub-models"
+            ) as hub_fold:
                 hub_models = gr.Checkbox(
                     D.hub_models, label="Also ask the hub's speech-emotion and music-genre models (when reachable)"
                 )
@@ -176,6 +186,20 @@ def build(ctx: TabContext) -> None:
 
     results = [summary, clicks, facts, *images, json_file, zip_file]
     clear_on_new_input(audio, results, api_name="analyze_clear_stale")
+
+    def refresh_hub_models():
+        hub = hub_models_state()
+        return hub.apart_note(), hub.controls_update()
+
+    # the hub check finishes after start-up: refresh on every visit
+    ctx.on_page_load(
+        refresh_hub_models,
+        None,
+        [hub_md, hub_fold],
+        api_name="analyze_hub_models",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
     inputs = [
         audio,
         kind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import TASKS, ClassifyOptions, ClassifyResult, classify, find_task, hub_note, write_timeline
+from pipelines.classify import TASKS, ClassifyOptions, ClassifyResult, classify, find_task, write_timeline
 from pipelines.core.files import safe_stem
 from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY
@@ -20,6 +20,7 @@ from .common import (
     start_rule,
     user_errors,
 )
+from .hub_choices import accept_set_apart, split_hub_choices
 
 TITLE = "Classify"
 DEFAULTS = ClassifyOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -59,6 +60,11 @@ def task_info(task_key: str) -> tuple[str, dict]:
     return text, gr.update(visible=False)
 
 
+def offered_tasks():
+    """The tasks, the model-hub ones set apart while the hub cannot be reached (issue 13, class 3)."""
+    return split_hub_choices([(t.title, t.key) for t in TASKS], lambda key: find_task(key).kind == "hf")
+
+
 def result_markdown(r: ClassifyResult) -> str:
     lines = [f"**Engine:** {r.engine}.", f"**Top label:** {r.top_label} ({r.labels.get(r.top_label, 0):.0%})."]
     lines += [f"*{n}*" for n in r.notes]
@@ -70,19 +76,17 @@ def result_markdown(r: ClassifyResult) -> str:
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     start_rule(True)
-    choices = [
-        (t.title + (" (offline here: unavailable)" if ctx.settings.offline and t.kind == "hf" else ""), t.key)
-        for t in TASKS
-    ]
+    tasks = offered_tasks()
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="classify-audio")
             ctx.register_input(audio)  # other tabs can send a sound here
             examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
-            task = gr.Dropdown(choices, value=DEFAULTS.task, label="Task", elem_id="classify-task")
+            task = gr.Dropdown(tasks.offered, value=DEFAULTS.task, label="Task", elem_id="classify-task")
+            accept_set_apart(task, [(t.title, t.key) for t in TASKS])  # the API may still name a hub task
             info = gr.Markdown(task_info(DEFAULTS.task)[0], elem_id="classify-task-info")
-            gr.Markdown(hub_note, elem_id="classify-hub")  # a function: evaluated on each page load
+            hub_md = gr.Markdown(tasks.note, elem_id="classify-hub")
             model_id = gr.Textbox(
                 DEFAULTS.model_id,
                 label="Model id on the hub, or a local model folder",
@@ -106,6 +110,20 @@ def build(ctx: TabContext) -> None:
             frames_csv = gr.File(label="Frame scores (CSV)", interactive=False, elem_id="classify-csv")
 
     task.change(task_info, task, [info, model_id], api_name="classify_task_info", api_visibility="undocumented")
+
+    def refresh_tasks(current=DEFAULTS.task):
+        tasks = offered_tasks()
+        return tasks.dropdown_update(current, DEFAULTS.task), tasks.note
+
+    # the hub check finishes after start-up: refresh the choices on every visit
+    ctx.on_page_load(
+        refresh_tasks,
+        [task],
+        [task, hub_md],
+        api_name="classify_tasks",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
 
     @user_errors
     def run_classify(

@@ -17,6 +17,7 @@ from pipelines.clean_up import (
     separate,
 )
 from pipelines.core.files import safe_stem
+from pipelines.core.registry import REGISTRY
 
 from .common import (
     TabContext,
@@ -28,6 +29,7 @@ from .common import (
     start_rule,
     user_errors,
 )
+from .hub_choices import accept_set_apart, split_hub_choices
 
 TITLE = "Clean up"
 
@@ -44,6 +46,15 @@ SEPARATE_DEFAULT = SeparateOptions()
 
 def _stem_choices(engine: str) -> list[str]:
     return ["all", *SEPARATOR_STEMS.get(engine, ())]
+
+
+def offered_separators():
+    """The separators, HT-Demucs set apart while the model hub cannot be reached (issue 13, class 3)."""
+    choices = []
+    for spec in REGISTRY.specs("separate"):
+        ok, reason = spec.availability(check_hub=False)  # a missing package still says so in the label
+        choices.append((spec.title if ok else f"{spec.title}: {reason}", spec.key))
+    return split_hub_choices(choices, lambda key: REGISTRY.spec(key).engine == "hub")
 
 
 def _stem_player(i: int) -> gr.Audio:
@@ -90,9 +101,10 @@ def build(ctx: TabContext) -> None:
                 before_img = gr.Image(label="Before", type="filepath", interactive=False, elem_id="denoise-before-spec")
                 after_img = gr.Image(label="After", type="filepath", interactive=False, elem_id="denoise-after-spec")
             with gr.Tab("Separate"):
+                separators = offered_separators()
                 with gr.Row():
                     s_engine = gr.Dropdown(
-                        engine_choices("separate"),
+                        separators.offered,
                         value=SEPARATE_DEFAULT.engine,
                         label="Engine",
                         min_width=240,
@@ -111,13 +123,17 @@ def build(ctx: TabContext) -> None:
                     "hub through ONNX when the hub is reachable; offline, Spleeter is the best engine here.",
                     elem_id="separate-note",
                 )
+                s_hub = gr.Markdown(separators.note, elem_id="separate-hub")
                 s_run = gr.Button("Separate", variant="primary", elem_id="separate-run")
                 s_info = gr.Markdown(elem_id="separate-info")
                 players = []
                 with gr.Row():
                     for i in (1, 2):
                         players.append(_stem_player(i))
-                with gr.Accordion("Stems 3-6 (HT-Demucs only)", open=False):
+                # HT-Demucs's only: hidden until it can be used
+                with gr.Accordion(
+                    "Stems 3-6 (HT-Demucs only)", open=False, visible=separators.reachable, elem_id="separate-more"
+                ) as more_stems:
                     for pair in ((3, 4), (5, 6)):
                         with gr.Row():
                             for i in pair:
@@ -226,6 +242,22 @@ def build(ctx: TabContext) -> None:
     clear_on_error(d_event, d_results)
     clear_on_error(s_event, s_results)
     clear_on_new_input(audio, [*d_results, *s_results], api_name="clean_up_clear_stale")
+    accept_set_apart(s_engine, [s.key for s in REGISTRY.specs("separate")])  # the API may still name HT-Demucs
+
+    def refresh_separators(current=SEPARATE_DEFAULT.engine):
+        separators = offered_separators()
+        update = separators.dropdown_update(current, SEPARATE_DEFAULT.engine)
+        return update, separators.note, separators.controls_update()
+
+    # the hub check finishes after start-up: refresh the choices on every visit
+    ctx.on_page_load(
+        refresh_separators,
+        [s_engine],
+        [s_engine, s_hub, more_stems],
+        api_name="separate_engines",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
     s_engine.change(
         lambda e: gr.update(choices=_stem_choices(e), value="all"),
         s_engine,

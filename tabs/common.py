@@ -17,6 +17,8 @@ from pipelines.core.audio_stream import MonoAudio, load_bounded, open_mono
 from pipelines.core.config import Settings
 from pipelines.core.errors import UserError
 
+from .hub_choices import restorable
+
 log = logging.getLogger("audio_ai_studio")
 
 # Colours of pipelines.text_metrics.alignment_spans labels in gr.HighlightedText.
@@ -295,7 +297,7 @@ def _valid_for(widget, value) -> bool:
         allowed = {c[1] if isinstance(c, (tuple, list)) else c for c in choices}
         if getattr(widget, "multiselect", False) and isinstance(value, list):
             return all(v in allowed for v in value)
-        return value in allowed
+        return value in allowed or restorable(widget, value)  # a hub choice set apart at build, usable now
     if isinstance(widget, gr.Checkbox):
         return isinstance(value, bool)
     if isinstance(widget, gr.Slider):

@@ -17,6 +17,7 @@ from pipelines.compose import (
 from pipelines.engines import musicgen
 
 from .common import TabContext, audio_input, user_errors
+from .hub_choices import split_hub_choices
 
 TITLE = "Compose"
 DEFAULTS = ComposeOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -33,6 +34,8 @@ ambient, rock, jazz, folk, classical), moods (calm, happy, sad, dark, upbeat...)
 "120 bpm", "in D minor". **MusicGen** (a neural model from the model hub, when reachable) makes
 up to {musicgen.MAX_SECONDS:g} s; its weights are licensed **CC-BY-NC 4.0: non-commercial use only**."""
 
+DURATION_INFO = f"MusicGen: at most {musicgen.MAX_SECONDS:g} s."
+
 EXAMPLES = [
     "calm lo-fi piano",
     "upbeat synth pop",
@@ -45,18 +48,20 @@ EXAMPLES = [
 ]
 
 
-def _engine_dropdown_choices() -> tuple[list[tuple[str, str]], str]:
-    """(dropdown choices, status markdown): hub engines are offered only when the hub answers."""
-    choices, ready, missing = [], [], {}
-    for e in engine_choices():
-        if e.available:
-            choices.append((e.label, e.key))
-            ready.append(e.label)
-        else:  # group the engines that are missing for the same reason
+def _engine_dropdown_choices() -> tuple[list[tuple[str, str]], str, bool]:
+    """(dropdown choices, note, MusicGen usable): MusicGen is set apart while the model hub cannot
+    be reached (issue 13, class 3); an engine missing something else says what."""
+    engines = engine_choices(check_hub=False)
+    hub = split_hub_choices([(e.label, e.key) for e in engines if e.available], musicgen.HUB_MODELS)
+    missing: dict[str, list[str]] = {}
+    for e in engines:
+        if not e.available:  # group the engines that are missing for the same reason
             missing.setdefault(e.reason, []).append(e.label)
-    lines = [f"- **Ready:** {', '.join(ready)}"]
-    lines += [f"- **Not available here:** {', '.join(labels)}. Why: {reason}." for reason, labels in missing.items()]
-    return choices, "**Engines**\n" + "\n".join(lines)
+    lines = [hub.note] + [
+        f"**Not available here:** {', '.join(labels)}. Why: {reason}." for reason, labels in missing.items()
+    ]
+    musicgen_ok = hub.reachable and any(k in musicgen.HUB_MODELS for k in hub.values())
+    return hub.offered, "  \n".join(lines), musicgen_ok
 
 
 def build(ctx: TabContext) -> None:
@@ -77,7 +82,6 @@ def build(ctx: TabContext) -> None:
                 label="Engine",
                 allow_custom_value=True,
                 elem_id="compose-engine",
-                info="Hub engines appear when the model hub is reachable.",
             )
             engine_info = gr.Markdown("Checking which engines are available...", elem_id="compose-engines")
             duration = gr.Slider(
@@ -86,10 +90,12 @@ def build(ctx: TabContext) -> None:
                 value=DEFAULT_SECONDS,
                 step=1,
                 label="Duration (seconds)",
-                info=f"MusicGen: at most {musicgen.MAX_SECONDS:g} s.",
             )
             seed = gr.Number(DEFAULTS.seed, label="Seed (-1 = a new one each time)", precision=0, minimum=-1)
-            with gr.Accordion("MusicGen settings", open=False):
+            # MusicGen's own settings: hidden until MusicGen can be used (the page load decides)
+            with gr.Accordion(
+                "MusicGen settings", open=False, visible=False, elem_id="compose-musicgen"
+            ) as musicgen_fold:
                 temperature = gr.Slider(
                     0.1, 2.0, value=DEFAULTS.temperature, step=0.05, label="Temperature (higher = more surprising)"
                 )
@@ -124,15 +130,20 @@ def build(ctx: TabContext) -> None:
             description = gr.Markdown(elem_id="compose-description")
 
     def refresh_engines(current=COMPOSER):
-        choices, info = _engine_dropdown_choices()
+        choices, info, musicgen_ok = _engine_dropdown_choices()
         keys = [k for _, k in choices]
-        return gr.update(choices=choices, value=current if current in keys else COMPOSER), info
+        return (
+            gr.update(choices=choices, value=current if current in keys else COMPOSER),
+            info,
+            gr.update(visible=musicgen_ok),
+            gr.update(info=DURATION_INFO if musicgen_ok else None),
+        )
 
     # when the page opens: the hub check has finished by then
     ctx.on_page_load(
         refresh_engines,
         [engine],
-        [engine, engine_info],
+        [engine, engine_info, musicgen_fold, duration],
         api_name="compose_engines",
         api_visibility="undocumented",
         show_progress="hidden",

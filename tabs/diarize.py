@@ -12,6 +12,7 @@ from pipelines import diarize as dz
 from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.config import format_seconds
 from pipelines.core.files import safe_stem
+from pipelines.core.registry import module_installed
 
 from .clean_option import clean_dropdown, clean_first
 from .common import (
@@ -25,6 +26,7 @@ from .common import (
     start_rule,
     user_errors,
 )
+from .hub_choices import accept_set_apart, split_hub_choices
 
 TITLE = "Diarize"
 
@@ -70,10 +72,22 @@ def _outputs(result, words, files, shown, state, info=None):
     ]
 
 
+def pyannote_state(offline: bool) -> tuple[list, str, bool]:
+    """(engine choices, note, pyannote usable): pyannote is set apart while it cannot be used here,
+    for want of its package or of the model hub (issue 13, class 3); a missing token does not hide it."""
+    engines = split_hub_choices(ENGINES, {"pyannote"})
+    if not module_installed("pyannote.audio"):
+        _ok, reason = dz.pyannote_availability(None, offline=offline)
+        return ENGINES[:1], f"pyannote: not available: {reason}.", False
+    if not engines.reachable:
+        return engines.offered, engines.note, False
+    return ENGINES, "pyannote: ready when a token is given.", True
+
+
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     start_rule(False)
-    ok, reason = dz.pyannote_availability(None, offline=ctx.settings.offline)
+    engines, pyannote_note, pyannote_ok = pyannote_state(ctx.settings.offline)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input()
@@ -105,12 +119,22 @@ def build(ctx: TabContext) -> None:
             )
             clean = clean_dropdown("diarize-clean")
             with gr.Accordion("Engine", open=False):
-                engine = gr.Radio(ENGINES, value=dz.DEFAULT_ENGINE, label="Diarization engine")
-                gr.Markdown(
-                    "pyannote: " + ("ready when a token is given." if ok else f"not available: {reason}."),
-                    elem_id="pyannote-status",
+                engine = gr.Radio(
+                    engines,
+                    value=dz.DEFAULT_ENGINE,
+                    label="Diarization engine",
+                    visible=pyannote_ok,  # one choice is no choice: shown when pyannote can be used
+                    elem_id="diarize-engine",
                 )
-                token = gr.Textbox("", label="Hugging Face token (pyannote only; not stored)", type="password")
+                accept_set_apart(engine, ENGINES)  # the API may still ask for pyannote, and hears why not
+                pyannote_md = gr.Markdown(pyannote_note, elem_id="pyannote-status")
+                token = gr.Textbox(
+                    "",
+                    label="Hugging Face token (pyannote only; not stored)",
+                    type="password",
+                    visible=pyannote_ok,
+                    elem_id="diarize-token",
+                )
             run = gr.Button("Find speakers", variant="primary")
             with gr.Accordion("How it works", open=False):
                 gr.Markdown(HOW_IT_WORKS)
@@ -238,6 +262,22 @@ def build(ctx: TabContext) -> None:
     )
     clear_on_error(event, outputs)
     clear_on_new_input(audio, outputs, api_name="diarize_clear_stale")
+
+    def refresh_engines(current=dz.DEFAULT_ENGINE):
+        engines, note, usable = pyannote_state(ctx.settings.offline)
+        keys = [k for _, k in engines]
+        chosen = current if current in keys else dz.DEFAULT_ENGINE
+        return gr.update(choices=engines, value=chosen, visible=usable), note, gr.update(visible=usable)
+
+    # the hub check finishes after start-up: refresh on every visit
+    ctx.on_page_load(
+        refresh_engines,
+        [engine],
+        [engine, pyannote_md, token],
+        api_name="diarize_engines",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
 
     @user_errors
     def apply_names(table, saved):

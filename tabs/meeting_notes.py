@@ -12,6 +12,7 @@ from pipelines.engines import llm as lm
 from pipelines.transcribe import AUTO, LANGUAGES, language_name
 
 from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .hub_choices import hub_language_models
 
 TITLE = "Meeting notes"
 
@@ -74,6 +75,9 @@ def build(ctx: TabContext) -> None:
                 )
             model = gr.Dropdown(models, value=default_model, label="Language model", elem_id="meeting-model")
             model_md = gr.Markdown(_model_note(default_model, s.offline), elem_id="meeting-model-note")
+            gr.Markdown(
+                hub_language_models().apart_note(), elem_id="meeting-hub"
+            )  # after lm.choices: the hub check is done
             names = gr.Textbox(
                 o.names,
                 label="Speaker names (optional)",

@@ -96,7 +96,9 @@ def build(ctx: TabContext) -> None:
                 noise_w = gr.Slider(0.0, 1.5, value=PIPER.noise_w, step=0.01, label="Noise-w scale (rhythm variation)")
             with gr.Accordion("espeak-ng controls", open=False):
                 pitch = gr.Slider(0, 99, value=ESPEAK.pitch, step=1, label="Pitch (0-99)")
-            with gr.Accordion("Edge online voice controls", open=False):
+            # the online voices' own controls: hidden while they cannot be reached (issue 13, class 3);
+            # the engine stays, since choosing it answers with a bundled voice (the line under it says so)
+            with gr.Accordion("Edge online voice controls", open=False, elem_id="speak-edge-controls") as edge_controls:
                 rate = gr.Slider(-50, 100, value=EDGE.rate, step=5, label="Rate (%)")
                 volume = gr.Slider(-50, 50, value=EDGE.volume, step=5, label="Volume (%)")
                 edge_pitch = gr.Slider(-50, 50, value=EDGE.pitch, step=5, label="Pitch (Hz)")
@@ -133,12 +135,13 @@ def build(ctx: TabContext) -> None:
 
     def engine_status():
         """When a page opens, not while the UI is built: the online check may take a few seconds."""
-        return sp.online_markdown(offline), sp.engines_markdown(offline)
+        online_ok = all(e.availability(offline)[0] for e in sp.ENGINES.values() if e.online)
+        return sp.online_markdown(offline), sp.engines_markdown(offline), gr.update(visible=online_ok)
 
     ctx.on_page_load(
         engine_status,
         None,
-        [online_status, engines_status],
+        [online_status, engines_status, edge_controls],
         api_name="speak_engines",
         api_visibility="undocumented",
         show_progress="hidden",

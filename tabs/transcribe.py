@@ -17,7 +17,7 @@ from pipelines.transcribe import (
     SAMPLE_RATE,
     TranscribeOptions,
     check_comparison_request,
-    hub_note,
+    hub_model_keys,
     info_markdown,
     is_english_only,
     language_name,
@@ -57,6 +57,7 @@ from .common import (
     show_warnings,
     user_errors,
 )
+from .hub_choices import accept_set_apart, set_apart_line, split_hub_choices
 
 TITLE = "Transcribe"
 
@@ -109,14 +110,16 @@ def build(ctx: TabContext) -> None:
             ctx.register_input(audio)  # other tabs can send a sound here
             gr.Examples(example_files("speech_librivox.wav"), inputs=audio, label="Example (click it)")
             gr.Markdown(ctx.limits_text())
+            models = offered_models()
             model = gr.Dropdown(
-                model_choices(),
+                models.offered,
                 value=DEFAULTS.model,
                 label="Model",
                 allow_custom_value=True,
                 elem_id="transcribe-model",
             )
-            hub_md = gr.Markdown(hub_note(), elem_id="transcribe-hub-note")
+            accept_set_apart(model, model_choices())  # a remembered hub size comes back when the hub answers
+            hub_md = gr.Markdown(models.note, elem_id="transcribe-hub-note")
             language = gr.Dropdown(
                 [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
                 value=DEFAULTS.language,
@@ -507,7 +510,8 @@ def build(ctx: TabContext) -> None:
     unload.click(unload_models, None, unload_md, api_name="unload_whisper")
 
     def refresh_models():
-        return gr.update(choices=model_choices()), hub_note()
+        models = offered_models()
+        return models.dropdown_update(), models.note
 
     # the hub check finishes after start-up: refresh the choices on every visit
     ctx.on_page_load(
@@ -518,6 +522,11 @@ def build(ctx: TabContext) -> None:
         api_visibility="undocumented",
         show_progress="hidden",
     )
+
+
+def offered_models():
+    """The model choices, the hub sizes set apart while the hub cannot be reached (issue 13, class 3)."""
+    return split_hub_choices(model_choices(), hub_model_keys())
 
 
 # --- Evaluate on a set (seed 000): a self-contained section --------------------------------
@@ -537,6 +546,11 @@ def dataset_field_update():
     return gr.update(interactive=False, value="", info=f"Unavailable: {reason}.")
 
 
+def eval_hub_line(models) -> str:
+    """What the evaluation cannot use while the hub is unreachable (its why is the tab's hub note above)."""
+    return set_apart_line(models, "a Hugging Face dataset")
+
+
 def build_evaluation(ctx: TabContext) -> None:
     with gr.Accordion("Evaluate on a set (WER/CER per clip)", open=False, elem_id="transcribe-eval"):
         gr.Markdown(EVAL_HELP)
@@ -548,19 +562,29 @@ def build_evaluation(ctx: TabContext) -> None:
         )
         with gr.Row():
             eval_model = gr.Dropdown(
-                model_choices(),
+                offered_models().offered,
                 value=DEFAULTS.model,
                 label="Model",
                 allow_custom_value=True,
                 elem_id="transcribe-eval-model",
             )
+            accept_set_apart(eval_model, model_choices())
             eval_language = gr.Dropdown(
                 [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
                 value=DEFAULTS.language,
                 label="Language",
                 allow_custom_value=True,
             )
-        with gr.Accordion("Or from a Hugging Face dataset (streaming)", open=False), gr.Row():
+        eval_hub = gr.Markdown(eval_hub_line(offered_models()), elem_id="transcribe-eval-hub")
+        with (
+            gr.Accordion(
+                "Or from a Hugging Face dataset (streaming)",
+                open=False,
+                visible=False,
+                elem_id="transcribe-eval-hub-set",
+            ) as dataset_fold,
+            gr.Row(),
+        ):
             dataset = gr.Textbox("", label="Dataset id", placeholder="owner/name", elem_id="transcribe-eval-dataset")
             dataset_config = gr.Textbox("", label="Dataset configuration (optional)")
             dataset_split = gr.Textbox(EVAL_DEFAULTS.dataset_split, label="Split")
@@ -658,10 +682,20 @@ def build_evaluation(ctx: TabContext) -> None:
         api_name="evaluate_transcription",
         concurrency_limit=1,
     )
+
+    def refresh_evaluation():
+        models = offered_models()
+        return (
+            dataset_field_update(),
+            gr.update(visible=models.reachable),
+            models.dropdown_update(),
+            eval_hub_line(models),
+        )
+
     ctx.on_page_load(
-        dataset_field_update,
+        refresh_evaluation,
         None,
-        dataset,
+        [dataset, dataset_fold, eval_model, eval_hub],
         api_name="transcribe_eval_dataset",
         api_visibility="undocumented",
         show_progress="hidden",

@@ -14,6 +14,7 @@ from pipelines.engines import llm as lm
 from pipelines.transcribe import LANGUAGES
 
 from .common import TabContext, audio_input, user_errors
+from .hub_choices import hub_language_models
 
 TITLE = "Voice chat"
 
@@ -75,6 +76,7 @@ def build(ctx: TabContext) -> None:
                 models or [("none available", lm.NONE)], value=default, label="Language model", elem_id="vc-model"
             )
             model_md = gr.Markdown(_model_note(default), elem_id="vc-model-note")
+            gr.Markdown(hub_language_models().apart_note(), elem_id="vc-hub")  # after lm.choices: the hub check is done
             with gr.Row():
                 language = gr.Dropdown(
                     [("Detect automatically", vc.AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],

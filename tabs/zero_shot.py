@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.classify import hub_note, write_timeline
+from pipelines.classify import write_timeline
 from pipelines.core.files import safe_stem
 from pipelines.zero_shot import MAX_LABELS, SEED_LABELS, ZeroShotOptions, ZeroShotResult, input_rate, zero_shot
 
@@ -18,6 +18,7 @@ from .common import (
     start_rule,
     user_errors,
 )
+from .hub_choices import accept_set_apart, split_hub_choices
 
 TITLE = "Zero-shot"
 DEFAULTS = ZeroShotOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -37,6 +38,11 @@ ENGINE_CHOICES = [
 ]
 
 
+def offered_engines():
+    """The engines, CLAP set apart while the model hub cannot be reached (issue 13, class 3)."""
+    return split_hub_choices(ENGINE_CHOICES, {"clap"})
+
+
 def result_markdown(r: ZeroShotResult) -> str:
     head = f"**Engine:** {r.engine}.  \n**Best match:** {r.top_label} ({r.labels[r.top_label]:.0%})."
     head += "".join(f"  \n*{n}*" for n in r.notes)
@@ -51,6 +57,7 @@ def result_markdown(r: ZeroShotResult) -> str:
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     start_rule(False)
+    engines = offered_engines()
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="zs-audio")
@@ -68,14 +75,17 @@ def build(ctx: TabContext) -> None:
                 DEFAULTS.template,
                 label="Hypothesis template for CLAP ({} is replaced by each label)",
                 max_lines=1,
+                visible=engines.reachable,  # CLAP's only: hidden until CLAP can be used
                 elem_id="zs-template",
             )
-            engine = gr.Radio(ENGINE_CHOICES, value=DEFAULTS.engine, label="Engine", elem_id="zs-engine")
-            gr.Markdown(hub_note, elem_id="zs-hub")  # a function: evaluated on each page load
+            engine = gr.Radio(engines.offered, value=DEFAULTS.engine, label="Engine", elem_id="zs-engine")
+            accept_set_apart(engine, ENGINE_CHOICES)  # the API may still ask for CLAP (or a local CLAP folder)
+            hub_md = gr.Markdown(engines.note, elem_id="zs-hub")
             model_id = gr.Textbox(
                 DEFAULTS.model_id,
                 label="CLAP model id or local folder (blank: laion/clap-htsat-unfused)",
                 max_lines=1,
+                visible=engines.reachable,
                 elem_id="zs-model-id",
             )
             run = gr.Button("Score labels", variant="primary", elem_id="zs-run")
@@ -126,6 +136,21 @@ def build(ctx: TabContext) -> None:
             )
             image, csv_path = str(png), str(csv)
         return result.labels, result_markdown(result), image, csv_path
+
+    def refresh_engines(current=DEFAULTS.engine):
+        engines = offered_engines()
+        shown = engines.controls_update()
+        return engines.dropdown_update(current, DEFAULTS.engine), engines.note, shown, shown
+
+    # the hub check finishes after start-up: refresh the choices on every visit
+    ctx.on_page_load(
+        refresh_engines,
+        [engine],
+        [engine, hub_md, template, model_id],
+        api_name="zero_shot_engines",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
 
     results = [scores, summary, timeline, frames_csv]
     event = gr.on(
