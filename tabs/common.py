@@ -359,7 +359,16 @@ def clear_on_new_input(
     triggers = [c.change for c in inputs]
     if in_browser:
         values = json.dumps(_cleared(outputs, initial), ensure_ascii=False)
-        gr.on(triggers, None, None, outputs, js=f"() => {values}", show_progress="hidden", api_visibility="private")
+        gr.on(
+            triggers,
+            None,
+            None,
+            outputs,
+            js=f"() => {values}",
+            show_progress="hidden",
+            api_name=api_name,
+            api_visibility="private",
+        )
         return
     gr.on(
         triggers,
