@@ -13,7 +13,6 @@ Either way the audio is loudness-normalised (ITU-R BS.1770, pyloudnorm) and writ
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import UserError
+from pipelines.core.files import text_stem
 from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
@@ -157,7 +157,7 @@ def compose(
     seed = new_seed() if options.seed is None or int(options.seed) < 0 else int(options.seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"compose-{_slug(prompt)}-seed{seed}"
+    stem = f"compose-{text_stem(prompt, 'music', words=6, max_chars=32)}-seed{seed}"  # any script (Korean too)
     progress = progress or (lambda share, desc: None)
     start = time.perf_counter()
     piece = midi_path = None
@@ -191,7 +191,7 @@ def compose(
     progress(0.92, "Normalising loudness and drawing")
     audio, lufs = normalize_loudness(audio, sr)
     wav_path = _write_wav(out_dir / f"{stem}.wav", audio, sr)
-    figure_path = _draw(audio, sr, piece, out_dir / f"{stem}.png", prompt)
+    figure_path = _draw(audio, sr, piece, out_dir / f"{stem}-spectrogram.png", prompt)
     heard = music_check.listen(audio, sr)
     facts = {
         "engine": engine_line,
@@ -273,10 +273,6 @@ def _write_wav(path: Path, audio: np.ndarray, sr: int) -> Path:
 
     sf.write(path, audio.T, sr, subtype="PCM_16")
     return path
-
-
-def _slug(text: str, n: int = 32) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:n].strip("-") or "music"
 
 
 def _draw(audio: np.ndarray, sr: int, piece: Piece | None, path: Path, prompt: str) -> Path:

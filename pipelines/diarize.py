@@ -545,7 +545,7 @@ def write_files(
     in ``subtitles``' style: 'Name: ' or '- ' at a change of speaker)."""
     out_dir = Path(out_dir)
     stem = safe_stem(stem, "audio")
-    files = DiarizeFiles(out_dir / f"{stem}.rttm")
+    files = DiarizeFiles(out_dir / f"{stem}-diarized.rttm")  # after the input and the result (issue 13, class 6)
     files.rttm.write_text(to_rttm(result.turns, stem, names))
     if words is not None:
         files.txt = out_dir / f"{stem}-speakers.txt"

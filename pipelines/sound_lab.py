@@ -29,7 +29,7 @@ import soundfile as sf
 from pipelines.core.audio import SILENCE_DBFS, AudioInput
 from pipelines.core.config import format_seconds
 from pipelines.core.errors import UserError
-from pipelines.core.files import safe_stem
+from pipelines.core.files import safe_stem, text_stem
 from pipelines.dsp import effects as fx
 from pipelines.dsp import synth
 
@@ -695,6 +695,20 @@ def layer_template(kind: str) -> str:
     return f"{kind}({', '.join(f'{p.name}={_fmt(p.default)}' for p in LAYERS[kind] if p.name != 'seconds')})"
 
 
+def recipe_stem(recipe: str) -> str:
+    """Download name of a synthesized sound, after its recipe: each layer (three at most) with its
+    first value, e.g. ``chord-A4-Cs5-E5-sine-110-synth`` (issue 13, class 6: never ``audio.wav``)."""
+    try:
+        calls = parse_calls(recipe, "+", "layer", "recipe")
+    except UserError:
+        calls = []
+    parts = []
+    for name, args in calls[:3]:
+        first = next((str(v) for k, v in args if k in (None, "hz", "notes", "color", "start_hz")), "")
+        parts.append(f"{name} {first}")
+    return text_stem(" ".join(parts), "sound", words=8, lower=False) + "-synth"
+
+
 @dataclass
 class SynthResult:
     look: Look
@@ -704,7 +718,7 @@ class SynthResult:
 def run_synthesize(options: SynthOptions, out_dir: Path, max_seconds: float | None = None) -> SynthResult:
     y = synthesize(options.recipe, options.seconds, options.sample_rate, max_seconds)
     result = finish(y[None, :], int(options.sample_rate))
-    stem = "synth-" + safe_stem(options.recipe.split("(")[0], "sound")
+    stem = recipe_stem(options.recipe)
     return SynthResult(look(result.channels, result.sr, out_dir, stem, "Synthesized"), result.warnings)
 
 

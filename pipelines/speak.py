@@ -25,6 +25,7 @@ import numpy as np
 
 from pipelines.core.audio import resample_array
 from pipelines.core.errors import UserError
+from pipelines.core.files import text_stem
 from pipelines.engines.tts import ENGINES, EngineUnavailable, Voice
 from pipelines.formats.subtitles import TimedText, write_subtitles
 
@@ -522,6 +523,12 @@ class SpeakFiles:
 
     def all(self) -> list[Path]:
         return [p for p in (self.wav, self.mp3, self.srt, self.vtt, self.words_srt, self.words_vtt) if p]
+
+
+def speech_stem(text: str) -> str:
+    """Download name of spoken text, after its first words: ``the-library-opens-at-speech``
+    (issue 13, class 6: never a bare ``speech.wav``)."""
+    return f"{text_stem(text, 'text', words=4)}-speech"
 
 
 def write_outputs(result: SpeakResult, out_dir: Path, stem: str = "speech") -> SpeakFiles:

@@ -13,6 +13,7 @@ import soundfile as sf
 from pipelines.core.audio import AudioError, AudioInput, check_samples, load_audio, sample_stats
 from pipelines.core.audio_stream import LONG_VALUES, open_sound
 from pipelines.core.errors import UserError
+from pipelines.core.files import safe_stem
 from pipelines.core.memory import release_free_memory
 from pipelines.dsp.features import (
     AudioFacts,
@@ -97,7 +98,7 @@ def render(
     out_dir.mkdir(parents=True, exist_ok=True)
     feats = compute_features(audio.mono, audio.sr, params, phase_columns=None if full_phase else plots.MAX_COLUMNS)
     waveform = plots.plot_waveform(audio.channels, audio.sr)
-    paths = _draw(feats, waveform, audio.duration, out_dir, cmap, freq_scale)
+    paths = _draw(feats, waveform, audio.duration, out_dir, cmap, freq_scale, stem=safe_stem(audio.name, "audio"))
     facts = audio_facts(audio) if with_facts else None
     return VisualizeResult(facts, feats, paths, list(audio.warnings))
 
@@ -184,7 +185,9 @@ def _render_long(snd, out_dir: Path, params, min_seconds, max_seconds, *, cmap, 
     centres, lo, hi = f["envelope"]
     waveform = plots.plot_envelope(centres, lo, hi, snd.sr, n)
     duration = n / snd.sr
-    paths = _draw(feats, waveform, duration, out_dir, cmap, freq_scale, spectrum_title=_welch_title())
+    paths = _draw(
+        feats, waveform, duration, out_dir, cmap, freq_scale, spectrum_title=_welch_title(), stem=safe_stem(snd.name)
+    )
     facts = None
     if with_facts:
         facts = AudioFacts(
@@ -209,7 +212,17 @@ def _welch_title() -> str:
     return f"Spectrum (mean of {WELCH_FFT}-point Hann FFTs: a long recording)"
 
 
-def _draw(feats, waveform, dur, out_dir: Path, cmap: str, freq_scale: str, spectrum_title: str | None = None):
+def _draw(
+    feats,
+    waveform,
+    dur,
+    out_dir: Path,
+    cmap: str,
+    freq_scale: str,
+    spectrum_title: str | None = None,
+    stem: str = "audio",
+):
+    """Every panel as ``<stem>-<panel>.png`` (``chord-waveform.png``, never a bare ``waveform.png``)."""
     p = feats.params
     spectrum_kw = {"title": spectrum_title} if spectrum_title else {}
     figs = {
@@ -272,7 +285,7 @@ def _draw(feats, waveform, dur, out_dir: Path, cmap: str, freq_scale: str, spect
     mfcc_ax = figs["mfcc"].axes[0]
     for k in (1, 2):  # separate static / delta / delta-delta blocks
         mfcc_ax.axhline(k * p.n_mfcc, color="black", lw=0.8)
-    return {name: plots.save_png(fig, out_dir / f"{name}.png") for name, fig in figs.items()}
+    return {name: plots.save_png(fig, out_dir / f"{stem}-{name}.png") for name, fig in figs.items()}
 
 
 def export_features(result: VisualizeResult, out_dir: Path, stem: str = "features") -> Path:
@@ -325,10 +338,11 @@ def _write_matrix_csv(fh, m: np.ndarray, label: str, rows, times: np.ndarray) ->
         fh.write((str(name) + "," + ",".join(f"{v:.4f}" for v in row) + "\n").encode())
 
 
-def write_phase_lesson(lesson: PhaseLesson, out_dir: Path) -> tuple[Path, Path]:
+def write_phase_lesson(lesson: PhaseLesson, out_dir: Path, stem: str = "audio") -> tuple[Path, Path]:
+    """The two rebuilt sounds, named after the input: ``<stem>-magnitude-only-griffinlim.wav``..."""
     out_dir = Path(out_dir)
-    a = out_dir / "rebuilt_magnitude_only_griffinlim.wav"
-    b = out_dir / "rebuilt_magnitude_and_phase_istft.wav"
+    a = out_dir / f"{stem}-magnitude-only-griffinlim.wav"
+    b = out_dir / f"{stem}-magnitude-and-phase-istft.wav"
     sf.write(a, np.clip(lesson.magnitude_only, -1, 1), lesson.sr, subtype="PCM_16")
     sf.write(b, np.clip(lesson.magnitude_and_phase, -1, 1), lesson.sr, subtype="PCM_16")
     return a, b

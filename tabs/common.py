@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 import math
 import traceback
@@ -344,19 +345,36 @@ def restore_settings(demo: gr.Blocks, ctx: TabContext | None = None) -> None:
     reset.click(reset_all, None, [store, *comps], api_name="reset_settings", api_visibility="private")
 
 
-def clear_on_new_input(inputs, outputs, api_name: str) -> None:
+def clear_on_new_input(
+    inputs, outputs, api_name: str, *, initial: dict | None = None, in_browser: bool = False
+) -> None:
     """Issue 13, class 1: when any of ``inputs`` changes (a new upload, recording, example click,
     or the input cleared), every output in ``outputs`` is emptied, so no result stays beside an
     input it does not belong to (a lesson player or a download of the previous file).
 
     Pass only the outputs the tab does not redraw itself on that change; runs in the browser's
-    request at once (no queue, no progress bar)."""
+    request at once (no queue, no progress bar). ``initial`` maps an output to the value it goes
+    back to instead of empty (a placeholder text). ``in_browser``: done by the page alone, with no
+    request to the server: for a text box, whose change fires on every key."""
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     outputs = list(outputs)
-
+    triggers = [c.change for c in inputs]
+    if in_browser:
+        values = json.dumps(_cleared(outputs, initial), ensure_ascii=False)
+        gr.on(
+            triggers,
+            None,
+            None,
+            outputs,
+            js=f"() => {values}",
+            show_progress="hidden",
+            api_name=api_name,
+            api_visibility="private",
+        )
+        return
     gr.on(
-        [c.change for c in inputs],
-        lambda: _cleared(outputs),
+        triggers,
+        lambda: _cleared(outputs, initial),
         inputs=None,
         outputs=outputs,
         queue=False,
@@ -366,15 +384,40 @@ def clear_on_new_input(inputs, outputs, api_name: str) -> None:
     )
 
 
-def _cleared(outputs: list):
-    return [None] * len(outputs) if len(outputs) > 1 else None
+def _cleared(outputs: list, initial: dict | None = None):
+    by_id = {id(k): v for k, v in (initial or {}).items()}
+    values = [by_id.get(id(o)) for o in outputs]
+    return values if len(values) > 1 else values[0]
 
 
-def clear_on_error(event, outputs) -> None:
+def clear_on_error(event, outputs, *, initial: dict | None = None) -> None:
     """Issue 13, class 1: when ``event`` fails (its error shown as a message), its ``outputs`` are
-    emptied rather than left from the previous run beside the error."""
+    emptied rather than left from the previous run beside the error. Not for an event a Cancel
+    button stops: Gradio reports a Cancel as a failure too, and would wipe what was done before it."""
     outputs = list(outputs)
-    event.failure(lambda: _cleared(outputs), None, outputs, queue=False, show_progress="hidden", api_name=False)
+    event.failure(
+        lambda: _cleared(outputs, initial), None, outputs, queue=False, show_progress="hidden", api_name=False
+    )
+
+
+def clears_before_error(n_outputs: int):
+    """Issue 13, class 1, for a streaming handler whose event has a Cancel button: on an error the
+    handler itself empties its ``n_outputs`` outputs, then raises (the error is shown). A Cancel
+    stops the handler from outside, so what it decoded before the Cancel stays; ``clear_on_error``
+    cannot tell the two apart (Gradio reports a Cancel as a failure). Put it under ``user_errors``."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception:
+                yield (None,) * n_outputs if n_outputs > 1 else None
+                raise
+
+        return gen
+
+    return wrap
 
 
 def run_after_example(examples: gr.Examples, fn, inputs, outputs, api_name: str, **kwargs):

@@ -16,7 +16,7 @@ from pipelines.compose import (
 )
 from pipelines.engines import musicgen
 
-from .common import TabContext, audio_input, user_errors
+from .common import TabContext, audio_input, clear_on_error, clear_on_new_input, start_rule, user_errors
 from .hub_choices import split_hub_choices
 
 TITLE = "Compose"
@@ -66,6 +66,7 @@ def _engine_dropdown_choices() -> tuple[list[tuple[str, str]], str, bool]:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)  # a piece takes seconds to minutes: an example only fills the prompt
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             prompt = gr.Textbox(
@@ -199,11 +200,15 @@ def build(ctx: TabContext) -> None:
         midi = str(result.midi_path) if result.midi_path else None
         return str(result.wav_path), midi, str(result.figure_path), result.description
 
-    gr.on(
+    results = [audio_out, midi_out, picture, description]
+    event = gr.on(
         [run.click, prompt.submit],
         compose_music,
         [prompt, duration, engine, seed, temperature, top_k, top_p, guidance, melody],
-        [audio_out, midi_out, picture, description],
+        results,
         api_name="compose",
         concurrency_limit=2,
     )
+    clear_on_error(event, results)
+    # another description: the music of the old one goes (in the page: the prompt changes on every key)
+    clear_on_new_input(prompt, results, api_name="compose_clear_stale", in_browser=True)

@@ -25,7 +25,7 @@ from pipelines.live_captions import (
 )
 from pipelines.transcribe import LANGUAGES, SAMPLE_RATE, TranscribeOptions, transcribe
 
-from .common import TabContext, user_errors
+from .common import TabContext, clear_on_error, downloadable, start_rule, user_errors
 
 TITLE = "Live captions"
 
@@ -90,6 +90,7 @@ def status_text(caps, extra: str = "") -> str:
 def build(ctx: TabContext) -> None:
     gr.HTML(f"<style>{CSS}</style>", padding=False)
     gr.Markdown(INTRO)
+    start_rule(True)  # Record starts the captions; the full-quality pass waits for its button
     defaults = LiveOptions()
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
@@ -172,14 +173,14 @@ def build(ctx: TabContext) -> None:
         caps = live.stop()
         if getattr(live, "files", None) is None:  # stop_recording may fire twice: write once
             out = ctx.settings.new_output_dir("live")
-            paths = write_transcript(
-                caps, out, safe_stem(f"live-captions-{recording_seconds_text(caps.audio_seconds)}")
-            )
+            stem = recording_stem(caps.audio_seconds)
+            paths = write_transcript(caps, out, f"{stem}-captions")
             import soundfile as sf
 
-            wav = paths["txt"].with_suffix(".wav")  # what the server heard, 16 kHz mono
+            wav = out / f"{stem}-recording.wav"  # what the server heard, 16 kHz mono
             sf.write(wav, live.captioner.recording(), SAMPLE_RATE)
-            live.files = [str(paths[f]) for f in ("srt", "vtt", "txt")] + [str(wav)]
+            # no speech: empty captions are not offered (issue 13, class 6), the recording is
+            live.files = downloadable([paths[f] for f in ("srt", "vtt", "txt")] + [wav])
         extra = "" if caps.confirmed else "No speech was heard, so there is no transcript."
         return captions_html(caps), timed_lines(caps), live.files, status_text(caps, extra), live
 
@@ -197,12 +198,12 @@ def build(ctx: TabContext) -> None:
     def on_start(live):
         if live is not None:
             live.stop(timeout=5)
-        return captions_html(), meter_html(), "", None, "", None
+        return captions_html(), meter_html(), "", None, "", "", None
 
-    mic.start_recording(
+    mic.start_recording(  # a new recording: nothing of the last one stays (issue 13, class 1)
         on_start,
         [session],
-        [captions, meter, transcript, files, redo_text, session],
+        [captions, meter, transcript, files, redo_info, redo_text, session],
         api_name="live_captions_start",
         show_progress="hidden",
     )
@@ -223,13 +224,21 @@ def build(ctx: TabContext) -> None:
         api_name="live_captions_stop",
         show_progress="hidden",
     )
-    redo.click(
+    redo_event = redo.click(
         user_errors(on_redo),
         [session, language, task],
         [redo_info, redo_text],
         api_name="live_captions_redo",
         concurrency_limit=1,
     )
+    clear_on_error(redo_event, [redo_info, redo_text])
+
+
+def recording_stem(seconds: float) -> str:
+    """Download names of a live recording, after its length: ``live-0m05s`` + ``-captions.srt`` or
+    ``-recording.wav`` (issue 13, class 6)."""
+    m, s = divmod(int(seconds), 60)
+    return safe_stem(f"live-{m}m{s:02d}s")
 
 
 def _start(language: str, task: str) -> LiveSession:

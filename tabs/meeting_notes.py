@@ -11,7 +11,17 @@ from pipelines.core.files import safe_stem
 from pipelines.engines import llm as lm
 from pipelines.transcribe import AUTO, LANGUAGES, language_name
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    downloadable,
+    example_files,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 from .hub_choices import hub_language_models
 
 TITLE = "Meeting notes"
@@ -37,6 +47,7 @@ HOW_IT_WORKS = """- **Speakers**: the Diarize tab's bundled engine (Silero VAD, 
   whole. If the model fails, the extractive notes are shown with the reason."""
 
 EXAMPLES = ["meeting_three_voices.wav", "two_speakers_pyannote.wav"]
+NOTES_PLACEHOLDER = "*The notes appear here.*"
 
 
 def _model_note(key: str, offline: bool) -> str:
@@ -60,6 +71,7 @@ def build(ctx: TabContext) -> None:
     default_model = lm.default_choice(s.offline)
     o = mn.MeetingNotesOptions()
     gr.Markdown(INTRO)
+    start_rule(False)  # speakers, transcript and notes take a while
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
             audio = audio_input("Meeting: record or upload")
@@ -91,9 +103,7 @@ def build(ctx: TabContext) -> None:
             info = gr.Markdown(elem_id="meeting-info")
             with gr.Row():
                 with gr.Column(scale=3, min_width=300):
-                    notes = gr.Markdown(
-                        "*The notes appear here.*", label="Notes", elem_id="meeting-notes", sanitize_html=True
-                    )
+                    notes = gr.Markdown(NOTES_PLACEHOLDER, label="Notes", elem_id="meeting-notes", sanitize_html=True)
                 with gr.Column(scale=2, min_width=260):
                     transcript = gr.Textbox(
                         label="Transcript with speakers and times",
@@ -176,17 +186,21 @@ def build(ctx: TabContext) -> None:
             summary,
             body,
             "\n".join(mn.transcript_lines(r.sentences)),
-            str(f.markdown),
-            str(f.txt),
-            str(f.json),
-            str(f.srt) if f.srt else None,
+            downloadable(f.markdown),  # no 0-byte file offered
+            downloadable(f.txt),
+            downloadable(f.json),
+            downloadable(f.srt),
             _stages_rows(r),
         )
 
-    run.click(
+    results = [info, notes, transcript, md_file, txt_file, json_file, srt_file, stages]
+    blank = {notes: NOTES_PLACEHOLDER}
+    event = run.click(
         meeting_notes,
         [audio, num, language, model, names],
-        [info, notes, transcript, md_file, txt_file, json_file, srt_file, stages],
+        results,
         api_name="meeting_notes",
         concurrency_limit=1,
     )
+    clear_on_error(event, results, initial=blank)
+    clear_on_new_input(audio, results, api_name="meeting_notes_clear_stale", initial=blank)

@@ -27,7 +27,17 @@ from pipelines.sound_lab import (
     synthesize,
 )
 
-from .common import TabContext, audio_input, example_files, show_warnings, user_errors
+from .common import (
+    TabContext,
+    audio_input,
+    clear_on_error,
+    clear_on_new_input,
+    example_files,
+    run_after_example,
+    show_warnings,
+    start_rule,
+    user_errors,
+)
 
 TITLE = "Sound lab"
 
@@ -67,6 +77,7 @@ def _compare(before, after) -> list[list[str]]:
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(True)  # Effects and SpecAugment; Augment a set says its own (slow) rule
     with gr.Tabs(selected="effects") as tabs:
         with gr.Tab("Effects", id="effects"):
             effects_audio, chain = effects_ui(ctx)
@@ -87,7 +98,7 @@ def effects_ui(ctx: TabContext) -> tuple[gr.Audio, gr.Textbox]:
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             audio = audio_input(elem_id="sound-lab-in")
-            gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES), inputs=audio, label="Examples (click one)")
             gr.Markdown(ctx.limits_text())
             preset = gr.Dropdown(
                 [NO_PRESET, *PRESETS], value=NO_PRESET, label="Preset (fills the chain)", elem_id="sound-lab-preset"
@@ -204,13 +215,22 @@ def effects_ui(ctx: TabContext) -> tuple[gr.Audio, gr.Textbox]:
             str(a.spectrogram),
         )
 
-    run.click(
-        apply_effects,
-        [audio, chain],
-        [before_audio, after_audio, facts, report, before_wave, after_wave, before_spec, after_spec],
-        api_name="effects",
-        concurrency_limit=2,
+    results = [before_audio, after_audio, facts, report, before_wave, after_wave, before_spec, after_spec]
+    blank = {report: ENGINE}  # the engine note stays; "Applied: ..." of another sound goes
+    clear_on_error(
+        gr.on(
+            [run.click, audio.upload, audio.stop_recording],  # quick: a new sound is processed at once
+            apply_effects,
+            [audio, chain],
+            results,
+            api_name="effects",
+            concurrency_limit=2,
+        ),
+        results,
+        initial=blank,
     )
+    clear_on_error(run_after_example(examples, apply_effects, [audio, chain], results, "effects_example"), results)
+    clear_on_new_input(audio, results, api_name="sound_lab_clear_stale", initial=blank)
     return audio, chain
 
 
@@ -292,14 +312,20 @@ def synth_ui(ctx: TabContext, tabs: gr.Tabs, target: gr.Audio) -> None:
         r = result.look
         return str(r.wav), facts_rows(r.facts), str(r.waveform), str(r.spectrogram)
 
-    gr.on(
-        [run.click, recipe.submit],
-        synthesize_sound,
-        [recipe, seconds, rate],
-        [out, facts, wave, spec],
-        api_name="synthesize",
-        concurrency_limit=2,
+    results = [out, facts, wave, spec]
+    clear_on_error(
+        gr.on(
+            [run.click, recipe.submit],
+            synthesize_sound,
+            [recipe, seconds, rate],
+            results,
+            api_name="synthesize",
+            concurrency_limit=2,
+        ),
+        results,
     )
+    # another recipe, length or rate: the sound shown is no longer the one they make
+    clear_on_new_input([recipe, seconds, rate], results, api_name="synth_clear_stale", in_browser=True)
 
     @user_errors
     def send_to_effects(path=None):
@@ -323,7 +349,7 @@ def spec_ui(ctx: TabContext) -> None:
                 "**time warp**. Each width is drawn from 0 to its maximum; the seed repeats the draw."
             )
             audio = audio_input(elem_id="spec-in")
-            gr.Examples(example_files(*EXAMPLES[:3]), inputs=audio, label="Examples (click one)")
+            examples = gr.Examples(example_files(*EXAMPLES[:3]), inputs=audio, label="Examples (click one)")
             freq_masks = gr.Slider(0, 10, value=o.freq_masks, step=1, label="Frequency masks")
             freq_width = gr.Slider(
                 0, 80, value=o.freq_width, step=1, label="Frequency mask width, at most (mel bins of 80)"
@@ -362,13 +388,21 @@ def spec_ui(ctx: TabContext) -> None:
         r = run_spec_augment(audio, options, ctx.settings.new_output_dir("spec-augment"))
         return str(r.before_png), str(r.after_png), str(r.rebuilt_wav), r.description
 
-    run.click(
-        spec_augment,
-        [audio, time_masks, time_width, freq_masks, freq_width, warp, seed],
-        [before, after, rebuilt, info],
-        api_name="spec_augment",
-        concurrency_limit=2,
+    inputs = [audio, time_masks, time_width, freq_masks, freq_width, warp, seed]
+    results = [before, after, rebuilt, info]
+    clear_on_error(
+        gr.on(
+            [run.click, audio.upload, audio.stop_recording],  # quick: a new sound is masked at once
+            spec_augment,
+            inputs,
+            results,
+            api_name="spec_augment",
+            concurrency_limit=2,
+        ),
+        results,
     )
+    clear_on_error(run_after_example(examples, spec_augment, inputs, results, "spec_augment_example"), results)
+    clear_on_new_input(audio, results, api_name="spec_augment_clear_stale")
 
 
 # --- augment a set ------------------------------------------------------------------------
@@ -383,6 +417,7 @@ def augment_ui(ctx: TabContext) -> None:
                 "(pitch, speed, reverb, noise, masks, gain). The same files and seed give the same zip; "
                 "`manifest.csv` lists the chain each file got (paste one into Effects to hear it again)."
             )
+            start_rule(False)  # a set of clips and several variants each: only the button
             files = gr.File(label="Clips (one or more)", file_count="multiple", file_types=["audio"], elem_id="aug-in")
             variants = gr.Slider(1, 20, value=o.variants, step=1, label="Variants per clip")
             seed = gr.Number(o.seed, label="Seed", precision=0, minimum=0)
@@ -453,10 +488,28 @@ def augment_ui(ctx: TabContext) -> None:
             [r[k] for k in ("file", "source", "variant", "seed", "duration_s", "chain")] for r in result.rows
         ]
 
-    run.click(
-        augment,
-        [files, variants, seed, pitch, speed_min, speed_max, gain, snr_min, snr_max, reverb, time_masks, freq_masks],
-        [zip_out, manifest],
-        api_name="augment",
-        concurrency_limit=1,
+    results = [zip_out, manifest]
+    clear_on_error(
+        run.click(
+            augment,
+            [
+                files,
+                variants,
+                seed,
+                pitch,
+                speed_min,
+                speed_max,
+                gain,
+                snr_min,
+                snr_max,
+                reverb,
+                time_masks,
+                freq_masks,
+            ],
+            results,
+            api_name="augment",
+            concurrency_limit=1,
+        ),
+        results,
     )
+    clear_on_new_input(files, results, api_name="augment_clear_stale")

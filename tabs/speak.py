@@ -9,7 +9,7 @@ from pipelines.engines.tts import PIPER_VOICE_ID, EdgeOptions, EspeakOptions, Pi
 from pipelines.formats.text_metrics import alignment_spans
 from pipelines.speak import MAX_TEXT_CHARS, SAMPLE_TEXT, SAMPLE_TEXT_KO, SpeakOptions
 
-from .common import ALIGNMENT_COLORS, TabContext, user_errors
+from .common import ALIGNMENT_COLORS, TabContext, clear_on_error, clear_on_new_input, start_rule, user_errors
 
 TITLE = "Speak"
 
@@ -52,6 +52,7 @@ def _voice_choices(engine: str, language: str, gender: str, search: str, offline
 def build(ctx: TabContext) -> None:
     offline = ctx.settings.offline
     gr.Markdown(INTRO)
+    start_rule(True)  # an example click speaks it; typed text waits for the button
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             text = gr.Textbox(
@@ -106,7 +107,7 @@ def build(ctx: TabContext) -> None:
             examples = gr.Examples(  # above the button it fills for (issue 13, class 7)
                 EXAMPLES,
                 inputs=[text, voice, engine],
-                label="Examples (click one, then Speak)",
+                label="Examples (click one)",
                 example_labels=EXAMPLE_LABELS,
             )
             run = gr.Button("Speak", variant="primary", elem_id="speak-button")
@@ -177,7 +178,7 @@ def build(ctx: TabContext) -> None:
     )
     # After an example has set text, voice and engine (one event), list that engine's voices:
     # chained, so it reads the example's values.
-    examples.load_input_event.then(
+    example_voices = examples.load_input_event.then(
         list_voices,
         [engine, language, gender, search, voice],
         [voice, voice_table],
@@ -253,7 +254,7 @@ def build(ctx: TabContext) -> None:
         engine, voice = sp.requested_voice(engine, voice)
         progress(0, desc="Preparing the voice")
         result = sp.speak(text, engine, voice, options, progress=lambda f, d: progress(f, desc=d))
-        out = sp.write_outputs(result, ctx.settings.new_output_dir("speak"))
+        out = sp.write_outputs(result, ctx.settings.new_output_dir("speak"), sp.speech_stem(result.text))
         if result.voice.engine != engine:
             gr.Warning(result.engine_note)
         for warning in result.warnings:
@@ -262,27 +263,45 @@ def build(ctx: TabContext) -> None:
         vtt = (out.words_vtt or out.vtt).read_text(encoding="utf-8")
         return str(out.wav), [str(p) for p in out.all()], summary, vtt, result.text, result.voice.language
 
-    run.click(
+    speak_inputs = [
+        text,
+        engine,
+        voice,
+        speed,
+        pause,
+        length_scale,
+        noise_scale,
+        noise_w,
+        pitch,
+        rate,
+        volume,
+        edge_pitch,
+        fallback,
+    ]
+    results = [audio_out, files, info, subtitles, spoken_text, spoken_language, check_info, check_diff]
+    speak_outputs = results[:6]
+    # quick: an example is spoken at once, once its engine's voices are listed (chained above)
+    clear_on_error(
+        example_voices.then(
+            do_speak,
+            speak_inputs,
+            speak_outputs,
+            api_name="speak_example",
+            api_visibility="private",
+            concurrency_limit=2,
+        ),
+        results,
+    )
+    # other text: the speech, its files and the listening check of the old text go (in the page: every key)
+    clear_on_new_input(text, results, api_name="speak_clear_stale", in_browser=True)
+    speak_event = run.click(
         do_speak,
-        [
-            text,
-            engine,
-            voice,
-            speed,
-            pause,
-            length_scale,
-            noise_scale,
-            noise_w,
-            pitch,
-            rate,
-            volume,
-            edge_pitch,
-            fallback,
-        ],
-        [audio_out, files, info, subtitles, spoken_text, spoken_language],
+        speak_inputs,
+        speak_outputs,
         api_name="speak",
         concurrency_limit=2,
     )
+    clear_on_error(speak_event, results)
 
     @user_errors
     def do_check(audio, text, language="en", progress=gr.Progress()):

@@ -52,9 +52,11 @@ from .common import (
     TabContext,
     audio_input,
     clear_on_new_input,
+    clears_before_error,
     downloadable,
     example_files,
     show_warnings,
+    start_rule,
     user_errors,
 )
 from .hub_choices import accept_set_apart, set_apart_line, split_hub_choices
@@ -104,6 +106,7 @@ CONFIDENCE_COLORS = {"sure": "#bbf7d0", "unsure": "#fde68a", "doubtful": "#fca5a
 
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
+    start_rule(False)
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             audio = audio_input(elem_id="transcribe-audio")
@@ -269,6 +272,7 @@ def build(ctx: TabContext) -> None:
     outputs = [text, info, languages, segments, words, files, summary, compare_md, alignment, word_table]
 
     @user_errors
+    @clears_before_error(len(outputs))  # an error empties them; a Cancel keeps the text decoded so far
     def run_transcribe(
         audio_source,
         model=DEFAULTS.model,
@@ -374,7 +378,7 @@ def build(ctx: TabContext) -> None:
         )
 
     event = gr.on(
-        [run.click, audio.stop_recording],
+        [run.click],  # slow: only the button starts it, not a new recording (issue 13, class 2)
         run_transcribe,
         [audio, *option_inputs, reference, clean, *advanced_inputs, *subtitle_inputs],
         outputs,
@@ -390,8 +394,8 @@ def build(ctx: TabContext) -> None:
             return gr.update(visible=False)
         return gr.update(value=audio_source, subtitles=player_subtitles(vtt), visible=True)
 
-    # Not cleared on failure: Gradio reports a Cancel as one, and after a Cancel the text decoded so
-    # far stays (the message says so). Clearing after a real error here is still open (issue 13).
+    # Not cleared by .failure(): Gradio reports a Cancel as one, and after a Cancel the text decoded
+    # so far stays (the message says so); a real error clears them in the handler (clears_before_error).
     clear_on_new_input(audio, outputs, api_name="transcribe_clear_stale")
     event.success(show_player, [audio, files], player, api_name=False, show_progress="hidden")
     audio.change(lambda: gr.update(visible=False), None, player, api_name=False, show_progress="hidden")

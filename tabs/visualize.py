@@ -224,7 +224,7 @@ def build(ctx: TabContext) -> None:
         y, sr = load_head(source, LESSON_SECONDS, **limits)
         params = params_from_form(n_fft, hop, window, P.n_mels, P.fmin, P.fmax, P.n_mfcc, P.cmvn, P.chroma)
         lesson = phase_lesson(y, sr, params, max_seconds=LESSON_SECONDS)
-        a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"))
+        a, b = write_phase_lesson(lesson, ctx.settings.new_output_dir("phase"), _source_stem(source))
         info = (
             f"Rebuilt {lesson.seconds_used:.1f} s. Griffin-Lim's spectrum differs from the original by "
             f"{lesson.griffinlim_error_db:.1f} dB (how far its spectrum is from the original's; lower is closer, "
@@ -263,10 +263,14 @@ def build(ctx: TabContext) -> None:
         limits = dict(min_seconds=ctx.settings.min_seconds, max_seconds=ctx.settings.max_seconds)
         result = render_source(source, out, params, cmap=cmap, freq_scale=freq_scale, full_phase=True, **limits)
         progress(0.5, desc="Writing .npy and .csv")
-        name = source if isinstance(source, str) else (source or {}).get("path") if isinstance(source, dict) else None
-        stem = safe_stem(Path(name).name if name else "recording", "audio")
-        return str(export_features(result, out, stem=f"features-{stem}"))
+        return str(export_features(result, out, stem=f"features-{_source_stem(source)}"))
 
     export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)
     # A new clip: the lesson players and the features zip were made from the previous one.
     clear_on_new_input(audio, [mag_only, with_phase, lesson_info, export_file], api_name="visualize_clear_stale")
+
+
+def _source_stem(source) -> str:
+    """Download names after the input file: ``features-<stem>.zip``, ``<stem>-magnitude-only...wav``."""
+    name = source if isinstance(source, str) else (source or {}).get("path") if isinstance(source, dict) else None
+    return safe_stem(Path(name).name if name else "recording", "audio")

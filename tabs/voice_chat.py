@@ -10,10 +10,11 @@ import numpy as np
 
 from pipelines import voice_chat as vc
 from pipelines.core.errors import UserError
+from pipelines.core.files import text_stem
 from pipelines.engines import llm as lm
 from pipelines.transcribe import LANGUAGES
 
-from .common import TabContext, audio_input, user_errors
+from .common import TabContext, audio_input, start_rule, user_errors
 from .hub_choices import hub_language_models
 
 TITLE = "Voice chat"
@@ -48,6 +49,7 @@ def build(ctx: TabContext) -> None:
         default = models[0][1] if models else lm.NONE
     o = vc.VoiceChatOptions()
     gr.Markdown(INTRO)
+    start_rule(True)  # stopping a recording (or an upload) sends it; typed text waits for Send
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
             mic = audio_input("Your question: record (or upload)", sources=["microphone", "upload"])
@@ -153,7 +155,8 @@ def build(ctx: TabContext) -> None:
                 if pieces:
                     import soundfile as sf
 
-                    whole_path = s.new_output_dir("voice-chat") / "answer.wav"
+                    # named after the question (issue 13, class 6): what-is-the-capital-of-answer.wav
+                    whole_path = s.new_output_dir("voice-chat") / f"{text_stem(user_text, 'question')}-answer.wav"
                     sf.write(str(whole_path), np.concatenate(pieces), sr, subtype="PCM_16")
                 st = reply.stats
                 note = (
@@ -203,31 +206,52 @@ def build(ctx: TabContext) -> None:
 
     outputs = [chat, live, whole, info, history, mic, typed]
     inputs = [mic, typed, history, model, system, language, voice]
-    gr.on(
-        [mic.stop_recording, mic.upload],
-        respond,
-        inputs,
-        outputs,
-        api_name="voice_chat_recorded",
-        api_visibility="private",
-        concurrency_limit=2,
+
+    def after_error(event):
+        """An answer that failed (its message shown): the conversation is back to the messages
+        before it, and no half answer, "Thinking..." or previous answer stays (issue 13, class 1)."""
+        event.failure(
+            lambda messages: (messages or [], None, None, ""),
+            history,
+            [chat, live, whole, info],
+            queue=False,
+            show_progress="hidden",
+            api_name=False,
+        )
+
+    after_error(
+        gr.on(
+            [mic.stop_recording, mic.upload],
+            respond,
+            inputs,
+            outputs,
+            api_name="voice_chat_recorded",
+            api_visibility="private",
+            concurrency_limit=2,
+        )
     )
-    send.click(respond, inputs, outputs, api_name="voice_chat", concurrency_limit=2)
+    after_error(send.click(respond, inputs, outputs, api_name="voice_chat", concurrency_limit=2))
 
     def on_turn(text, messages=None, model=o.model, system_prompt=o.system_prompt, language=o.language, voice=o.voice):
         """A hands-free turn ended: answer its words as if they were typed."""
         if text:
             yield from respond(None, text, messages, model, system_prompt, language, voice)
 
-    heard_turn.change(
-        on_turn,
-        [heard_turn, history, model, system, language, voice],
-        outputs,
-        api_name="voice_chat_turn",
-        api_visibility="private",
-        concurrency_limit=2,
+    after_error(
+        heard_turn.change(
+            on_turn,
+            [heard_turn, history, model, system, language, voice],
+            outputs,
+            api_name="voice_chat_turn",
+            api_visibility="private",
+            concurrency_limit=2,
+        )
     )
-    typed.submit(respond, inputs, outputs, api_name="voice_chat_typed", api_visibility="private", concurrency_limit=2)
+    after_error(
+        typed.submit(
+            respond, inputs, outputs, api_name="voice_chat_typed", api_visibility="private", concurrency_limit=2
+        )
+    )
 
     def clear_all():
         return [], [], None, None, "Conversation cleared."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def test_captions_appear_while_speaking_and_srt_downloads(page, artifacts, tmp_p
         link.click()
     srt = tmp_path / "live.srt"
     dl.value.save_as(srt)
+    # named after the recording and the result (issue 13, class 6): live-0m12s-captions.srt
+    assert re.fullmatch(r"live-\d+m\d\ds-captions\.srt", dl.value.suggested_filename), dl.value.suggested_filename
     times = parse_srt_times(srt.read_text())
     assert times and all(a[0] <= b[0] for a, b in zip(times, times[1:]))
     page.screenshot(path=str(artifacts / "live-captions-stopped.png"), full_page=True)

@@ -101,7 +101,7 @@ def test_synthesize_then_send_to_effects(page, artifacts):
     page.screenshot(path=str(artifacts / "sound-lab-synth-1400.png"), full_page=True)
     page.locator("#synth-send").click()
     href = wait_for_audio_value(page.locator("#sound-lab-in"), timeout_s=30)  # the Effects tab has it now
-    assert "synth-chord" in href
+    assert "chord-A4-Cs5-E5-noise-pink-synth" in href  # named after the recipe (issue 13, class 6)
     page.locator("#sound-lab-apply").is_visible()
     for name in ("SpecAugment", "Augment a set"):
         tab(page, name)

@@ -22,7 +22,8 @@ def test_speak_with_defaults_returns_audio_files_and_engine(spoken):
     data, sr = sf.read(audio)
     assert sr == 22050 and len(data) / sr > 1.5
     names = sorted(f.rsplit("/", 1)[-1] for f in files)
-    assert names == ["speech.mp3", "speech.srt", "speech.vtt", "speech.wav"]
+    stem = "good-morning-the-library-speech"  # named after the text (issue 13, class 6)
+    assert names == [f"{stem}.mp3", f"{stem}.srt", f"{stem}.vtt", f"{stem}.wav"]
     assert "Piper" in info and "real-time factor" in info
     assert vtt.startswith("WEBVTT") and "The library opens at nine o'clock." in vtt
     assert text == TEXT and language == "en-US"

@@ -86,3 +86,114 @@ def test_example_click_runs_a_quick_tab_but_not_a_slow_one(page, artifacts):
     page.wait_for_timeout(4000)
     assert page.get_by_text("Speaker 1", exact=False).count() == 0
     page.screenshot(path=str(artifacts / "tidy-diarize-example-filled.png"), full_page=True)
+
+
+# Issue 13, class 2: which tabs start by themselves (quick) and which wait for their button (slow).
+START_RULES = {
+    "Visualize": True,
+    "Analyze": True,
+    "Transcribe": False,
+    "Live captions": True,
+    "Diarize": False,
+    "Clean up": False,
+    "Meeting notes": False,
+    "Classify": True,
+    "Zero-shot": False,
+    "Speak": True,
+    "Voice chat": True,
+    "Compose": False,
+    "Sound lab": True,
+}
+
+
+def test_every_tab_says_its_start_rule(page):
+    from browser import tab
+
+    for title, quick in START_RULES.items():
+        tab(page, title)
+        page.wait_for_timeout(200)
+        shown = page.evaluate(
+            "() => [...document.querySelectorAll('.start-rule')].filter(e => e.offsetParent).map(e => e.innerText)"
+        )
+        assert len(set(shown)) == 1, (title, shown)  # one rule (Gradio may nest the class twice)
+        assert shown[0].startswith("Starts by itself" if quick else "Press the button to start"), (title, shown)
+
+
+def _has_audio(page, elem_id: str) -> bool:
+    return page.locator(f"#{elem_id} [data-testid=download-link]").count() > 0
+
+
+def test_sound_lab_runs_on_upload_and_an_error_or_a_new_sound_clears_it(page, artifacts):
+    from browser import error_toast_text, tab
+
+    tab(page, "Sound lab")
+    block = page.locator("#sound-lab-in")
+    upload_audio(page, block, EXAMPLES / "drum_loop.wav")
+    wait_for_audio_value(block)
+    # quick: the upload alone applies the chain
+    wait_for_audio_value(page.locator("#sound-lab-after"), timeout_s=90)
+    page.locator("#sound-lab-after-spec img").wait_for(timeout=60_000)
+    assert "Applied:" in page.locator("#sound-lab-report").inner_text()
+    page.screenshot(path=str(artifacts / "tidy-sound-lab-ran.png"), full_page=True)
+    # a chain that cannot run: the result of the previous chain must not stay beside the error
+    page.locator("#sound-lab-chain textarea").fill("highpass(hz=-5)")
+    page.locator("#sound-lab-apply").click()
+    assert error_toast_text(page)
+    page.wait_for_function("() => !document.querySelector('#sound-lab-after [data-testid=download-link]')")
+    assert page.locator("#sound-lab-after-spec img").count() == 0
+    assert "Applied:" not in page.locator("#sound-lab-report").inner_text()
+    assert "pedalboard" in page.locator("#sound-lab-report").inner_text()  # the engine note comes back
+
+
+def test_speak_example_speaks_and_new_text_clears_the_old_speech(page, artifacts):
+    from browser import tab
+
+    tab(page, "Speak")
+    page.get_by_text("English paragraph: Piper, Joe").click()
+    # quick: the example is spoken with no button press
+    wait_for_audio_value(page.locator("#speak-audio"), timeout_s=90)
+    files = (
+        "() => (document.querySelector('#speak-files')?.innerText || '').replace(/\\s/g, '').includes('-speech.wav')"
+    )
+    page.wait_for_function(files)
+    page.locator("#speak-text textarea").fill("Another sentence.")
+    page.wait_for_function("() => !document.querySelector('#speak-audio [data-testid=download-link]')")
+    assert not page.evaluate(files)
+    assert page.locator("#speak-info").inner_text().strip() == ""
+    page.screenshot(path=str(artifacts / "tidy-speak-cleared.png"), full_page=True)
+
+
+def test_slow_tabs_only_fill_the_input_from_an_example(page, artifacts):
+    from browser import tab
+
+    tab(page, "Compose")
+    page.get_by_text("calm lo-fi piano", exact=True).first.click()
+    page.wait_for_function("() => document.querySelector('#compose-prompt textarea').value === 'calm lo-fi piano'")
+    page.wait_for_timeout(2000)
+    assert not _has_audio(page, "compose-audio")
+    tab(page, "Meeting notes")
+    page.get_by_text("meeting_three_voices.wav", exact=False).first.click()
+    page.wait_for_timeout(2000)
+    assert "The notes appear here" in page.locator("#meeting-notes").inner_text()
+
+
+def test_transcribe_waits_for_its_button_and_an_error_clears_the_transcript(page, artifacts):
+    from browser import error_toast_text, tab
+
+    tab(page, "Transcribe")
+    block = page.locator("#transcribe-audio")
+    upload_audio(page, block, EXAMPLES / "speech_librivox.wav")
+    wait_for_audio_value(block)
+    page.locator("#transcribe-run").click()
+    page.wait_for_function(
+        "() => /Engine:/.test(document.querySelector('#transcribe-info')?.innerText || '')", timeout=120_000
+    )
+    assert len(page.locator("#transcript textarea").input_value()) > 10
+    # a language Whisper does not know: an error, and the previous transcript goes with it
+    page.locator("#transcribe-language input").fill("xx")
+    page.locator("#transcribe-language input").press("Enter")
+    page.locator("#transcribe-run").click()
+    assert "Unknown language" in error_toast_text(page)
+    page.wait_for_function("() => document.querySelector('#transcript textarea').value === ''", timeout=30_000)
+    assert page.locator("#transcribe-files a").count() == 0
+    page.screenshot(path=str(artifacts / "tidy-transcribe-error-cleared.png"), full_page=True)

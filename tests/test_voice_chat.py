@@ -4,6 +4,7 @@ in a real browser with Chromium's simulated microphone, against a stand-in langu
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from llm_server import ECHO_ANSWER, StandIn
@@ -137,6 +138,7 @@ def test_api_each_visitor_has_their_own_conversation(chat_app, server):
     model = lm.SERVER_PREFIX + "echo"
     out = alice.predict(text="My name is Alice.", model=model, api_name="/voice_chat")
     chat, _live, whole, info = out[:4]
+    assert Path(whole).name == "my-name-is-alice-answer.wav"  # named after the question (issue 13, class 6)
     assert chat[-1]["role"] == "assistant" and "Alice" in str(chat[-1]["content"])
     assert whole and "tokens" in info
     bob.predict(text="My name is Bob.", model=model, api_name="/voice_chat")

@@ -27,6 +27,16 @@ def safe_stem(name: str, default: str = "transcript") -> str:
     return keep[:80] or default
 
 
+def text_stem(text: str, default: str, words: int = 5, max_chars: int = 40, lower: bool = True) -> str:
+    """A file-name stem from the first words of free text (a sentence to speak, a prompt, a
+    recipe): ``"Hello, world! This is..."`` -> ``hello-world-this-is``. Letters of any script are
+    kept (Korean stays Korean); a sharp sign becomes ``s`` (``C#5`` -> ``Cs5``); ``default`` when
+    nothing is left."""
+    text = (text or "").replace("#", "s")
+    joined = "-".join("".join(c if c.isalnum() else " " for c in text).split()[:words])
+    return safe_stem((joined.lower() if lower else joined)[:max_chars].strip("-"), default)
+
+
 @dataclass(frozen=True)
 class PruneReport:
     removed_files: int
