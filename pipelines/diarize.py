@@ -240,10 +240,16 @@ MIN_SHARE = 0.1  # a forced speaker with less of the speech than this is called 
 
 
 def forced_doubt(
-    emb: np.ndarray, labels: np.ndarray, min_separation: float, same_voice_cos: float, overlap: float
+    emb: np.ndarray,
+    labels: np.ndarray,
+    min_separation: float,
+    same_voice_cos: float,
+    overlap: float,
+    asked: str = "than asked",
 ) -> str:
-    """For a speaker count the user fixed: '' when every speaker is a distinct voice, else a plain
-    sentence saying which split is doubtful and why (voices too alike, or too little speech)."""
+    """For a speaker count the user fixed (or a minimum that set it): '' when every speaker is a
+    distinct voice, else a plain sentence saying which split is doubtful and why (voices too
+    alike, or too little speech)."""
     ids, sizes = np.unique(labels, return_counts=True)
     if len(ids) < 2:
         return ""
@@ -264,7 +270,7 @@ def forced_doubt(
         reasons.append(f"one of them has only {share:.0%} of the speech")
     if not reasons:
         return ""
-    return "; doubtful: " + " and ".join(reasons) + ", so this recording may have fewer voices than asked"
+    return "; doubtful: " + " and ".join(reasons) + f", so this recording may have fewer voices {asked}"
 
 
 def cluster(
@@ -325,6 +331,14 @@ def cluster(
         k, labels, score = k + 1, candidate, cand_score
     if k == 1:
         return labels, f"estimated 1 speaker (between {lo} and {hi}): no split sounds like two different voices"
+    if k == lo:  # the minimum set the count: the splits up to it were made without asking whether they hold
+        doubt = forced_doubt(emb, labels, min_separation, same_voice_cos, overlap, "than the minimum you set")
+        if doubt:
+            return labels, f"{k} speakers (the minimum you set, between {lo} and {hi})" + doubt
+        return labels, (
+            f"{k} speakers (the minimum you set, between {lo} and {hi}): their voices differ clearly enough "
+            f"(difference score {score:.1f}, where under {min_separation:g} counts as one voice)"
+        )
     return labels, (
         f"estimated {k} speakers (between {lo} and {hi}): their voices differ clearly enough "
         f"(difference score {score:.1f}, where under {min_separation:g} counts as one voice)"

@@ -609,16 +609,18 @@ def bars_for(seconds: float, bpm: float) -> int:
 
 
 def _hold_to_the_end(parts: list[Part], ending_beat: float, end_beat: float) -> None:
-    """Let the final chord ring up to the asked length when the last bar ends before it."""
+    """End every part at the asked length: the final chord rings up to it when the last bar ends
+    before it, and whatever the last bar holds past it is cut there (the MIDI file ends with the WAV)."""
     for p in parts:
-        if p.is_drums:
-            continue
-        p.notes = [
-            replace(n, length=end_beat - n.start)
-            if n.start >= ending_beat - 1e-6 and n.start + n.length < end_beat
-            else n
-            for n in p.notes
-        ]
+        notes = []
+        for n in p.notes:
+            if n.start >= end_beat - 1e-6:
+                continue
+            length = min(n.length, end_beat - n.start)
+            if not p.is_drums and n.start >= ending_beat - 1e-6:
+                length = end_beat - n.start
+            notes.append(replace(n, length=length) if length != n.length else n)
+        p.notes = notes
 
 
 def _structure(total_bars: int) -> list[Section]:
@@ -797,7 +799,7 @@ def _melody(style: Style, scale, root_midi: int, degrees, sections, rng) -> list
 
 def _bass(style: Style, scale, root_midi: int, degrees, sections, rng) -> list[Note]:
     notes = []
-    low = root_midi - 24 if root_midi - 24 >= 36 else root_midi - 12
+    low = root_midi - 24 if root_midi - 24 >= 28 else root_midi - 12  # E1 up: a bass an octave higher brightens the key
     for sec, bar in _bars_of(sections):
         t0 = bar * BEATS_PER_BAR
         root = _scale_pitch(scale, low, degrees[bar])
