@@ -190,7 +190,29 @@ def diarize(
     frames = vote_frames(starts, labels, int(round(o.window_s / FRAME_S)), regions, n_frames)
     turns = clean_turns(frames_to_turns(frames), o)
     engine = "bundled Silero VAD + resemblyzer voice encoder + Ward clustering"
+    if "doubtful" in how:
+        how += _doubtful_names(emb, labels, turns)
     return DiarizationResult(_rename_by_appearance(turns), duration, speech_s, engine, how)
+
+
+def _doubtful_names(emb: np.ndarray, labels: np.ndarray, turns: list[Turn]) -> str:
+    """Which speakers (by the names the result shows) are the doubtful ones: the two most alike
+    voices and the one with least speech."""
+    order: dict[str, str] = {}
+    for t in turns:  # the names _rename_by_appearance gives
+        order.setdefault(t.speaker, f"SPEAKER_{len(order):02d}")
+    ids, sizes = np.unique(labels, return_counts=True)
+    c = np.stack([emb[labels == i].mean(axis=0) for i in ids])
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    sim = c @ c.T
+    np.fill_diagonal(sim, -1.0)
+    a, b = np.unravel_index(int(sim.argmax()), sim.shape)
+    alike = [order.get(str(int(ids[k]))) for k in (a, b)]
+    least = order.get(str(int(ids[sizes.argmin()])))
+    if None in alike or least is None:  # a cluster left no turn of its own
+        return ""
+    alike.sort()
+    return f" (most alike: {alike[0]} and {alike[1]}; least speech: {least})"
 
 
 def _refine(emb: np.ndarray, labels: np.ndarray, rounds: int = 10) -> np.ndarray:

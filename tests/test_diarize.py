@@ -329,5 +329,9 @@ def test_at_least_three_on_two_voices_says_the_third_is_doubtful(sample):
     assert r.how.startswith("3 speakers (the minimum you set, between 3 and 6)"), r.how
     assert "doubtful" in r.how and "fewer voices than the minimum you set" in r.how
     assert "differ clearly" not in r.how
+    names = set(r.speakers)
+    said = r.how.split("(most alike: ")[1]  # the doubtful ones are named as the result names them
+    alike, least = said.rstrip(")").split("; least speech: ")
+    assert set(alike.split(" and ")) <= names and least in names and len(set(alike.split(" and "))) == 2
     two = dz.diarize(sample, options=dz.DiarizeOptions(min_speakers=2, max_speakers=6))
     assert len(two.speakers) == 2 and "doubtful" not in two.how and "differ clearly" in two.how
