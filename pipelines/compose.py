@@ -26,7 +26,7 @@ from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
-from pipelines.engines.rule_composer import Piece, compose_piece, write_midi
+from pipelines.engines.rule_composer import SCALES, Piece, compose_piece, write_midi
 from pipelines.engines.soundfont import SOUNDFONT_KEY, add_reverb, render_piece
 from pipelines.formats import plots
 
@@ -303,11 +303,15 @@ def _draw(audio: np.ndarray, sr: int, piece: Piece | None, path: Path, prompt: s
     return plots.save_png(fig, path)
 
 
+def _scale_notes(tonic: int, mode: str) -> set[int]:
+    return {(tonic + step) % 12 for step in SCALES[mode]}
+
+
 def check_words(bpm: float, tonic: int, mode: str, facts: dict) -> str:
     """What the measurement of the result says about the plan, with what a disagreement means:
     a beat tracker often counts twice or half the beats, and key-finding by note counts often
     names a neighbouring key (a fifth away, or the relative major/minor), which shares six or
-    seven of the seven notes."""
+    seven of the seven notes, or the written home note in the other mode (distortion's overtones)."""
     heard_bpm, heard_key = facts["heard_bpm"], facts["heard_key"]
     if music_check.tempo_matches(heard_bpm, bpm) and abs(heard_bpm - bpm) <= 0.05 * bpm:
         tempo = f"about {heard_bpm:g} BPM, as written"
@@ -322,15 +326,25 @@ def check_words(bpm: float, tonic: int, mode: str, facts: dict) -> str:
     relative = (tonic + (9 if mode == "major" else 3)) % 12
     if (h_tonic, h_mode) == (tonic, mode):
         key = f"key {heard_key}, as written"
+    elif h_mode != mode and h_tonic == relative:
+        key = (
+            f"key {heard_key}, the relative key with the same seven notes as the key written; "
+            "counting notes cannot always tell the two apart"
+        )
     elif h_mode == mode and (h_tonic - tonic) % 12 in (5, 7):
         key = (
             f"key {heard_key}, a neighbouring key a fifth away that shares six of its seven notes with the key "
             "written; counting notes often mixes the two up, so this is a near miss rather than a wrong key"
         )
-    elif h_mode != mode and h_tonic == relative:
+    elif len(_scale_notes(h_tonic, h_mode) & _scale_notes(tonic, mode)) == 6:
         key = (
-            f"key {heard_key}, the relative key with the same seven notes as the key written; "
-            "counting notes cannot always tell the two apart"
+            f"key {heard_key}, a closely related key that shares six of its seven notes with the key written; "
+            "counting notes often mixes such keys up, so this is a near miss rather than a wrong key"
+        )
+    elif h_tonic == tonic:
+        key = (
+            f"key {heard_key}: the home note written, heard in {h_mode} rather than {mode}; overtones of bright "
+            "or distorted instruments add notes that can tip a count of notes between major and minor"
         )
     else:
         key = f"key {heard_key}, which differs from the key written"

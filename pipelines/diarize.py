@@ -190,7 +190,29 @@ def diarize(
     frames = vote_frames(starts, labels, int(round(o.window_s / FRAME_S)), regions, n_frames)
     turns = clean_turns(frames_to_turns(frames), o)
     engine = "bundled Silero VAD + resemblyzer voice encoder + Ward clustering"
+    if "doubtful" in how:
+        how += _doubtful_names(emb, labels, turns)
     return DiarizationResult(_rename_by_appearance(turns), duration, speech_s, engine, how)
+
+
+def _doubtful_names(emb: np.ndarray, labels: np.ndarray, turns: list[Turn]) -> str:
+    """Which speakers (by the names the result shows) are the doubtful ones: the two most alike
+    voices and the one with least speech."""
+    order: dict[str, str] = {}
+    for t in turns:  # the names _rename_by_appearance gives
+        order.setdefault(t.speaker, f"SPEAKER_{len(order):02d}")
+    ids, sizes = np.unique(labels, return_counts=True)
+    c = np.stack([emb[labels == i].mean(axis=0) for i in ids])
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    sim = c @ c.T
+    np.fill_diagonal(sim, -1.0)
+    a, b = np.unravel_index(int(sim.argmax()), sim.shape)
+    alike = [order.get(str(int(ids[k]))) for k in (a, b)]
+    least = order.get(str(int(ids[sizes.argmin()])))
+    if None in alike or least is None:  # a cluster left no turn of its own
+        return ""
+    alike.sort()
+    return f" (most alike: {alike[0]} and {alike[1]}; least speech: {least})"
 
 
 def _refine(emb: np.ndarray, labels: np.ndarray, rounds: int = 10) -> np.ndarray:
@@ -240,10 +262,16 @@ MIN_SHARE = 0.1  # a forced speaker with less of the speech than this is called 
 
 
 def forced_doubt(
-    emb: np.ndarray, labels: np.ndarray, min_separation: float, same_voice_cos: float, overlap: float
+    emb: np.ndarray,
+    labels: np.ndarray,
+    min_separation: float,
+    same_voice_cos: float,
+    overlap: float,
+    asked: str = "than asked",
 ) -> str:
-    """For a speaker count the user fixed: '' when every speaker is a distinct voice, else a plain
-    sentence saying which split is doubtful and why (voices too alike, or too little speech)."""
+    """For a speaker count the user fixed (or a minimum that set it): '' when every speaker is a
+    distinct voice, else a plain sentence saying which split is doubtful and why (voices too
+    alike, or too little speech)."""
     ids, sizes = np.unique(labels, return_counts=True)
     if len(ids) < 2:
         return ""
@@ -264,7 +292,7 @@ def forced_doubt(
         reasons.append(f"one of them has only {share:.0%} of the speech")
     if not reasons:
         return ""
-    return "; doubtful: " + " and ".join(reasons) + ", so this recording may have fewer voices than asked"
+    return "; doubtful: " + " and ".join(reasons) + f", so this recording may have fewer voices {asked}"
 
 
 def cluster(
@@ -325,6 +353,14 @@ def cluster(
         k, labels, score = k + 1, candidate, cand_score
     if k == 1:
         return labels, f"estimated 1 speaker (between {lo} and {hi}): no split sounds like two different voices"
+    if k == lo:  # the minimum set the count: the splits up to it were made without asking whether they hold
+        doubt = forced_doubt(emb, labels, min_separation, same_voice_cos, overlap, "than the minimum you set")
+        if doubt:
+            return labels, f"{k} speakers (the minimum you set, between {lo} and {hi})" + doubt
+        return labels, (
+            f"{k} speakers (the minimum you set, between {lo} and {hi}): their voices differ clearly enough "
+            f"(difference score {score:.1f}, where under {min_separation:g} counts as one voice)"
+        )
     return labels, (
         f"estimated {k} speakers (between {lo} and {hi}): their voices differ clearly enough "
         f"(difference score {score:.1f}, where under {min_separation:g} counts as one voice)"

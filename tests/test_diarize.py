@@ -319,3 +319,19 @@ def test_a_forced_count_above_the_voices_says_the_extra_speaker_is_doubtful(samp
     forced = dz.diarize(sample, options=dz.DiarizeOptions(num_speakers=3))
     assert forced.how.startswith("3 speakers (as asked)")
     assert "doubtful" in forced.how and "fewer voices than asked" in forced.how
+
+
+def test_at_least_three_on_two_voices_says_the_third_is_doubtful(sample):
+    """Issue 13: a minimum of 3 speakers on a two-voice recording sets the count, and the result says
+    the count came from the minimum and that a split is doubtful, not that 3 voices differ clearly."""
+    r = dz.diarize(sample, options=dz.DiarizeOptions(min_speakers=3, max_speakers=6))
+    assert len(r.speakers) == 3
+    assert r.how.startswith("3 speakers (the minimum you set, between 3 and 6)"), r.how
+    assert "doubtful" in r.how and "fewer voices than the minimum you set" in r.how
+    assert "differ clearly" not in r.how
+    names = set(r.speakers)
+    said = r.how.split("(most alike: ")[1]  # the doubtful ones are named as the result names them
+    alike, least = said.rstrip(")").split("; least speech: ")
+    assert set(alike.split(" and ")) <= names and least in names and len(set(alike.split(" and "))) == 2
+    two = dz.diarize(sample, options=dz.DiarizeOptions(min_speakers=2, max_speakers=6))
+    assert len(two.speakers) == 2 and "doubtful" not in two.how and "differ clearly" in two.how

@@ -44,12 +44,19 @@ def test_transcribe_robotic_korean_says_what_was_left_out(page, artifacts, tmp_p
 
 def test_compose_check_explains_itself(page, artifacts):
     tab(page, "Compose")
-    page.locator("#compose-prompt textarea").fill("jazz in E major")
+    page.locator("#compose-prompt textarea").fill("jazz in E major 70 bpm")
+    duration = page.get_by_role("spinbutton", name="Duration (seconds)")  # the slider's number box
+    duration.fill("30")
+    duration.press("Enter")
     page.locator("#compose-run").click()
     page.wait_for_function(
         "() => /Heard in the result/.test(document.querySelector('#compose-description')?.innerText || '')",
         timeout=180_000,
     )
+    text = page.locator("#compose-description").inner_text()
+    # 30 s at 70 BPM is 8.75 bars: 9 bars of music, the last a final chord, not 8 bars and a long fade
+    assert "9 bars" in text and "Length: 30 s" in text, text
+    assert "differs from the key written" not in text and "does not match" not in text, text
     shoot(page, artifacts, "compose")
 
 
@@ -67,3 +74,24 @@ def test_diarize_forced_three_says_doubtful(page, artifacts):
     )
     assert "doubtful" in page.locator("#diarize-info").inner_text()
     shoot(page, artifacts, "diarize")
+
+
+def test_diarize_at_least_three_says_doubtful(page, artifacts):
+    """The minimum-speakers mode ("Auto: at least 3") on two voices says the count came from the
+    minimum and that a split is doubtful."""
+    tab(page, "Diarize")
+    block = page.locator(".block", has=page.locator("[aria-label='Upload file']")).filter(visible=True).first
+    upload_audio(page, block, DATA / "pyannote" / "sample.wav")
+    wait_for_audio_value(block)
+    page.locator("#num-speakers input").first.fill("0")
+    at_least = page.get_by_role("spinbutton", name="Auto: at least")
+    at_least.fill("3")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Find speakers").click()
+    page.wait_for_function(
+        "() => /the minimum you set/.test(document.querySelector('#diarize-info')?.innerText || '')",
+        timeout=240_000,
+    )
+    info = page.locator("#diarize-info").inner_text()
+    assert "doubtful" in info and "fewer voices than the minimum you set" in info, info
+    shoot(page, artifacts, "diarize-at-least")

@@ -3,7 +3,7 @@
 No neural model: words in the prompt choose a style (tempo range, mode, instruments,
 groove, accompaniment), moods shift tempo and mode, instrument words replace the lead
 and chord instruments, "120 bpm" / "in D minor" are taken literally. The piece has an
-intro, a body of 4-bar sections (A A B A ...: a melodic phrase repeats over its chord
+intro, a body of 4-bar sections (A A B A, then a varied A' A' B' A' ...: a melodic phrase repeats over its chord
 progression, which is what makes it sound composed rather than random) and an ending on
 the tonic. Every random choice comes from one ``numpy`` generator seeded by ``seed``, so a
 prompt and a seed always give the same notes.
@@ -344,7 +344,8 @@ PROGRESSIONS = {  # scale degrees (0 = tonic), one chord a bar
     "major": ([0, 4, 5, 3], [0, 5, 3, 4], [5, 3, 0, 4], [0, 3, 4, 3], [3, 4, 2, 5], [0, 2, 3, 4]),
     "minor": ([0, 5, 2, 6], [0, 3, 6, 2], [0, 5, 3, 4], [0, 6, 5, 6], [5, 6, 0, 0], [0, 3, 4, 0]),
 }
-JAZZ_PROGRESSIONS = {"major": ([1, 4, 0, 0], [0, 5, 1, 4], [2, 5, 1, 4]), "minor": ([3, 6, 2, 5], [1, 4, 0, 0])}
+# Each progression passes through the tonic: a ii-V cycle that never lands on I is heard in another key.
+JAZZ_PROGRESSIONS = {"major": ([1, 4, 0, 0], [0, 5, 1, 4], [0, 3, 1, 4]), "minor": ([0, 3, 1, 4], [1, 4, 0, 0])}
 
 MELODY_RHYTHMS = {  # one bar each, in beats; negative = rest
     "slow": ([4], [2, 2], [3, 1], [2, 1, 1], [1, 1, 2], [-1, 1, 2]),
@@ -430,7 +431,7 @@ class Plan:
 
 @dataclass
 class Section:
-    name: str  # "intro", "A", "B", "ending"
+    name: str  # "intro", "A", "B", "ending"; "A'", "B'": a varied repeat
     start_bar: int
     bars: int
 
@@ -554,12 +555,12 @@ def plan_from_prompt(prompt: str, seed: int) -> Plan:
 
 
 def compose_piece(prompt: str, seconds: float, seed: int, plan: Plan | None = None) -> Piece:
-    """A whole piece for ``prompt`` lasting about ``seconds`` (the ending fills the rest)."""
+    """A whole piece for ``prompt`` filling ``seconds``: as many bars as fit at its tempo, the last
+    one a final chord held to the end."""
     plan = plan or plan_from_prompt(prompt, seed)
     rng = np.random.default_rng([seed, 2, _prompt_hash(prompt.lower())])
     style = plan.style
-    bar_s = BEATS_PER_BAR * 60.0 / plan.bpm
-    total_bars = max(3, int(seconds // bar_s))
+    total_bars = bars_for(seconds, plan.bpm)
     sections = _structure(total_bars)
     scale = SCALES[plan.mode]
     root_midi = 60 + plan.tonic - (12 if plan.tonic > 6 else 0)  # tonic between F#3 and F#4
@@ -574,8 +575,8 @@ def compose_piece(prompt: str, seconds: float, seed: int, plan: Plan | None = No
     # One degree per bar over the whole piece
     degrees: list[int] = []
     for sec in sections:
-        prog = prog_b if sec.name == "B" else prog_a
-        if sec.name == "ending":
+        prog = prog_b if sec.name.startswith("B") else prog_a
+        if sec.name in ("ending", "intro"):  # the intro states the key: it stays on the tonic
             degrees += [0] * sec.bars
         else:
             degrees += [prog[i % 4] for i in range(sec.bars)]
@@ -597,25 +598,47 @@ def compose_piece(prompt: str, seconds: float, seed: int, plan: Plan | None = No
     if style.swing != 0.5:
         for p in parts:
             p.notes = [replace(n, start=_swing(n.start, style.swing)) for n in p.notes]
+    _hold_to_the_end(parts, sections[-1].start_bar * BEATS_PER_BAR, seconds * plan.bpm / 60.0)
     return Piece(plan, parts, sections, total_bars, float(seconds))
 
 
+def bars_for(seconds: float, bpm: float) -> int:
+    """Bars that fill ``seconds`` at ``bpm`` in 4/4: the nearest whole number, so the last bar (the
+    final chord) is cut or held by at most half a bar and the music plays up to the end."""
+    return max(2, int(round(seconds * bpm / 60.0 / BEATS_PER_BAR)))
+
+
+def _hold_to_the_end(parts: list[Part], ending_beat: float, end_beat: float) -> None:
+    """End every part at the asked length: the final chord rings up to it when the last bar ends
+    before it, and whatever the last bar holds past it is cut there (the MIDI file ends with the WAV)."""
+    for p in parts:
+        notes = []
+        for n in p.notes:
+            if n.start >= end_beat - 1e-6:
+                continue
+            length = min(n.length, end_beat - n.start)
+            if not p.is_drums and n.start >= ending_beat - 1e-6:
+                length = end_beat - n.start
+            notes.append(replace(n, length=length) if length != n.length else n)
+        p.notes = notes
+
+
 def _structure(total_bars: int) -> list[Section]:
-    """Intro, 4-bar body sections A A B A ..., and an ending that holds the tonic."""
-    intro = 0 if total_bars < 5 else (1 if total_bars < 10 else 2)
-    ending = 1 if total_bars < 16 else 2
+    """Intro, 4-bar body sections A A B A (then A' A' B' A', varied, and again), and a one-bar ending
+    on the tonic, so the music fills the piece and only its last bar holds."""
+    intro = 0 if total_bars < 6 else (1 if total_bars < 12 else 2)
+    ending = 1
     body = total_bars - intro - ending
-    if body > 4 and body % 4 in (1, 2):  # no 1- or 2-bar stub sections: lengthen intro and ending
-        extra = body % 4
-        ending += 1
-        intro += extra - 1
-        body -= extra
+    if body > 4 and body % 4 == 1:  # no 1-bar stub section: give the bar to the intro
+        intro += 1
+        body -= 1
     sections = [Section("intro", 0, intro)] if intro else []
     order = "AABA"
     bar, i = intro, 0
     while body > 0:
         n = min(4, body)
-        sections.append(Section(order[i % 4], bar, n))
+        name = order[i % 4] + ("'" if (i // 4) % 2 else "")  # every other round of AABA is varied
+        sections.append(Section(name, bar, n))
         bar, body, i = bar + n, body - n, i + 1
     sections.append(Section("ending", bar, ending))
     return sections
@@ -681,11 +704,20 @@ def _accompaniment(style: Style, chords, sections, rng) -> list[Note]:
         elif kind == "comp":  # jazz: syncopated shells
             for beat in (0, 2.5) if rng.random() < 0.5 else (1.5, 3):
                 notes += [Note(t0 + beat, 0.8, p, base - 4) for p in v]
-        elif kind == "power":  # rock: root + fifth + octave in eighths
-            r = v[0] - 12 if v[0] > 52 else v[0]
+        elif kind == "power":  # rock: root + fifth + octave in eighths, on the chord's own root
+            r = chords[bar][0] - 12 * ((chords[bar][0] - 41) // 12)  # the root between F2 and E3
+            # A distorted note's overtones include a major third above it; in a minor key the chord's
+            # own third is played too, or the overtones alone make a minor piece heard as major.
+            third = r + (chords[bar][1] - chords[bar][0])
+            voicing = (r, r + 7, r + 12) if mode_is_major(chords[bar]) else (r, third + 12, r + 7, r + 12)
             for k in range(8):
-                notes += [Note(t0 + 0.5 * k, 0.45, p, base + (8 if k % 2 == 0 else 0)) for p in (r, r + 7, r + 12)]
+                notes += [Note(t0 + 0.5 * k, 0.45, p, base + (8 if k % 2 == 0 else 0)) for p in voicing]
     return notes
+
+
+def mode_is_major(chord: list[int]) -> bool:
+    """Whether a chord (root position, as _chord builds it) has a major third."""
+    return chord[1] - chord[0] == 4
 
 
 def _pad(chords, sections) -> list[Note]:
@@ -728,6 +760,19 @@ def _phrase(style: Style, scale, root_midi: int, degrees4: list[int], rng) -> li
     return out
 
 
+def _vary(phrase: list[tuple[float, float, int]], rng) -> list[tuple[float, float, int]]:
+    """The same phrase, recognisably: its rhythm and strong-beat notes kept, passing notes moved a
+    step or two, and the first half-phrase answered a third higher."""
+    out = []
+    for start, length, idx in phrase:
+        if start % 2 and start < 3 * BEATS_PER_BAR:
+            idx += int(rng.choice([-2, -1, 1, 2]))
+        elif start < 2 * BEATS_PER_BAR and start % 2 == 0:
+            idx += 2
+        out.append((start, length, int(np.clip(idx, 4, 14))))
+    return out
+
+
 def _melody(style: Style, scale, root_midi: int, degrees, sections, rng) -> list[Note]:
     phrases: dict[str, list] = {}
     notes: list[Note] = []
@@ -741,7 +786,10 @@ def _melody(style: Style, scale, root_midi: int, degrees, sections, rng) -> list
             continue
         degs = [degrees[sec.start_bar + i] for i in range(sec.bars)] + [0] * (4 - sec.bars)
         if sec.name not in phrases:  # the A phrase returns every A section: repetition makes form
-            phrases[sec.name] = _phrase(style, scale, lead_root, degs, rng)
+            plain = sec.name.rstrip("'")
+            if plain not in phrases:
+                phrases[plain] = _phrase(style, scale, lead_root, degs, rng)
+            phrases[sec.name] = phrases[plain] if plain == sec.name else _vary(phrases[plain], rng)
         for start, length, idx in phrases[sec.name]:
             if start < sec.bars * BEATS_PER_BAR:
                 vel = 92 + (8 if start % 2 == 0 else 0) + int(rng.integers(-6, 7))
@@ -751,7 +799,7 @@ def _melody(style: Style, scale, root_midi: int, degrees, sections, rng) -> list
 
 def _bass(style: Style, scale, root_midi: int, degrees, sections, rng) -> list[Note]:
     notes = []
-    low = root_midi - 24 if root_midi - 24 >= 36 else root_midi - 12
+    low = root_midi - 24 if root_midi - 24 >= 28 else root_midi - 12  # E1 up: a bass an octave higher brightens the key
     for sec, bar in _bars_of(sections):
         t0 = bar * BEATS_PER_BAR
         root = _scale_pitch(scale, low, degrees[bar])
@@ -764,16 +812,19 @@ def _bass(style: Style, scale, root_midi: int, degrees, sections, rng) -> list[N
             notes.append(Note(t0, 3.9, root, 90))
         elif pat == "halves":
             notes += [Note(t0, 1.9, root, 96), Note(t0 + 2, 1.9, fifth if rng.random() < 0.5 else root, 88)]
-        elif pat == "eighths":
+        elif pat == "eighths":  # the root, with the octave (a major chord) or the minor third late in the bar
+            third = _scale_pitch(scale, low, degrees[bar] + 2)
+            turn = root + 12 if third - root == 4 else third
             notes += [
-                Note(t0 + 0.5 * k, 0.45, root + (12 if k == 6 else 0), 98 if k % 2 == 0 else 84) for k in range(8)
+                Note(t0 + 0.5 * k, 0.45, turn if k in (5, 6) else root, 98 if k % 2 == 0 else 84) for k in range(8)
             ]
         elif pat == "boombap":
             notes += [Note(t0, 1.2, root, 100), Note(t0 + 1.75, 0.5, root, 84), Note(t0 + 2.5, 1.3, fifth, 92)]
-        elif pat == "walking":  # root, two scale tones, then a half step into the next root
-            nxt = _scale_pitch(scale, low, degrees[bar + 1]) if bar + 1 < len(degrees) else root
+        elif pat == "walking":  # root, two scale tones, then a step into the next root
+            nxt_degree = degrees[bar + 1] if bar + 1 < len(degrees) else degrees[bar]
             mid = [_scale_pitch(scale, low, degrees[bar] + s) for s in (2, 4)]
-            approach = nxt - 1 if rng.random() < 0.5 else nxt + 1
+            # a scale step, not a chromatic half step: four of those a bar blur which key it is
+            approach = _scale_pitch(scale, low, nxt_degree + (-1 if rng.random() < 0.5 else 1))
             notes += [Note(t0 + k, 0.9, p, 96 - 6 * (k % 2)) for k, p in enumerate([root, *mid, approach])]
     return notes
 
