@@ -182,7 +182,13 @@ th.header-cell { min-width: min-content !important; max-width: none !important; 
 th.header-cell .header-content, th.header-cell .header-content .header { min-width: min-content !important; }
 th.header-cell .header-content .header { word-break: normal !important; overflow-wrap: normal !important; }
 /* A figure starts below its label badge and its buttons, which no longer cover its top axis. */
-.block:has(> label[data-testid=block-label].float) > .image-container { padding-top: 2.4rem; }"""
+.block:has(> label[data-testid=block-label].float) > .image-container { padding-top: 2.4rem; }
+/* In a narrow download box the size goes under the name, and the name breaks as little as it can
+   (Diarize's three boxes broke "two_speakers_pyannote.rttm" into five pieces). */
+.file-preview tr.file { display: flex; flex-wrap: wrap; align-items: center; }
+.file-preview tr.file > td.filename { display: block; flex: 1 1 10rem; }
+.file-preview tr.file > td.filename .stem { display: inline-block; max-width: 100%; }
+.file-preview tr.file > td.download { margin-left: auto; }"""
 
 # After a main (primary) button is pressed, bring the tab's first output being computed into
 # view when it is off screen (on a phone it is often far below the button).

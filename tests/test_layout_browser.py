@@ -138,6 +138,13 @@ def test_one_progress_indicator_per_action(page, artifacts):
     page.locator("#diarize-timeline img").wait_for(timeout=180_000)
     page.wait_for_timeout(500)
     assert page.evaluate("() => window.__mostProgress") == 1
+    # its three download boxes share a row: each name keeps whole lines (no five-piece name)
+    page.locator("#diarize-rttm").get_by_text(".rttm").first.wait_for()
+    lines = page.evaluate(
+        "() => { const s = document.querySelector('#diarize-rttm .filename .stem');"
+        " return Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)); }"
+    )
+    assert lines <= 2, lines
     page.screenshot(path=str(artifacts / "layout-diarize-done.png"), full_page=True)
 
 
