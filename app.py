@@ -36,7 +36,7 @@ from pipelines.core.files import FolderJanitor  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES, i18n, playable  # noqa: E402
-from tabs.common import TabContext, guard_numeric_inputs, restore_settings  # noqa: E402
+from tabs.common import TabContext, guard_numeric_inputs, one_progress_indicator, restore_settings  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -124,6 +124,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         restore_settings(demo, ctx)
     _name_mcp_tools(demo)
     guard_numeric_inputs(demo)
+    one_progress_indicator(demo)
     i18n.translate_interface(demo)  # after every tab: each static text becomes a gr.I18n key
     i18n.translate_events(demo)  # run-time messages in the visitor's language
     demo.settings = settings  # type: ignore[attr-defined]
@@ -170,7 +171,24 @@ APP_CSS = """#transcribe-words, #transcribe-alignment { max-height: 28rem; overf
 #reset-settings { max-width: 16rem; }
 /* a download's whole name shows (wrapped), never cut to "tw....rttm" (issue 13, class 6) */
 .file-preview .filename { overflow: visible; }
-.file-preview .filename .stem { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }"""
+.file-preview .filename .stem { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }
+/* Labels that fit (issue 13, class 7). A dropdown's text stops before its arrow, cut with "...";
+   the whole choice shows in the open list and as the box's tooltip. */
+.secondary-wrap:has(> .icon-wrap) > input[role=combobox] { padding-right: calc(var(--size-5) * 2);
+  text-overflow: ellipsis; }
+/* A table header wraps between words, never inside one ("durat ion"): a column is at least as
+   wide as its header's longest word, and the table scrolls sideways when they do not all fit. */
+th.header-cell { min-width: min-content !important; max-width: none !important; }
+th.header-cell .header-content, th.header-cell .header-content .header { min-width: min-content !important; }
+th.header-cell .header-content .header { word-break: normal !important; overflow-wrap: normal !important; }
+/* A figure starts below its label badge and its buttons, which no longer cover its top axis. */
+.block:has(> label[data-testid=block-label].float) > .image-container { padding-top: 2.4rem; }
+/* In a narrow download box the size goes under the name, and the name breaks as little as it can
+   (Diarize's three boxes broke "two_speakers_pyannote.rttm" into five pieces). */
+.file-preview tr.file { display: flex; flex-wrap: wrap; align-items: center; }
+.file-preview tr.file > td.filename { display: block; flex: 1 1 10rem; }
+.file-preview tr.file > td.filename .stem { display: inline-block; max-width: 100%; }
+.file-preview tr.file > td.download { margin-left: auto; }"""
 
 # After a main (primary) button is pressed, bring the tab's first output being computed into
 # view when it is off screen (on a phone it is often far below the button).
@@ -197,7 +215,18 @@ SCROLL_JS = """
   }, true);
 }
 """
-APP_JS = "() => { (" + i18n.LANGUAGE_JS.strip() + ")(); (" + SCROLL_JS.strip() + ")(); }"
+# A dropdown's text may be cut with "..." (APP_CSS): pointing at it shows the whole choice.
+TOOLTIP_JS = """
+() => {
+  document.addEventListener('mouseover', (ev) => {
+    const box = ev.target.closest && ev.target.closest('input[role=combobox]');
+    if (box) box.title = box.value;
+  });
+}
+"""
+APP_JS = (
+    "() => { (" + i18n.LANGUAGE_JS.strip() + ")(); (" + SCROLL_JS.strip() + ")(); (" + TOOLTIP_JS.strip() + ")(); }"
+)
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides):

@@ -58,7 +58,7 @@ TASKS: tuple[Task, ...] = (
         "birds",
         "Bird species (6,522): BirdNET, bundled, non-commercial licence",
         "birdnet",
-        about="BirdNET 2.4, per 3 s chunk. " + birdnet.SPEC.note,
+        about="BirdNET 2.4, per 3 s chunk",  # its licence is said once, beside it (issue 13, class 7)
         model_key=birdnet.MODEL_KEY,
     ),
     Task(
@@ -161,7 +161,7 @@ def classify(
     if t.kind == "birdnet":
         frames = birdnet.frame_scores(resample_mono(audio, birdnet.SAMPLE_RATE))
         return ClassifyResult(
-            frames.top(top_k), "offline: bundled BirdNET 2.4 (6,522 species)", t, frames, notes=[birdnet.SPEC.note]
+            frames.top(top_k), "offline: bundled BirdNET 2.4 (6,522 species; non-commercial licence)", t, frames
         )
     if t.kind == "language":
         labels, heard = spoken_language(resample_mono(audio, WHISPER_SAMPLE_RATE), top_k)
@@ -197,11 +197,13 @@ def strongest(frames: FrameScores, n: int = 8) -> np.ndarray:
 
 def plot_timeline(frames: FrameScores, title: str, n: int = 8):
     """Heatmap: the strongest classes (rows) over time, one column per frame/chunk."""
-    from pipelines.formats.plots import new_figure
+    from pipelines.formats.plots import fit_left_margin, new_figure, wrap_label
 
     idx = strongest(frames, n)[::-1]  # strongest on top
-    fig, (ax,) = new_figure(height_in=max(2.6, 0.32 * len(idx) + 1.2))
-    fig.subplots_adjust(left=0.27, right=0.93)
+    names = [wrap_label(frames.labels[i]) for i in idx]  # whole names, on two lines when long
+    lines = max((name.count("\n") + 1 for name in names), default=1)
+    fig, (ax,) = new_figure(height_in=max(2.6, (0.2 + 0.14 * lines) * len(idx) + 1.2))
+    fig.subplots_adjust(right=0.93)
     end = float(frames.starts[-1] + frames.hop_s) if len(frames.starts) else frames.window_s
     image = ax.imshow(
         frames.scores[:, idx].T,
@@ -213,15 +215,12 @@ def plot_timeline(frames: FrameScores, title: str, n: int = 8):
         interpolation="nearest",
         extent=(0, end, 0, len(idx)),
     )
-    ax.set_yticks(np.arange(len(idx)) + 0.5, [_short(frames.labels[i]) for i in idx])
+    ax.set_yticks(np.arange(len(idx)) + 0.5, names, fontsize=9 if lines > 1 else None)
     ax.set_xlabel(f"time (s); one column per {frames.hop_s:g} s")
     ax.set_title(title, loc="right", fontsize=10)  # right: the UI puts its own label top-left
+    fit_left_margin(fig, ax)  # before the colour bar takes its share of the width
     fig.colorbar(image, ax=ax, label="score", pad=0.01, fraction=0.04)
     return fig
-
-
-def _short(label: str, width: int = 34) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def write_frames_csv(frames: FrameScores, path: Path, max_columns: int = 600) -> Path:

@@ -599,13 +599,15 @@ def plot_timeline(result: DiarizationResult, names: dict[str, str] | None = None
 
     speakers = result.speakers
     shown = speaker_names(speakers, names)
+    labels = [plots.wrap_label(shown[s]) for s in speakers]  # a long name whole, on two lines
     fig, (ax,) = plots.new_figure(height_in=1.3 + 0.45 * max(1, len(speakers)))
     fig.subplots_adjust(left=0.14)
     colours = colormaps["tab10"].colors
     for row, spk in enumerate(speakers):
         bars = [(t.start, t.duration) for t in result.turns if t.speaker == spk]
         ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=colours[row % len(colours)])
-    ax.set_yticks(range(len(speakers)), [shown[s] for s in speakers])
+    ax.set_yticks(range(len(speakers)), labels)
+    plots.fit_left_margin(fig, ax)
     ax.set_ylim(len(speakers) - 0.5, -0.5)
     ax.set_xlim(0, max(result.duration, 0.1))
     ax.set_xlabel("time (s)")

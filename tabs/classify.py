@@ -28,8 +28,7 @@ DEFAULTS = ClassifyOptions()  # the defaults, written once: the widgets and the 
 INTRO = """**What is this sound?** Record or upload a clip (or click an example), pick a task and press
 **Classify**. You get the most likely labels for the whole clip and, for sound events and birds,
 a timeline of the strongest classes moment by moment (YAMNet every 0.48 s, BirdNET every 3 s),
-downloadable as CSV. Bundled tasks work with no internet; model-hub tasks need the hub.
-*Bird species come from BirdNET, whose model licence is CC BY-NC-SA 4.0: non-commercial use only.*"""
+downloadable as CSV. Bundled tasks work with no internet; model-hub tasks need the hub."""
 
 EXAMPLES = ["speech_librivox.wav", "drum_loop.wav", "c_major_chord.wav", "a440_sine.wav"]
 
@@ -55,7 +54,7 @@ def task_info(task_key: str) -> tuple[str, dict]:
     text = f"Runs offline on **{spec.title}** ({t.about}). Licence: {spec.licence}. " + (
         "Ready." if ok else f"Unavailable: {reason}."
     )
-    if spec.note:
+    if spec.note and "licence" not in spec.note.lower():  # the licence is said once, just above
         text += f" **{spec.note}**"
     return text, gr.update(visible=False)
 

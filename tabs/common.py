@@ -224,6 +224,22 @@ def guard_numeric_inputs(demo: gr.Blocks) -> None:
             block.preprocess = _checked_number(block, block.preprocess)
 
 
+def one_progress_indicator(demo: gr.Blocks) -> None:
+    """Issue 13, class 7: one progress indicator per action. An event that fills several outputs
+    shows its progress on the first one the visitor can see, not on every panel at once (Diarize
+    drew nine). An event that names its own ``show_progress_on``, or hides its progress, is kept."""
+    for block_fn in demo.fns.values():
+        if block_fn.show_progress == "hidden" or block_fn.show_progress_on:
+            continue
+        shown = [
+            c
+            for c in block_fn.outputs
+            if not isinstance(c, (gr.State, gr.BrowserState)) and getattr(c, "visible", True) is not False
+        ]
+        if len(shown) > 1:
+            block_fn.show_progress_on = shown[:1]
+
+
 def _checked_number(block, preprocess):
     label = block.label or "This number"
     lo, hi = block.minimum, block.maximum

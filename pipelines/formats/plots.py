@@ -42,6 +42,40 @@ def new_figure(height_in: float = 3.2, rows: int = 1, right: float = 0.975) -> t
     return fig, axes
 
 
+def wrap_label(text: str, width: int = 28, max_lines: int = 3) -> str:
+    """A long row label on up to ``max_lines`` lines, broken between words, never cut: a bird's
+    "Red-winged Blackbird (Agelaius phoeniceus)" becomes its common name over its Latin one."""
+    import textwrap
+
+    if len(text) <= width:
+        return text
+    head, sep, tail = text.rpartition(" (")
+    parts = [head, "(" + tail] if sep and tail.endswith(")") else [text]  # a bracket starts a line
+    while True:
+        lines = [
+            line
+            for part in parts
+            for line in textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False)
+        ]
+        if len(lines) <= max_lines:
+            return "\n".join(lines)
+        width += 8  # wider lines rather than one more, still the whole text
+
+
+def fit_left_margin(fig: Figure, ax, pad_in: float = 0.12, max_share: float = 0.45) -> None:
+    """Move the axes' left edge so its y tick labels and y label fit inside the figure
+    (fixed margins cut long labels; constrained layout costs ~0.1 s a figure)."""
+    renderer = fig.canvas.get_renderer()
+    width_in = fig.get_figwidth()
+    texts = [t for t in ax.get_yticklabels() if t.get_text()]
+    need = max((t.get_window_extent(renderer).width for t in texts), default=0.0) / fig.dpi
+    if ax.yaxis.label.get_text():
+        need += ax.yaxis.label.get_window_extent(renderer).width / fig.dpi + 0.08
+    need += pad_in + ax.yaxis.get_tick_padding() / 72 + 0.1  # the ticks and their gap
+    left = min(max(need / width_in, fig.subplotpars.left), max_share)
+    fig.subplots_adjust(left=left)
+
+
 # Korean (and other CJK) text in titles and labels: Debian's fonts-noto-cjk, when installed.
 CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "NanumGothic")
 _cjk_checked = False
