@@ -16,6 +16,7 @@ from pipelines.core.audio import AudioInput, load_audio
 from pipelines.core.audio_stream import MonoAudio, load_bounded, open_mono
 from pipelines.core.config import Settings
 from pipelines.core.errors import UserError
+from pipelines.core.files import EXPIRED_MESSAGE, expired_file, touch_results
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -170,20 +171,44 @@ def user_errors(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
-                yield from fn(*args, **kwargs)
+                _refuse_expired(args, kwargs)
+                for item in fn(*args, **kwargs):
+                    touch_results(item)
+                    yield item
             except Exception as exc:
-                raise _as_user_error(fn, exc) from exc
+                raise _as_user_error(fn, _expired_instead(exc, args, kwargs)) from exc
 
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            _refuse_expired(args, kwargs)
+            result = fn(*args, **kwargs)
         except Exception as exc:
-            raise _as_user_error(fn, exc) from exc
+            raise _as_user_error(fn, _expired_instead(exc, args, kwargs)) from exc
+        touch_results(result)  # the download's grace period starts now (pipelines/core/files.py)
+        return result
 
     return wrapper
+
+
+def _refuse_expired(args, kwargs) -> None:
+    """An upload or earlier result the server has since deleted (an old page, a reused link):
+    say so before any work, instead of a file-not-found error from deep inside a loader."""
+    if expired_file(args, list(kwargs.values())):
+        raise UserError(EXPIRED_MESSAGE)
+
+
+def _expired_instead(exc: Exception, args, kwargs) -> Exception:
+    """A loader's error for a served file that vanished while the job ran is the expired message."""
+    if isinstance(exc, (UserError, gr.Error)):
+        return exc
+    if expired_file(args, list(kwargs.values())) or (
+        isinstance(exc, FileNotFoundError) and exc.filename and expired_file(str(exc.filename))
+    ):
+        return UserError(EXPIRED_MESSAGE)
+    return exc
 
 
 def _as_user_error(fn, exc: Exception) -> gr.Error:

@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,65 @@ class PruneReport:
     removed_bytes: int
     kept_files: int
     kept_bytes: int
+    spared_files: int = 0  # old enough to go, kept because a queued or running job uses them
+
+
+EXPIRED_MESSAGE = (
+    "This file has expired: the server deletes uploads and results after a while. Upload it again and retry."
+)
+
+# Folders whose files the server hands out and deletes (the instance folder, the results folder).
+_served_roots: set[Path] = set()
+
+
+def add_served_root(folder: Path | str) -> None:
+    _served_roots.add(Path(folder).resolve())
+
+
+def file_paths(value) -> Iterable[str]:
+    """Every file path inside a handler's argument or result: a str, a dict with ``path``
+    (Gradio's FileData), an object with ``.path``, lists and tuples of them."""
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from file_paths(v)
+    elif isinstance(value, dict):
+        if isinstance(value.get("path"), str):
+            yield value["path"]
+    elif isinstance(value, (str, os.PathLike)):
+        text = os.fspath(value)
+        if len(text) < 1000 and "\n" not in text and os.path.isabs(text):
+            yield text
+    elif isinstance(getattr(value, "path", None), str):
+        yield value.path
+
+
+def _served(path: str) -> bool:
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, ValueError):
+        return False
+    return any(resolved.is_relative_to(root) for root in _served_roots)
+
+
+def expired_file(*values) -> str | None:
+    """The first served file (an upload, an earlier result) among ``values`` that no longer exists."""
+    for value in values:
+        for path in file_paths(value):
+            if _served(path) and not os.path.exists(path):
+                return path
+    return None
+
+
+def touch_results(*values) -> None:
+    """Restart the clean-up's grace period of the served files a handler returns: their download
+    time starts when they are handed out, not when the job began writing them."""
+    for value in values:
+        for path in file_paths(value):
+            if _served(path):
+                try:
+                    os.utime(path)
+                except OSError:
+                    pass
 
 
 def folder_usage(folder: Path) -> tuple[int, int]:
@@ -48,28 +108,47 @@ def folder_usage(folder: Path) -> tuple[int, int]:
     return n, size
 
 
-def prune_folder(folder: Path, *, max_age_s: float, max_bytes: int, min_age_s: float = 120.0) -> PruneReport:
+def prune_folder(
+    folder: Path,
+    *,
+    max_age_s: float,
+    max_bytes: int,
+    min_age_s: float = 120.0,
+    in_use: Iterable[str | Path] = (),
+) -> PruneReport:
     """Delete files older than ``max_age_s``, then the oldest until the folder holds at most
-    ``max_bytes``. Files younger than ``min_age_s`` are never deleted: they were just made and a
-    visitor is about to fetch them (a download already under way keeps its open file on Linux).
-    Empty folders older than ``min_age_s`` are removed."""
+    ``max_bytes``. Never deleted: files in ``in_use`` (the uploads of queued and running jobs),
+    and files younger than ``min_age_s`` or sharing a folder with one (a job still writing its
+    results, or results just handed out that a visitor is about to fetch; a download already under
+    way keeps its open file on Linux). Empty folders older than ``min_age_s`` are removed."""
     now = time.time()
+    keep = set()
+    for p in in_use:
+        try:
+            keep.add(Path(p).resolve())
+        except (OSError, ValueError):
+            continue
     files = []
+    newest: dict[Path, float] = {}  # folder -> its newest file's time
     for path in Path(folder).rglob("*"):
         try:
             if path.is_file():
                 st = path.stat()
                 files.append((st.st_mtime, st.st_size, path))
+                newest[path.parent] = max(newest.get(path.parent, 0.0), st.st_mtime)
         except OSError:
             continue
     files.sort()  # oldest first
     total = sum(size for _, size, _ in files)
-    removed = removed_bytes = 0
+    removed = removed_bytes = spared = 0
     for stamp, size, path in files:
         age = now - stamp
-        if age < min_age_s:
+        if age < min_age_s or now - newest[path.parent] < min_age_s:
             continue
         if age > max_age_s or total > max_bytes:
+            if path.resolve() in keep:
+                spared += 1
+                continue
             try:
                 path.unlink()
             except OSError:
@@ -84,17 +163,28 @@ def prune_folder(folder: Path, *, max_age_s: float, max_bytes: int, min_age_s: f
                 path.rmdir()  # only when empty
         except OSError:
             pass
-    return PruneReport(removed, removed_bytes, len(files) - removed, total)
+    return PruneReport(removed, removed_bytes, len(files) - removed, total, spared)
 
 
 class FolderJanitor:
     """Prunes one folder every ``interval_s`` seconds in a daemon thread (see :func:`prune_folder`)."""
 
     def __init__(
-        self, folder: Path, *, max_age_s: float, max_bytes: int, interval_s: float = 60.0, min_age_s: float = 120.0
+        self,
+        folder: Path,
+        *,
+        max_age_s: float,
+        max_bytes: int,
+        interval_s: float = 60.0,
+        min_age_s: float = 120.0,
+        in_use: Callable[[], Iterable[str]] | None = None,
+        on_removed: Callable[[], None] | None = None,
     ):
+        """``in_use`` lists the files queued and running jobs need (asked before each pass);
+        ``on_removed`` runs after a pass that deleted files."""
         self.folder, self.max_age_s, self.max_bytes = Path(folder), max_age_s, max_bytes
         self.interval_s, self.min_age_s = interval_s, min_age_s
+        self.in_use, self.on_removed = in_use, on_removed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="folder-janitor", daemon=True)
 
@@ -106,7 +196,13 @@ class FolderJanitor:
         self._stop.set()
 
     def prune_now(self) -> PruneReport:
-        return prune_folder(self.folder, max_age_s=self.max_age_s, max_bytes=self.max_bytes, min_age_s=self.min_age_s)
+        busy = list(self.in_use()) if self.in_use else []
+        report = prune_folder(
+            self.folder, max_age_s=self.max_age_s, max_bytes=self.max_bytes, min_age_s=self.min_age_s, in_use=busy
+        )
+        if report.removed_files and self.on_removed:
+            self.on_removed()
+        return report
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
