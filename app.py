@@ -233,6 +233,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides):
         min_age_s=min(120.0, keep_s / 2),
         in_use=lambda: queued_files(demo),
         on_removed=lambda: forget_removed_files(demo),
+        after_pass=lambda: tidy_memory_when_idle(demo),
     ).start()
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     return result
@@ -253,6 +254,20 @@ def queued_files(demo: gr.Blocks) -> list[str]:
         body = getattr(event, "data", None)
         paths += file_paths(getattr(body, "data", None) or [])
     return paths
+
+
+def tidy_memory_when_idle(demo: gr.Blocks) -> None:
+    """With no job queued or running, collect what requests left behind and give freed heap back
+    to the system (after a busy spell of many visitors the server returns near its idle size)."""
+    queue = getattr(demo, "_queue", None)
+    if queue is None or queue.event_ids_to_events or any(queue.active_jobs):
+        return
+    import gc
+
+    from pipelines.core.memory import release_free_memory
+
+    gc.collect()
+    release_free_memory()
 
 
 def forget_removed_files(demo: gr.Blocks) -> None:

@@ -118,6 +118,7 @@ def main() -> int:
     ap.add_argument("--max-files-mb", type=float, default=5.0)
     ap.add_argument("--keep-files-minutes", type=float, default=1.0)
     ap.add_argument("--settle", type=float, default=150.0, help="seconds to wait after the rounds (janitor)")
+    ap.add_argument("--log", default="", help="keep the server's log in this file (default: a temp file)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
@@ -129,7 +130,9 @@ def main() -> int:
         env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(instance))
         cmd = [sys.executable, "app.py", "--offline", "--host", "127.0.0.1", "--port", str(port)]
         cmd += ["--max-files-mb", str(args.max_files_mb), "--keep-files-minutes", str(args.keep_files_minutes)]
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log_path = Path(args.log) if args.log else Path(tmp) / "server.log"
+        log_file = open(log_path, "w")  # noqa: SIM115 (closed with the server)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}/"
             wait_http_200(url, proc, timeout_s=180)
@@ -154,6 +157,8 @@ def main() -> int:
             print(f"start (warm): RSS {idle:.0f} MB, {fd0} open fds, instance folder {disk0:.1f} MB in {files0} files")
 
             errors, wrong, done = [], warm_wrong, [0]
+            durations: dict[str, list[float]] = {}
+            in_flight: dict[int, tuple[str, float]] = {}
             lock, stop = threading.Lock(), threading.Event()
             samples = [idle]
             Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
@@ -176,8 +181,12 @@ def main() -> int:
                     for name, act in order:
                         if stop.is_set():
                             return
+                        started = time.perf_counter()
+                        in_flight[i] = (name, started)
                         try:
                             act(client)
+                            with lock:
+                                durations.setdefault(name, []).append(time.perf_counter() - started)
                         except AssertionError as exc:
                             with lock:
                                 wrong.append(f"visitor {i} {name}: {str(exc)[:160]}")
@@ -186,6 +195,7 @@ def main() -> int:
                                 errors.append(f"visitor {i} {name}: {type(exc).__name__}: {str(exc)[:160]}")
                         with lock:
                             done[0] += 1
+                        in_flight.pop(i, None)
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
@@ -210,6 +220,13 @@ def main() -> int:
                 f"rounds: {done[0]} of {expected} requests in {elapsed:.0f} s"
                 + (f" (stopped at the {args.timeout:g} s limit)" if timed_out else "")
             )
+            for name, times in sorted(durations.items()):
+                print(
+                    f"  {name:<26} {len(times):>3} answered, {sum(times) / len(times):6.1f} s mean, {max(times):6.1f} s max"
+                )
+            now = time.perf_counter()
+            for i, (name, started) in sorted(in_flight.items()):
+                print(f"  unfinished at the limit: visitor {i} {name}, waiting {now - started:.0f} s")
             print(f"errors: {len(errors)}, wrong answers: {len(wrong)}")
             for line in (errors + wrong)[:20]:
                 print("  " + line)
@@ -227,6 +244,12 @@ def main() -> int:
             }
             print("bars: " + "; ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in ok.items()))
             print(f"load average at the end {os.getloadavg()[0]:.1f}")
+            log_file.flush()
+            log_text = log_path.read_text(errors="replace")
+            print(
+                f"server log: {log_text.count('Traceback')} tracebacks, "
+                f"{log_text.count('Unexpected error')} unexpected errors, {log_text.count('User error')} user mistakes"
+            )
             return 0 if all(ok.values()) else 1
         finally:
             proc.terminate()

@@ -179,12 +179,13 @@ class FolderJanitor:
         min_age_s: float = 120.0,
         in_use: Callable[[], Iterable[str]] | None = None,
         on_removed: Callable[[], None] | None = None,
+        after_pass: Callable[[], None] | None = None,
     ):
         """``in_use`` lists the files queued and running jobs need (asked before each pass);
-        ``on_removed`` runs after a pass that deleted files."""
+        ``on_removed`` runs after a pass that deleted files, ``after_pass`` after every timed pass."""
         self.folder, self.max_age_s, self.max_bytes = Path(folder), max_age_s, max_bytes
         self.interval_s, self.min_age_s = interval_s, min_age_s
-        self.in_use, self.on_removed = in_use, on_removed
+        self.in_use, self.on_removed, self.after_pass = in_use, on_removed, after_pass
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="folder-janitor", daemon=True)
 
@@ -215,5 +216,7 @@ class FolderJanitor:
                         report.removed_bytes / 1e6,
                         self.folder,
                     )
+                if self.after_pass:
+                    self.after_pass()
             except Exception:  # never let clean-up stop the server
                 log.exception("Clean-up of %s failed", self.folder)
