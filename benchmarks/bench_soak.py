@@ -247,8 +247,8 @@ def main() -> int:
             log_file.flush()
             log_text = log_path.read_text(errors="replace")
             print(
-                f"server log: {log_text.count('Traceback')} tracebacks, "
-                f"{log_text.count('Unexpected error')} unexpected errors, {log_text.count('User error')} user mistakes"
+                f"server log: {log_text.count('Unexpected error')} unexpected errors, "
+                f"{log_text.count('FileNotFoundError')} FileNotFoundError, {log_text.count('User error')} user mistakes"
             )
             return 0 if all(ok.values()) else 1
         finally:

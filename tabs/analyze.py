@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.analyze import FIGURES, KINDS, TARGET_NAMES, AnalyzeOptions, analyze, fix_chain
+from pipelines.analyze import (
+    FIGURES,
+    KINDS,
+    TARGET_NAMES,
+    AnalyzeOptions,
+    analyze,
+    check_analyze_length,
+    fix_chain,
+)
 from pipelines.core.errors import UserError
 
 from .common import (
@@ -152,6 +160,8 @@ def build(ctx: TabContext) -> None:
             emotion_model: the speech-emotion audio-classification model (a hub id or an allowed local folder).
             genre_model: the music-genre audio-classification model (a hub id or an allowed local folder).
         """
+        if isinstance(source, str):
+            check_analyze_length(source)  # before decoding a file that is too long
         clip = ctx.load(source)
         show_warnings(clip.warnings)
         options = AnalyzeOptions(
