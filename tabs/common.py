@@ -16,7 +16,7 @@ from pipelines.core.audio import AudioInput, load_audio
 from pipelines.core.audio_stream import MonoAudio, load_bounded, open_mono
 from pipelines.core.config import Settings
 from pipelines.core.errors import UserError
-from pipelines.core.files import EXPIRED_MESSAGE, expired_file, touch_results
+from pipelines.core.files import EXPIRED_MESSAGE, JobFiles, expired_file, touch_results
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -170,23 +170,39 @@ def user_errors(fn):
 
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
+            job = JobFiles()  # its results folders are spared by the clean-up until it ends
+            items = None
             try:
                 _refuse_expired(args, kwargs)
-                for item in fn(*args, **kwargs):
+                items = fn(*args, **kwargs)
+                while True:
+                    with job.step():  # each step may run on another worker thread
+                        try:
+                            item = next(items)
+                        except StopIteration:
+                            return
                     touch_results(item)
                     yield item
             except Exception as exc:
                 raise _as_user_error(fn, _expired_instead(exc, args, kwargs)) from exc
+            finally:
+                job.release()
+                if items is not None:
+                    items.close()  # a visitor who left: the handler stops at its next step
 
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        job = JobFiles()
         try:
             _refuse_expired(args, kwargs)
-            result = fn(*args, **kwargs)
+            with job.step():
+                result = fn(*args, **kwargs)
         except Exception as exc:
             raise _as_user_error(fn, _expired_instead(exc, args, kwargs)) from exc
+        finally:
+            job.release()
         touch_results(result)  # the download's grace period starts now (pipelines/core/files.py)
         return result
 

@@ -100,13 +100,11 @@ def test_a_server_returns_under_its_limits_after_requests(tmp_path):
     assert not folder.exists()  # the instance's folder goes with the instance
 
 
-def test_files_in_use_and_their_folder_mates_are_spared(tmp_path):
+def test_files_in_use_are_spared(tmp_path):
     busy = _file(tmp_path / "upload-a" / "queued.wav", 1000, age_s=10_000)
     old = _file(tmp_path / "upload-b" / "old.wav", 1000, age_s=10_000)
-    early = _file(tmp_path / "job" / "figure.png", 1000, age_s=10_000)  # a job still writing its folder
-    _file(tmp_path / "job" / "stems.zip", 1000, age_s=5)
     report = prune_folder(tmp_path, max_age_s=60, max_bytes=0, min_age_s=30, in_use=[str(busy)])
-    assert busy.exists() and early.exists() and not old.exists()
+    assert busy.exists() and not old.exists()
     assert (report.removed_files, report.spared_files) == (1, 1)
 
 
@@ -196,3 +194,21 @@ def test_a_deleted_upload_gets_the_expired_message(app_server, app_url, tmp_path
 
     facts = Plain(app_url, verbose=False).predict(handle_file(str(clip)), api_name="/visualize")[0]
     assert ["Duration", "1.000 s"] in facts["data"], facts
+
+
+def test_a_running_jobs_results_folder_is_spared_until_it_ends(tmp_path):
+    from pipelines.core.config import Settings
+    from pipelines.core.files import JobFiles
+
+    settings = Settings(output_dir=tmp_path / "results")
+    job = JobFiles()
+    with job.step():  # as tabs.common.user_errors runs a handler
+        folder = settings.new_output_dir("diarize")
+    stamp = time.time() - 10_000
+    os.utime(folder, (stamp, stamp))  # empty for a long time: the job is still computing
+    early = _file(folder / "figure.png", 1000, age_s=10_000)
+    prune_folder(tmp_path, max_age_s=0, max_bytes=0, min_age_s=0)
+    assert folder.is_dir() and early.exists()
+    job.release()
+    prune_folder(tmp_path, max_age_s=0, max_bytes=0, min_age_s=0)
+    assert not early.exists()

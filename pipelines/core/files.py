@@ -45,6 +45,64 @@ EXPIRED_MESSAGE = (
 _served_roots: set[Path] = set()
 
 
+class _Job(threading.local):
+    folders: list[Path] | None = None
+
+
+_job = _Job()
+_busy_folders: dict[Path, int] = {}  # results folders of running jobs -> how many jobs hold them
+_busy_lock = threading.Lock()
+
+
+def claim_folder(folder: Path) -> None:
+    """Mark a results folder as being written by the running job (see :class:`JobFiles`); outside
+    a job this does nothing."""
+    if _job.folders is None:
+        return
+    folder = Path(folder).resolve()
+    _job.folders.append(folder)
+    with _busy_lock:
+        _busy_folders[folder] = _busy_folders.get(folder, 0) + 1
+
+
+def busy_folders() -> list[Path]:
+    with _busy_lock:
+        return list(_busy_folders)
+
+
+class JobFiles:
+    """The results folders one handler call makes: claimed while it runs (on whichever thread runs
+    each step of a streaming handler), released when it ends."""
+
+    def __init__(self):
+        self.folders: list[Path] = []
+
+    def step(self):
+        return _JobStep(self)
+
+    def release(self) -> None:
+        with _busy_lock:
+            for folder in self.folders:
+                left = _busy_folders.get(folder, 0) - 1
+                if left > 0:
+                    _busy_folders[folder] = left
+                else:
+                    _busy_folders.pop(folder, None)
+        self.folders = []
+
+
+class _JobStep:
+    def __init__(self, job: JobFiles):
+        self.job = job
+
+    def __enter__(self):
+        self.previous, _job.folders = _job.folders, self.job.folders
+
+    def __exit__(self, *exc):
+        _job.folders = self.previous
+        return False
+
+
 def add_served_root(folder: Path | str) -> None:
     _served_roots.add(Path(folder).resolve())
 
@@ -118,24 +176,26 @@ def prune_folder(
 ) -> PruneReport:
     """Delete files older than ``max_age_s``, then the oldest until the folder holds at most
     ``max_bytes``. Never deleted: files in ``in_use`` (the uploads of queued and running jobs),
-    and files younger than ``min_age_s`` or sharing a folder with one (a job still writing its
-    results, or results just handed out that a visitor is about to fetch; a download already under
-    way keeps its open file on Linux). Empty folders older than ``min_age_s`` are removed."""
+    anything in a folder there or claimed by a running job (:func:`claim_folder`: its results
+    being written), and files younger than ``min_age_s`` (results just handed out that a visitor
+    is about to fetch; a download already under way keeps its open file on Linux). Empty folders
+    older than ``min_age_s`` are removed, except those."""
     now = time.time()
-    keep = set()
-    for p in in_use:
+    keep, keep_dirs = set(), set()
+    for p in list(in_use) + busy_folders():
         try:
-            keep.add(Path(p).resolve())
+            resolved = Path(p).resolve()
         except (OSError, ValueError):
             continue
+        (keep_dirs if resolved.is_dir() else keep).add(resolved)
+    # a busy folder and the folders above it are never removed (a job is about to write there)
+    standing = keep_dirs.union(*(d.parents for d in keep_dirs))
     files = []
-    newest: dict[Path, float] = {}  # folder -> its newest file's time
     for path in Path(folder).rglob("*"):
         try:
             if path.is_file():
                 st = path.stat()
                 files.append((st.st_mtime, st.st_size, path))
-                newest[path.parent] = max(newest.get(path.parent, 0.0), st.st_mtime)
         except OSError:
             continue
     files.sort()  # oldest first
@@ -143,10 +203,11 @@ def prune_folder(
     removed = removed_bytes = spared = 0
     for stamp, size, path in files:
         age = now - stamp
-        if age < min_age_s or now - newest[path.parent] < min_age_s:
+        if age < min_age_s:
             continue
         if age > max_age_s or total > max_bytes:
-            if path.resolve() in keep:
+            resolved = path.resolve()
+            if resolved in keep or any(d in keep_dirs for d in resolved.parents):
                 spared += 1
                 continue
             try:
@@ -159,7 +220,7 @@ def prune_folder(
     for path in sorted(Path(folder).rglob("*"), key=lambda p: len(p.parts), reverse=True):
         try:
             # an empty folder just made is about to be written into: leave it
-            if path.is_dir() and now - path.stat().st_mtime >= min_age_s:
+            if path.is_dir() and now - path.stat().st_mtime >= min_age_s and path.resolve() not in standing:
                 path.rmdir()  # only when empty
         except OSError:
             pass

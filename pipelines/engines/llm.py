@@ -82,11 +82,12 @@ class Usage:
     @property
     def tokens_per_s(self) -> float:
         """The generation rate: tokens after each answer's first, over the time after it (reading
-        the prompt is not generating). Pieces held back while a stop string might be forming arrive
-        in a burst: over too short a span the rate means nothing, so the whole time is used then."""
+        the prompt is not generating: under load it was 40 s of a 50 s answer, and counting it gave
+        "0.4 tokens/s"). Pieces held back while a stop string might be forming arrive in a burst:
+        when that makes the span implausibly short (over 500 tokens/s), the whole time is used."""
         gen = self.seconds - self.first_token_s
         later = self.completion_tokens - self.answers
-        if later > 0 and gen > 0 and gen >= 0.25 * self.seconds:
+        if later > 0 and gen > 0 and later / gen <= 500:
             return later / gen
         return self.completion_tokens / self.seconds if self.seconds > 0 and self.completion_tokens > 1 else 0.0
 
