@@ -48,6 +48,19 @@ def folder_mb(folder: Path) -> tuple[float, int]:
     return total / 1e6, count
 
 
+def connect(url: str, tries: int = 5):
+    """A client, retried: on a loaded machine fetching the API description can time out."""
+    from gradio_client import Client
+
+    for attempt in range(tries):
+        try:
+            return Client(url, verbose=False, httpx_kwargs={"timeout": 120})
+        except Exception:  # a client's set-up, not an answer of the app
+            if attempt == tries - 1:
+                raise
+            time.sleep(2)
+
+
 def actions(bad_file: Path):
     """(name, call(client) -> None, raising AssertionError for a wrong answer)."""
     from gradio_client import handle_file
@@ -136,10 +149,9 @@ def main() -> int:
         try:
             url = f"http://127.0.0.1:{port}/"
             wait_http_200(url, proc, timeout_s=180)
-            from gradio_client import Client
 
             todo = actions(bad_file)
-            warm = Client(url, verbose=False)
+            warm = connect(url)
             warm_wrong = []
             for name, act in todo:  # models loaded: the idle state a visitor meets
                 try:
@@ -170,7 +182,7 @@ def main() -> int:
 
             # One client per visitor, made one after another: 8 at once each fetching the API
             # description timed out under load (a client's own set-up, not an answer).
-            clients = [Client(url, verbose=False) for _ in range(args.visitors)]
+            clients = [connect(url) for _ in range(args.visitors)]
 
             def visitor(i):
                 client = clients[i]
