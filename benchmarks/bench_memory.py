@@ -41,7 +41,7 @@ AFTER_BAR_MB = 150.0
 # needs a language-model server (its audio part is Transcribe + Diarize, both measured here).
 TABS = ("visualize", "classify", "zero_shot", "transcribe", "diarize", "analyze", "denoise", "separate", "effects")
 # A refusal before the work starts, naming the limit, is a right answer for a tab that cannot bound it.
-REFUSAL_WORDS = ("limit", "longer than", "at most")
+REFUSAL_WORDS = ("limit", "longer than", "at most", "up to")
 
 
 def make_recording(path: Path, minutes: float, fmt: str = "MP3") -> Path:
