@@ -225,12 +225,15 @@ def build(ctx: TabContext) -> None:
             source: the audio file.
             target: the delivery target: streaming, podcast or broadcast.
         """
-        from pipelines.sound_lab import run_effects  # pedalboard, pyloudnorm: not at start-up
+        from pipelines.sound_lab import check_effects_length, run_effects  # pedalboard: not at start-up
 
         chain = fix_chain(target)
         if not source:
             raise UserError("Load a recording first, then fix its loudness.")
+        if isinstance(source, str):
+            check_effects_length(source)
         clip = ctx.load(source)
+        check_effects_length(None, clip.duration)
         result = run_effects(clip, chain, ctx.settings.new_output_dir("analyze-fix"), ctx.settings.max_seconds)
         show_warnings(result.warnings)
         b, a = result.before.facts, result.after.facts
