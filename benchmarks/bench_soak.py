@@ -48,6 +48,13 @@ def folder_mb(folder: Path) -> tuple[float, int]:
     return total / 1e6, count
 
 
+def _is_socket(pid: int, fd: str) -> bool:
+    try:
+        return os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    except OSError:
+        return False
+
+
 def connect(url: str, tries: int = 5):
     """A client, retried: on a loaded machine fetching the API description can time out."""
     from gradio_client import Client
@@ -224,8 +231,15 @@ def main() -> int:
             peak = max(max(samples), proc_mb("VmHWM", proc.pid))
             fd_busy = len(os.listdir(f"/proc/{proc.pid}/fd"))
             disk_busy, files_busy = folder_mb(instance)
+            for c in [*clients, warm]:  # the visitors leave: their heartbeat streams close
+                c.close()
+            del clients, warm
+            import gc
+
+            gc.collect()
             time.sleep(args.settle)
             final, fd1 = proc_mb("VmRSS", proc.pid), len(os.listdir(f"/proc/{proc.pid}/fd"))
+            sockets1 = sum(1 for f in os.listdir(f"/proc/{proc.pid}/fd") if _is_socket(proc.pid, f))
             disk1, files1 = folder_mb(instance)
             expected = args.visitors * args.rounds * len(todo)
             print(
@@ -245,7 +259,7 @@ def main() -> int:
             print(f"right after: {fd_busy} open fds, instance folder {disk_busy:.1f} MB in {files_busy} files")
             print(
                 f"peak RSS {peak:.0f} MB ({peak - idle:+.0f} MB over idle); after {args.settle:g} s: RSS {final:.0f} MB "
-                f"({final - idle:+.0f} MB), {fd1} open fds ({fd1 - fd0:+d}), instance folder {disk1:.1f} MB in {files1} files"
+                f"({final - idle:+.0f} MB), {fd1} open fds ({fd1 - fd0:+d}; {sockets1} sockets), instance folder {disk1:.1f} MB in {files1} files"
             )
             ok = {
                 "no errors": not errors and not timed_out,
