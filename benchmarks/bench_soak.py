@@ -233,7 +233,7 @@ def main() -> int:
             disk_busy, files_busy = folder_mb(instance)
             for c in [*clients, warm]:  # the visitors leave: their heartbeat streams close
                 c.close()
-            del clients, warm
+            clients.clear()
             import gc
 
             gc.collect()
