@@ -32,7 +32,7 @@ import gradio as gr  # noqa: E402
 
 from pipelines.core import hub  # noqa: E402
 from pipelines.core.config import Settings, instance_folder, split_models  # noqa: E402
-from pipelines.core.files import FolderJanitor  # noqa: E402
+from pipelines.core.files import FolderJanitor, add_served_root, file_paths  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import TAB_MODULES, i18n, playable  # noqa: E402
@@ -96,8 +96,9 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     hub.start_probe()
     playable.install()  # examples and results without an ffprobe per file (tabs/playable.py)
     ctx = TabContext(settings)
-    keep_s = int(settings.keep_files_minutes * 60)
-    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(max(60, keep_s // 4), keep_s)) as demo:
+    # No Gradio delete_cache: it would delete the uploads of jobs still waiting in the queue. The
+    # instance folder holds Gradio's cache too, and the janitor started in launch() spares those.
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(INTRO, elem_id="intro")
         # 13 tabs: every name stays in view (wrapped onto more lines), never hidden behind a "..." menu
         with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as ctx.tabs:
@@ -251,15 +252,57 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides):
     # Results are written once, inside this instance's folder, which Gradio serves without a copy;
     # the janitor keeps uploads and results within the age and size limits (docs in README, Flags).
     keep_s = settings.keep_files_minutes * 60
+    add_served_root(instance_folder())
+    add_served_root(settings.output_dir)
     demo.janitor = FolderJanitor(  # type: ignore[attr-defined]
         instance_folder(),
         max_age_s=keep_s,
         max_bytes=int(settings.max_files_mb * 1e6),
         interval_s=max(10.0, min(300.0, keep_s / 4)),
         min_age_s=min(120.0, keep_s / 2),
+        in_use=lambda: queued_files(demo),
+        on_removed=lambda: forget_removed_files(demo),
+        after_pass=lambda: tidy_memory_when_idle(demo),
     ).start()
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     return result
+
+
+def queued_files(demo: gr.Blocks) -> list[str]:
+    """The files of every job waiting in the queue or running: its uploads and earlier results.
+    The janitor never deletes them, however old, so a job that waited its turn still finds them."""
+    queue = getattr(demo, "_queue", None)
+    if queue is None:
+        return []
+    events = list(queue.event_ids_to_events.values())
+    events += [e for job in list(queue.active_jobs) if job for e in job]
+    for q in list(queue.event_queue_per_concurrency_id.values()):
+        events += list(q.queue)
+    paths = []
+    for event in events:
+        body = getattr(event, "data", None)
+        paths += file_paths(getattr(body, "data", None) or [])
+    return paths
+
+
+def tidy_memory_when_idle(demo: gr.Blocks) -> None:
+    """With no job queued or running, collect what requests left behind and give freed heap back
+    to the system (after a busy spell of many visitors the server returns near its idle size)."""
+    queue = getattr(demo, "_queue", None)
+    if queue is None or queue.event_ids_to_events or any(queue.active_jobs):
+        return
+    import gc
+
+    from pipelines.core.memory import release_free_memory
+
+    gc.collect()
+    release_free_memory()
+
+
+def forget_removed_files(demo: gr.Blocks) -> None:
+    """Drop deleted files from Gradio's own lists of the files it made (they would only grow)."""
+    for file_set in getattr(demo, "temp_file_sets", []):
+        file_set.difference_update({f for f in list(file_set) if not os.path.exists(f)})
 
 
 def _warm_up() -> None:

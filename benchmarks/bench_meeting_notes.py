@@ -76,7 +76,12 @@ def main() -> None:
             print(f"  {s.name:18s} {s.seconds:7.1f} s   RTF {s.seconds / dur:.3f}")
         print(f"  {'total':18s} {total:7.1f} s   RTF {total / dur:.3f}   = {total / reference:.2f} x the reference")
         if key != lm.NONE:
-            print(f"  language model: {r.parts} part(s), {r.tokens_per_s:.1f} tokens/s")
+            u = r.usage
+            print(
+                f"  language model: {r.parts} part(s), {u.answers if u else 0} answer(s), "
+                f"{u.completion_tokens if u else 0} tokens generated at {r.tokens_per_s:.1f} tokens/s; "
+                f"reading {u.prompt_tokens if u else 0} prompt tokens took {u.first_token_s if u else 0:.1f} s"
+            )
         short = run(clip, sr, key).result
         print(f"  on the example meeting: {score(short.notes)}")
         if key != lm.NONE:

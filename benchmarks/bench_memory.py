@@ -41,7 +41,7 @@ AFTER_BAR_MB = 150.0
 # needs a language-model server (its audio part is Transcribe + Diarize, both measured here).
 TABS = ("visualize", "classify", "zero_shot", "transcribe", "diarize", "analyze", "denoise", "separate", "effects")
 # A refusal before the work starts, naming the limit, is a right answer for a tab that cannot bound it.
-REFUSAL_WORDS = ("limit", "longer than", "at most")
+REFUSAL_WORDS = ("limit", "longer than", "at most", "up to")
 
 
 def make_recording(path: Path, minutes: float, fmt: str = "MP3") -> Path:
@@ -185,7 +185,7 @@ def main() -> int:
             time.sleep(3.0)
             idle = server.rss()
             print(f"server idle RSS: {cold:.0f} MB at start, {idle:.0f} MB after a 5 s clip in every tab (idle)")
-            print(f"{'request':<22}{'seconds':>8}{'peak-idle':>11}{'after-idle':>12}   bars (peak / after)")
+            print(f"{'request':<22}{'seconds':>8}{'peak-idle':>11}{'after-idle':>12}{'load':>6}   bars (peak / after)")
             failed = False
             runs = [(tab, [(tab, long_file)], PEAK_BAR_MB) for tab in tabs]
             if "visualize" in tabs:  # right after the single one: the slow speech tabs come last
@@ -197,7 +197,7 @@ def main() -> int:
                 ok_peak, ok_after = over <= bar, after <= AFTER_BAR_MB
                 failed |= not (ok_peak and ok_after) or bool(r["errors"])
                 print(
-                    f"{label:<22}{r['seconds']:>8.0f}{over:>9.0f} MB{after:>9.0f} MB   "
+                    f"{label:<22}{r['seconds']:>8.0f}{over:>9.0f} MB{after:>9.0f} MB{os.getloadavg()[0]:>6.1f}   "
                     f"<= {bar:.0f} MB {verdict(ok_peak)} / <= {AFTER_BAR_MB:.0f} MB {verdict(ok_after)}"
                     + (f"   ERRORS: {'; '.join(r['errors'])}" if r["errors"] else "")
                     + (f"   REFUSED (with its limit): {'; '.join(r['refusals'])}" if r["refusals"] else "")

@@ -48,6 +48,26 @@ def folder_mb(folder: Path) -> tuple[float, int]:
     return total / 1e6, count
 
 
+def _is_socket(pid: int, fd: str) -> bool:
+    try:
+        return os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    except OSError:
+        return False
+
+
+def connect(url: str, tries: int = 5):
+    """A client, retried: on a loaded machine fetching the API description can time out."""
+    from gradio_client import Client
+
+    for attempt in range(tries):
+        try:
+            return Client(url, verbose=False, httpx_kwargs={"timeout": 120})
+        except Exception:  # a client's set-up, not an answer of the app
+            if attempt == tries - 1:
+                raise
+            time.sleep(2)
+
+
 def actions(bad_file: Path):
     """(name, call(client) -> None, raising AssertionError for a wrong answer)."""
     from gradio_client import handle_file
@@ -118,6 +138,7 @@ def main() -> int:
     ap.add_argument("--max-files-mb", type=float, default=5.0)
     ap.add_argument("--keep-files-minutes", type=float, default=1.0)
     ap.add_argument("--settle", type=float, default=150.0, help="seconds to wait after the rounds (janitor)")
+    ap.add_argument("--log", default="", help="keep the server's log in this file (default: a temp file)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
@@ -129,14 +150,15 @@ def main() -> int:
         env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(instance))
         cmd = [sys.executable, "app.py", "--offline", "--host", "127.0.0.1", "--port", str(port)]
         cmd += ["--max-files-mb", str(args.max_files_mb), "--keep-files-minutes", str(args.keep_files_minutes)]
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log_path = Path(args.log) if args.log else Path(tmp) / "server.log"
+        log_file = open(log_path, "w")  # noqa: SIM115 (closed with the server)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}/"
             wait_http_200(url, proc, timeout_s=180)
-            from gradio_client import Client
 
             todo = actions(bad_file)
-            warm = Client(url, verbose=False)
+            warm = connect(url)
             warm_wrong = []
             for name, act in todo:  # models loaded: the idle state a visitor meets
                 try:
@@ -154,6 +176,8 @@ def main() -> int:
             print(f"start (warm): RSS {idle:.0f} MB, {fd0} open fds, instance folder {disk0:.1f} MB in {files0} files")
 
             errors, wrong, done = [], warm_wrong, [0]
+            durations: dict[str, list[float]] = {}
+            in_flight: dict[int, tuple[str, float]] = {}
             lock, stop = threading.Lock(), threading.Event()
             samples = [idle]
             Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
@@ -165,7 +189,7 @@ def main() -> int:
 
             # One client per visitor, made one after another: 8 at once each fetching the API
             # description timed out under load (a client's own set-up, not an answer).
-            clients = [Client(url, verbose=False) for _ in range(args.visitors)]
+            clients = [connect(url) for _ in range(args.visitors)]
 
             def visitor(i):
                 client = clients[i]
@@ -176,8 +200,12 @@ def main() -> int:
                     for name, act in order:
                         if stop.is_set():
                             return
+                        started = time.perf_counter()
+                        in_flight[i] = (name, started)
                         try:
                             act(client)
+                            with lock:
+                                durations.setdefault(name, []).append(time.perf_counter() - started)
                         except AssertionError as exc:
                             with lock:
                                 wrong.append(f"visitor {i} {name}: {str(exc)[:160]}")
@@ -186,6 +214,7 @@ def main() -> int:
                                 errors.append(f"visitor {i} {name}: {type(exc).__name__}: {str(exc)[:160]}")
                         with lock:
                             done[0] += 1
+                        in_flight.pop(i, None)
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
@@ -202,21 +231,35 @@ def main() -> int:
             peak = max(max(samples), proc_mb("VmHWM", proc.pid))
             fd_busy = len(os.listdir(f"/proc/{proc.pid}/fd"))
             disk_busy, files_busy = folder_mb(instance)
+            for c in [*clients, warm]:  # the visitors leave: their heartbeat streams close
+                c.close()
+            clients.clear()
+            import gc
+
+            gc.collect()
             time.sleep(args.settle)
             final, fd1 = proc_mb("VmRSS", proc.pid), len(os.listdir(f"/proc/{proc.pid}/fd"))
+            sockets1 = sum(1 for f in os.listdir(f"/proc/{proc.pid}/fd") if _is_socket(proc.pid, f))
             disk1, files1 = folder_mb(instance)
             expected = args.visitors * args.rounds * len(todo)
             print(
                 f"rounds: {done[0]} of {expected} requests in {elapsed:.0f} s"
                 + (f" (stopped at the {args.timeout:g} s limit)" if timed_out else "")
             )
+            for name, times in sorted(durations.items()):
+                print(
+                    f"  {name:<26} {len(times):>3} answered, {sum(times) / len(times):6.1f} s mean, {max(times):6.1f} s max"
+                )
+            now = time.perf_counter()
+            for i, (name, started) in sorted(in_flight.items()):
+                print(f"  unfinished at the limit: visitor {i} {name}, waiting {now - started:.0f} s")
             print(f"errors: {len(errors)}, wrong answers: {len(wrong)}")
             for line in (errors + wrong)[:20]:
                 print("  " + line)
             print(f"right after: {fd_busy} open fds, instance folder {disk_busy:.1f} MB in {files_busy} files")
             print(
                 f"peak RSS {peak:.0f} MB ({peak - idle:+.0f} MB over idle); after {args.settle:g} s: RSS {final:.0f} MB "
-                f"({final - idle:+.0f} MB), {fd1} open fds ({fd1 - fd0:+d}), instance folder {disk1:.1f} MB in {files1} files"
+                f"({final - idle:+.0f} MB), {fd1} open fds ({fd1 - fd0:+d}; {sockets1} sockets), instance folder {disk1:.1f} MB in {files1} files"
             )
             ok = {
                 "no errors": not errors and not timed_out,
@@ -227,6 +270,12 @@ def main() -> int:
             }
             print("bars: " + "; ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in ok.items()))
             print(f"load average at the end {os.getloadavg()[0]:.1f}")
+            log_file.flush()
+            log_text = log_path.read_text(errors="replace")
+            print(
+                f"server log: {log_text.count('Unexpected error')} unexpected errors, "
+                f"{log_text.count('FileNotFoundError')} FileNotFoundError, {log_text.count('User error')} user mistakes"
+            )
             return 0 if all(ok.values()) else 1
         finally:
             proc.terminate()

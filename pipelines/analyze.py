@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import AudioInput, resample_array
-from pipelines.core.errors import UserError
+from pipelines.core.audio import AudioInput, file_seconds, resample_array
+from pipelines.core.config import format_seconds
+from pipelines.core.errors import AudioError, UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import ModelUnavailable
 from pipelines.dsp import loudness as loud
@@ -31,6 +32,14 @@ from pipelines.dsp import music, voice
 from pipelines.formats import plots
 
 KINDS = ("auto", "music", "speech", "both")
+# Pitch (pYIN), beats, chords and words are measured on the whole recording at once: on 30 minutes
+# of 44.1 kHz stereo the server grew by more than 1.2 GB and took over 10 minutes on 2 busy cores
+# (benchmarks/bench_memory.py, bar 700 MB); 10 minutes is what benchmarks/bench_analyze.py measures.
+ANALYZE_MAX_SECONDS = 600.0
+ANALYZE_TOO_LONG = (
+    "The audio is {length} long; Analyze measures the whole recording at once (pitch, beats, chords and words), "
+    "so this server analyzes up to {limit}. Trim it or split it into parts and try again."
+)
 TARGET_NAMES = tuple(loud.TARGETS)
 # Hub models shown beside the offline answers (the same presets as Classify's emotion and genre tasks).
 EMOTION_HUB_MODEL = "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition"
@@ -241,7 +250,18 @@ def _summary(d: dict, target: str) -> str:
 # --- the analysis ------------------------------------------------------------------------------
 
 
+def check_analyze_length(path: str | Path | None, seconds: float | None = None) -> None:
+    """Refuse, before any work, a recording longer than Analyze can measure in bounded memory."""
+    if seconds is None and path is not None:
+        seconds = file_seconds(path)
+    if seconds is not None and seconds > ANALYZE_MAX_SECONDS + 0.5:
+        raise AudioError(
+            ANALYZE_TOO_LONG.format(length=format_seconds(seconds), limit=format_seconds(ANALYZE_MAX_SECONDS))
+        )
+
+
 def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = None, progress=None) -> AnalyzeResult:
+    check_analyze_length(None, audio.duration)
     o = check_options(options or AnalyzeOptions())
     progress = progress or (lambda share, desc: None)
     out_dir = Path(out_dir)

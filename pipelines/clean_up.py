@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.core.audio import AudioInput, probe_file, resample_array
+from pipelines.core.audio import AudioInput, file_seconds, resample_array
 from pipelines.core.audio_stream import MonoAudio
 from pipelines.core.config import format_seconds
 from pipelines.core.errors import AudioError, UserError
@@ -318,11 +318,7 @@ def denoise(
 def check_separate_length(path: str | Path | None, seconds: float | None = None) -> None:
     """Refuse, before any work, a recording longer than separation holds in memory."""
     if seconds is None and path is not None:
-        try:
-            info = probe_file(Path(path), None)
-        except AudioError:
-            return  # the loader gives the precise message
-        seconds = info.frames / info.samplerate if info is not None else None
+        seconds = file_seconds(path)  # None: the loader gives the precise message
     if seconds is not None and seconds > SEPARATE_MAX_SECONDS + 0.5:
         raise AudioError(
             f"The audio is {format_seconds(seconds)} long; separation holds the whole recording and every stem "

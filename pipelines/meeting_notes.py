@@ -113,7 +113,8 @@ class MeetingResult:
     engines: str  # which engines answered, in words
     stages: list[StageTime]
     parts: int = 1  # parts the transcript was summarised in (language model only)
-    tokens_per_s: float = 0.0
+    tokens_per_s: float = 0.0  # the language model's generation rate over all its answers
+    usage: lm.Usage | None = None  # what all its answers cost, added up
 
     @property
     def notes(self) -> Notes:
@@ -396,9 +397,15 @@ def split_parts(lines: list[str], budget_tokens: int, count: Callable[[str], int
 
 
 def instruction_notes(
-    model: lm.LanguageModel, lines: list[str], language: str, progress: Progress | None = None
+    model: lm.LanguageModel,
+    lines: list[str],
+    language: str,
+    progress: Progress | None = None,
+    usages: list[lm.Usage] | None = None,
 ) -> tuple[Notes, int]:
-    """Notes by an instruction model: the transcript in parts that fit its context, then combined."""
+    """Notes by an instruction model: the transcript in parts that fit its context, then combined.
+    Each answer's cost is appended to ``usages``."""
+    usages = [] if usages is None else usages
     report = progress or (lambda f, d: None)
     system = {"role": "system", "content": NOTES_SYSTEM.format(language=language)}
     overhead = model.count_tokens(system["content"]) + 64
@@ -410,19 +417,23 @@ def instruction_notes(
         head = f"Transcript (part {i + 1} of {len(parts)}):\n" if len(parts) > 1 else "Transcript:\n"
         user = {"role": "user", "content": head + "\n".join(part)}
         texts.append(model.answer([system, user], NOTES_MAX_TOKENS, temperature=0.1))
+        usages.append(model.last_usage)
     while len(texts) > 1:  # the parts' notes as a whole (in groups if even they do not fit)
         report(len(parts) / (len(parts) + 1), "Language model: the whole meeting")
         groups = split_parts(texts, budget, model.count_tokens)
         if len(groups) == len(texts) and len(texts) > 1:  # each alone fills the budget: pair them up
             groups = [texts[i : i + 2] for i in range(0, len(texts), 2)]
-        texts = [
-            model.answer(
-                [system, {"role": "user", "content": COMBINE_USER.format(n=len(g), notes="\n\n".join(g))}],
-                NOTES_MAX_TOKENS,
-                temperature=0.1,
+        combined = []
+        for g in groups:
+            combined.append(
+                model.answer(
+                    [system, {"role": "user", "content": COMBINE_USER.format(n=len(g), notes="\n\n".join(g))}],
+                    NOTES_MAX_TOKENS,
+                    temperature=0.1,
+                )
             )
-            for g in groups
-        ]
+            usages.append(model.last_usage)
+        texts = combined
     sections = parse_sections(texts[0] if texts else "")
     return _notes_from_sections(sections, f"written by {model.title}"), len(parts)
 
@@ -442,9 +453,15 @@ BASE_FEW_SHOT = (
 
 
 def base_model_notes(
-    model: lm.LanguageModel, lines: list[str], extractive: Notes, progress: Progress | None = None
+    model: lm.LanguageModel,
+    lines: list[str],
+    extractive: Notes,
+    progress: Progress | None = None,
+    usages: list[lm.Usage] | None = None,
 ) -> tuple[Notes, int]:
-    """Notes with a small base model: a few-shot one-line summary of each part; the rest stays extractive."""
+    """Notes with a small base model: a few-shot one-line summary of each part; the rest stays extractive.
+    Each answer's cost is appended to ``usages``."""
+    usages = [] if usages is None else usages
     report = progress or (lambda f, d: None)
     budget = max(200, min(700, model.context_tokens - model.count_tokens(BASE_FEW_SHOT) - 200))
     plain = [re.sub(r"^\[[0-9:]+\]\s*", "", line) for line in lines]
@@ -454,6 +471,7 @@ def base_model_notes(
         report(i / len(parts), f"Bundled model: part {i + 1} of {len(parts)}")
         prompt = BASE_FEW_SHOT + "Meeting transcript:\n" + " ".join(part) + "\nOne-line summary:"
         text = "".join(model.complete(prompt, max_tokens=60, stop=("\n", "Meeting transcript"))).strip()
+        usages.append(model.last_usage)
         if text and not _repeats(text):
             summary.append(Item(text))
     notes = Notes(
@@ -646,17 +664,21 @@ def run(
     extractive = extractive_notes(sentences, o)
     stages.append(StageTime("extractive notes", time.perf_counter() - t0))
 
-    model_notes, error, parts, tps = None, "", 1, 0.0
+    model_notes, error, parts, tps, usage = None, "", 1, 0.0, None
     if model is not None:
         t0 = time.perf_counter()
         lines = transcript_lines(sentences)
         try:
             prog = lambda f, d: report(0.8 + 0.18 * f, d)  # noqa: E731
+            usages: list[lm.Usage] = []
             if model.instruction_tuned:
-                model_notes, parts = instruction_notes(model, lines, language_name(lang) if lang else "English", prog)
+                language_label = language_name(lang) if lang else "English"
+                model_notes, parts = instruction_notes(model, lines, language_label, prog, usages)
             else:
-                model_notes, parts = base_model_notes(model, lines, extractive, prog)
-            tps = model.last_usage.tokens_per_s
+                model_notes, parts = base_model_notes(model, lines, extractive, prog, usages)
+            # every answer of the run, not only the last (a short last part gave "0.4 tokens/s")
+            usage = sum(usages, lm.Usage(answers=0))
+            tps = usage.tokens_per_s
         except lm.LanguageModelFailed as exc:
             error = f"{exc} The extractive notes are shown instead."
         stages.append(StageTime("language model", time.perf_counter() - t0))
@@ -668,7 +690,7 @@ def run(
         model_notes.method if model_notes else extractive.method
     )
     result = MeetingResult(
-        len(y) / sr, lang, speakers, sentences, extractive, model_notes, error, engines, stages, parts, tps
+        len(y) / sr, lang, speakers, sentences, extractive, model_notes, error, engines, stages, parts, tps, usage
     )
     report(0.99, "Writing the downloads")
     files = write_files(result, words, diar, names, out_dir, stem)

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import SILENCE_DBFS, AudioInput
+from pipelines.core.audio import SILENCE_DBFS, AudioInput, file_seconds
 from pipelines.core.config import format_seconds
-from pipelines.core.errors import UserError
+from pipelines.core.errors import AudioError, UserError
 from pipelines.core.files import safe_stem, text_stem
 from pipelines.dsp import effects as fx
 from pipelines.dsp import synth
@@ -597,6 +597,26 @@ class EffectsResult:
     after: Look
     steps: list[Step]
     warnings: list[str]
+
+
+# The chain runs on the whole recording and keeps the input, the result and the effects' copies:
+# on 30 minutes of 44.1 kHz stereo the server peaked 2.4 GB over idle (benchmarks/bench_memory.py,
+# bar 700 MB), about 80 MB a minute; the app's Sound lab and Analyze's loudness fix stop at 8 minutes.
+EFFECTS_MAX_SECONDS = 480.0
+EFFECTS_TOO_LONG = (
+    "The audio is {length} long; the effects chain holds the whole recording and its result in memory, "
+    "so this server applies effects to up to {limit}. Trim it or split it into parts and try again."
+)
+
+
+def check_effects_length(path: str | Path | None, seconds: float | None = None) -> None:
+    """Refuse, before any work, a recording longer than the effects chain holds in bounded memory."""
+    if seconds is None and path is not None:
+        seconds = file_seconds(path)
+    if seconds is not None and seconds > EFFECTS_MAX_SECONDS + 0.5:
+        raise AudioError(
+            EFFECTS_TOO_LONG.format(length=format_seconds(seconds), limit=format_seconds(EFFECTS_MAX_SECONDS))
+        )
 
 
 def run_effects(audio: AudioInput, chain: str, out_dir: Path, max_seconds: float | None = None) -> EffectsResult:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pipelines.analyze import FIGURES, KINDS, TARGET_NAMES, AnalyzeOptions, analyze, fix_chain
+from pipelines.analyze import (
+    FIGURES,
+    KINDS,
+    TARGET_NAMES,
+    AnalyzeOptions,
+    analyze,
+    check_analyze_length,
+    fix_chain,
+)
 from pipelines.core.errors import UserError
 
 from .common import (
@@ -162,6 +170,8 @@ def build(ctx: TabContext) -> None:
             emotion_model: the speech-emotion audio-classification model (a hub id or an allowed local folder).
             genre_model: the music-genre audio-classification model (a hub id or an allowed local folder).
         """
+        if isinstance(source, str):
+            check_analyze_length(source)  # before decoding a file that is too long
         clip = ctx.load(source)
         show_warnings(clip.warnings)
         options = AnalyzeOptions(
@@ -239,12 +249,15 @@ def build(ctx: TabContext) -> None:
             source: the audio file.
             target: the delivery target: streaming, podcast or broadcast.
         """
-        from pipelines.sound_lab import run_effects  # pedalboard, pyloudnorm: not at start-up
+        from pipelines.sound_lab import check_effects_length, run_effects  # pedalboard: not at start-up
 
         chain = fix_chain(target)
         if not source:
             raise UserError("Load a recording first, then fix its loudness.")
+        if isinstance(source, str):
+            check_effects_length(source)
         clip = ctx.load(source)
+        check_effects_length(None, clip.duration)
         result = run_effects(clip, chain, ctx.settings.new_output_dir("analyze-fix"), ctx.settings.max_seconds)
         show_warnings(result.warnings)
         b, a = result.before.facts, result.after.facts

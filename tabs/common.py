@@ -17,6 +17,7 @@ from pipelines.core.audio import AudioInput, load_audio
 from pipelines.core.audio_stream import MonoAudio, load_bounded, open_mono
 from pipelines.core.config import Settings
 from pipelines.core.errors import UserError
+from pipelines.core.files import EXPIRED_MESSAGE, JobFiles, expired_file, touch_results
 
 from .hub_choices import restorable
 
@@ -172,21 +173,61 @@ def user_errors(fn):
 
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
+            job = JobFiles()  # its results folders are spared by the clean-up until it ends
+            items = None
             try:
-                yield from fn(*args, **kwargs)
+                _refuse_expired(args, kwargs)
+                items = fn(*args, **kwargs)
+                while True:
+                    with job.step():  # each step may run on another worker thread
+                        try:
+                            item = next(items)
+                        except StopIteration:
+                            return
+                    touch_results(item)
+                    yield item
             except Exception as exc:
-                raise _as_user_error(fn, exc) from exc
+                raise _as_user_error(fn, _expired_instead(exc, args, kwargs)) from exc
+            finally:
+                job.release()
+                if items is not None:
+                    items.close()  # a visitor who left: the handler stops at its next step
 
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        job = JobFiles()
         try:
-            return fn(*args, **kwargs)
+            _refuse_expired(args, kwargs)
+            with job.step():
+                result = fn(*args, **kwargs)
         except Exception as exc:
-            raise _as_user_error(fn, exc) from exc
+            raise _as_user_error(fn, _expired_instead(exc, args, kwargs)) from exc
+        finally:
+            job.release()
+        touch_results(result)  # the download's grace period starts now (pipelines/core/files.py)
+        return result
 
     return wrapper
+
+
+def _refuse_expired(args, kwargs) -> None:
+    """An upload or earlier result the server has since deleted (an old page, a reused link):
+    say so before any work, instead of a file-not-found error from deep inside a loader."""
+    if expired_file(args, list(kwargs.values())):
+        raise UserError(EXPIRED_MESSAGE)
+
+
+def _expired_instead(exc: Exception, args, kwargs) -> Exception:
+    """A loader's error for a served file that vanished while the job ran is the expired message."""
+    if isinstance(exc, (UserError, gr.Error)):
+        return exc
+    if expired_file(args, list(kwargs.values())) or (
+        isinstance(exc, FileNotFoundError) and exc.filename and expired_file(str(exc.filename))
+    ):
+        return UserError(EXPIRED_MESSAGE)
+    return exc
 
 
 def _as_user_error(fn, exc: Exception) -> gr.Error:

@@ -15,6 +15,7 @@ from pipelines.sound_lab import (
     SpecAugmentOptions,
     SynthOptions,
     chain_text,
+    check_effects_length,
     effect_template,
     effects_help,
     facts_rows,
@@ -198,7 +199,10 @@ def effects_ui(ctx: TabContext) -> tuple[gr.Audio, gr.Textbox]:
             chain: the effects in order, as text ("highpass(hz=120) | compressor(threshold_db=-20, ratio=4) | normalize_loudness(lufs=-16)") or as a JSON list of {"effect": name, ...parameters}.
         """
         progress(0.1, desc="Applying the chain")
+        if isinstance(source, str):
+            check_effects_length(source)  # before decoding a file that is too long
         audio = ctx.load(source)
+        check_effects_length(None, audio.duration)
         result = run_effects(audio, chain, ctx.settings.new_output_dir("sound-lab"), ctx.settings.max_seconds)
         show_warnings(result.warnings)
         notes = "".join(f"\n- {w}" for w in result.warnings)

@@ -58,3 +58,13 @@ def test_bad_input_is_a_clear_message(client, tmp_path):
     # and the server still serves
     summary, *_ = client.predict(handle_file(str(EXAMPLES / "c_major_chord.wav")), kind="music", api_name="/analyze")
     assert "C major" in summary
+
+
+def test_too_long_for_analyze_is_refused_before_work(client, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    path = tmp_path / "long.wav"
+    sf.write(path, np.zeros(8000 * 605, np.int16), 8000, subtype="PCM_16")  # 10:05 of silence, 10 MB
+    with pytest.raises(AppError, match="analyzes up to 10.0 min"):
+        client.predict(handle_file(str(path)), api_name="/analyze")

@@ -117,3 +117,15 @@ def test_the_bundled_model_answers_with_its_real_weights():
     assert text.strip(), "the bundled model answered nothing"
     assert model.last_usage.completion_tokens > 0
     assert "Rome" in text or "rome" in text.lower()  # a fact even a 270M model knows
+
+
+def test_tokens_per_s_counts_every_answer_and_not_the_prompt_reading():
+    from pipelines.engines.llm import Usage
+
+    # the bundled model under load: 401 prompt tokens read in 40.1 s, then 20 more tokens in 10.2 s
+    one = Usage(prompt_tokens=401, completion_tokens=21, first_token_s=40.1, seconds=50.3)
+    assert abs(one.tokens_per_s - 20 / 10.2) < 1e-6  # not 21 / 50.3 = 0.4
+    both = one + Usage(prompt_tokens=300, completion_tokens=31, first_token_s=10.0, seconds=13.0)
+    assert both.answers == 2 and abs(both.tokens_per_s - 50 / 13.2) < 1e-6
+    burst = Usage(completion_tokens=20, first_token_s=1.0, seconds=1.001)  # held-back pieces at once
+    assert abs(burst.tokens_per_s - 20 / 1.001) < 1e-6

@@ -98,3 +98,13 @@ def test_augment_two_files_gives_zip_and_manifest(client, tmp_path):
     assert {r["source"] for r in rows} == {"c_major_chord.wav", "a440_sine.wav"}
     with pytest.raises(AppError, match="speed_min"):
         client.predict(files, speed_min=1.5, speed_max=1.0, api_name="/augment")
+
+
+def test_too_long_for_effects_is_refused_before_work(client, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    path = tmp_path / "long.wav"
+    sf.write(path, np.zeros(8000 * 485, np.int16), 8000, subtype="PCM_16")  # 8:05 of silence
+    with pytest.raises(AppError, match="applies effects to up to 8.0 min"):
+        client.predict(handle_file(str(path)), "highpass(hz=120)", api_name="/effects")

@@ -149,6 +149,16 @@ def _from_array(data: np.ndarray) -> tuple[np.ndarray, str]:
 # --- files ------------------------------------------------------------------------------
 
 
+def file_seconds(path: str | Path) -> float | None:
+    """A file's length from its header, without decoding it; None when it cannot be told
+    (not a file libsndfile reads: the loader gives the precise message later)."""
+    try:
+        info = probe_file(Path(path), None)
+    except AudioError:
+        return None
+    return info.frames / info.samplerate if info is not None and info.samplerate else None
+
+
 def probe_file(path: Path, max_seconds: float | None):
     """libsndfile's info on a file that exists, holds samples and is not too long; None when
     libsndfile cannot read it (WebM, M4A, or not audio at all: for ffmpeg to try)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.core.errors import UserError
+from pipelines.core.files import claim_folder
 
 ENV_PREFIX = "AUDIO_STUDIO_"
 
@@ -86,7 +87,9 @@ class Settings:
     def new_output_dir(self, prefix: str) -> Path:
         """A fresh folder for one request's downloadable results."""
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=prefix + "-", dir=self.output_dir))
+        folder = Path(tempfile.mkdtemp(prefix=prefix + "-", dir=self.output_dir))
+        claim_folder(folder)  # the clean-up leaves it alone while the job that made it runs
+        return folder
 
 
 def split_models(value: str | None) -> tuple[str, ...]:

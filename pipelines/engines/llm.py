@@ -54,12 +54,13 @@ class LanguageModelFailed(ModelUnavailable):
 
 @dataclass
 class Usage:
-    """What one answer cost, filled in while streaming."""
+    """What one answer (or, added up, several) cost, filled in while streaming."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    first_token_s: float = 0.0
+    first_token_s: float = 0.0  # reading the prompt (added up over the answers)
     seconds: float = 0.0
+    answers: int = 1
 
     def tick(self, start: float) -> None:
         """One more token (or streamed piece) arrived; ``start`` is when the request began."""
@@ -69,13 +70,26 @@ class Usage:
         self.completion_tokens += 1
         self.seconds = now
 
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.first_token_s + other.first_token_s,
+            self.seconds + other.seconds,
+            self.answers + other.answers,
+        )
+
     @property
     def tokens_per_s(self) -> float:
-        # Pieces held back while a stop string might be forming arrive in a burst: over too short a
-        # span the generation rate means nothing, so the whole answer's time is used then.
+        """The generation rate: tokens after each answer's first, over the time after it (reading
+        the prompt is not generating: under load it was 40 s of a 50 s answer, and counting it gave
+        "0.4 tokens/s"). Pieces held back while a stop string might be forming arrive in a burst:
+        when that makes the span implausibly short (over 500 tokens/s), the whole time is used."""
         gen = self.seconds - self.first_token_s
-        span = gen if gen >= 0.25 * self.seconds and gen > 0 else self.seconds
-        return self.completion_tokens / span if span > 0 and self.completion_tokens > 1 else 0.0
+        later = self.completion_tokens - self.answers
+        if later > 0 and gen > 0 and later / gen <= 500:
+            return later / gen
+        return self.completion_tokens / self.seconds if self.seconds > 0 and self.completion_tokens > 1 else 0.0
 
 
 @dataclass
