@@ -37,6 +37,8 @@ CATALOGUE = Path(__file__).resolve().parent / "locales" / "ko.json"  # package d
 LANGUAGES = ("en", "ko")
 COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")
+SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
+PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
 
 # Keeps a cookie naming the language the page shows (Gradio's settings panel can switch it
@@ -68,8 +70,9 @@ def _templates() -> list[tuple[re.Pattern, str, list[str]]]:
         for i, piece in enumerate(re.split(r"\{\w+\}", english)):
             pattern += re.escape(piece)
             if i < len(names):
-                pattern += f"(?P<{names[i]}>.+?)" if names[i] not in names[:i] else f"(?P={names[i]})"
-        out.append((re.compile(pattern + r"\Z", re.S), korean, names))
+                pattern += f"(?P<{names[i]}>.*?)" if names[i] not in names[:i] else f"(?P={names[i]})"
+        # a blank spans lines only in a template of several lines: "**Engine:** {engine}." is one line
+        out.append((re.compile(pattern + r"\Z", re.S if "\n" in english else 0), korean, names))
     out.sort(key=lambda t: -len(t[0].pattern))  # the most specific template first
     return out
 
@@ -94,11 +97,18 @@ def to_korean(text: str) -> str | None:
     stripped = text.strip()
     if stripped in cat:
         return text.replace(stripped, cat[stripped])
+    if SEPARATOR in text and "\n" not in text:  # a summary line of whole facts: "**2 speakers** · 30 s of speech"
+        pieces = text.split(SEPARATOR)
+        done = [to_korean(piece) for piece in pieces]
+        if any(d is not None for d in done):
+            return SEPARATOR.join(d if d is not None else piece for d, piece in zip(done, pieces))
     for pattern, korean, _names in _templates():
-        m = pattern.match(text)
+        m = pattern.match(stripped)  # Markdown's line-break spaces around a message are kept as they are
         if m:
-            parts = {k: (to_korean(v) or v) for k, v in m.groupdict().items()}
-            return korean.format(**parts)
+            parts = {k: (to_korean(v) or v) if v else v for k, v in m.groupdict().items()}
+            return text.replace(
+                stripped, PLACEHOLDER.sub(lambda p, parts=parts: parts.get(p.group(1), p.group(0)), korean)
+            )
     if "\n" in text:  # Markdown assembled from whole lines: translate line by line
         lines = text.split("\n")
         done = [to_korean(line) if line.strip() else line for line in lines]
@@ -317,7 +327,7 @@ def translate_events(demo: gr.Blocks) -> None:
 
 
 def _translate_toasts() -> None:
-    """gr.Warning / gr.Info messages in the visitor's language."""
+    """gr.Warning / gr.Info messages and progress descriptions in the visitor's language."""
     import gradio.helpers as helpers
 
     if getattr(helpers.log_message, "_i18n_wrapped", False):
@@ -330,3 +340,11 @@ def _translate_toasts() -> None:
 
     log_message._i18n_wrapped = True
     helpers.log_message = log_message
+
+    original_progress = helpers.Progress.__call__
+
+    @functools.wraps(original_progress)
+    def progress_call(self, progress, desc=None, *args, **kwargs):  # the progress bar's words
+        return original_progress(self, progress, translate(desc) if isinstance(desc, str) else desc, *args, **kwargs)
+
+    helpers.Progress.__call__ = progress_call

@@ -8,8 +8,12 @@ en-US, at 1400x1000 and 390x844.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import string
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +61,97 @@ def test_catalogue_is_valid_and_templates_fill_in():
     assert i18n.language_of(None, "ko-KR,ko;q=0.9,en;q=0.8") == "ko"
     assert i18n.language_of("en", "ko-KR") == "en"  # the page's own choice wins
     assert i18n.language_of(None, "en-US,ko;q=0.5") == "en"
+
+
+# --- run-time messages: every error, warning and notice the code raises has a Korean template ---
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGE_CALLS = {
+    "UserError",
+    "AudioError",
+    "ModelUnavailable",
+    "LanguageModelFailed",
+    "EngineUnavailable",
+    "AtCapacity",
+}
+TOASTS = {"Info", "Warning", "Error"}  # gr.Info, gr.Warning, gr.Error
+
+
+def skeleton(text: str) -> str:
+    """A template with its blanks unnamed: "{n} speakers" and "{num:d} speakers" are the same message."""
+    return re.sub(r"\{\w*(?:![rsa])?(?::[^{}]*)?\}", "{}", text)
+
+
+def message_template(arg, constants: dict[str, str]) -> str | None:
+    """The whole English template of a message argument; None when it is assembled from pieces."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.Name):
+        return constants.get(arg.id, "")  # "" : a value computed elsewhere (checked where it is made)
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format":
+        if isinstance(arg.func.value, ast.Constant):
+            return "".join(
+                lit + ("{}" if field is not None else "")
+                for lit, field, *_ in string.Formatter().parse(arg.func.value.value)
+            )
+    if isinstance(arg, ast.JoinedStr):  # an f-string is one whole template too
+        return "".join(p.value if isinstance(p, ast.Constant) else "{}" for p in arg.values)
+    if isinstance(arg, ast.BinOp):
+        return None
+    return ""
+
+
+def runtime_messages() -> list[tuple[str, str | None]]:
+    """(where, template) of every message raised or shown at run time by pipelines/, tabs/ and app.py."""
+    out = []
+    for path in sorted([*ROOT.glob("pipelines/**/*.py"), *ROOT.glob("tabs/*.py"), ROOT / "app.py"]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {
+            t.id: v
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name) and isinstance(v := message_template(node.value, {}), str) and v
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            is_toast = name in TOASTS and isinstance(f, ast.Attribute) and getattr(f.value, "id", None) == "gr"
+            if name in MESSAGE_CALLS or is_toast:
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                out.append((where, message_template(node.args[0], constants)))
+    return out
+
+
+def test_every_runtime_message_is_one_template_with_korean():
+    messages = runtime_messages()
+    assert len(messages) > 200  # the walk saw the whole code
+    pieces = [where for where, t in messages if t is None]
+    assert not pieces, "Messages assembled from pieces cannot be translated; make each one template: " + ", ".join(
+        pieces
+    )
+    known = {skeleton(k) for k in i18n.catalogue()}
+    missing = sorted(
+        {f"{where}: {t!r}" for where, t in messages if t and i18n.needs_translation(t) and skeleton(t) not in known}
+    )
+    assert not missing, (
+        "These run-time messages have no Korean template in tabs/locales/ko.json; add each with its "
+        'blanks named, e.g. "Only {n} s of speech": "말소리가 {n}초뿐":\n' + "\n".join(missing)
+    )
+
+
+def test_runtime_templates_translate_what_the_code_renders():
+    rendered = "Only 1.2 s of speech was found; diarization needs at least 4 s to tell voices apart."
+    assert (
+        i18n.to_korean(rendered)
+        == "말소리가 1.2초밖에 없습니다. 화자 분리로 목소리를 구별하려면 최소 4초가 필요합니다."
+    )
+    # a blank may be empty, and a literal "{}" stays as it is
+    assert i18n.to_korean("Whisper small is not available: offline.") == "Whisper small을(를) 쓸 수 없습니다: offline."
+    hyp = "The hypothesis template must contain '{}' exactly once, where each label goes (for example 'This is {}.')."
+    assert i18n.to_korean(hyp).startswith("가설 템플릿에는 각 레이블이 들어갈 '{}'가")
 
 
 # --- browser ------------------------------------------------------------------------------
