@@ -197,7 +197,7 @@ SCROLL_JS = """
   }, true);
 }
 """
-APP_JS = "() => { (" + i18n.LANGUAGE_JS.strip() + ")(); (" + SCROLL_JS.strip() + ")(); }"
+APP_JS = "() => { (" + i18n.page_js().strip() + ")(); (" + SCROLL_JS.strip() + ")(); }"
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides):

@@ -42,11 +42,31 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
 
 # Keeps a cookie naming the language the page shows (Gradio's settings panel can switch it
-# without telling the server), so run-time messages come in the same language.
+# without telling the server), so run-time messages come in the same language. Gradio's I18n
+# reaches a component's own texts only, not the column headers of tables (Dataframe, the
+# examples' table) nor the page title: the page swaps those, both ways, from TABLE_WORDS.
 LANGUAGE_JS = """
 () => {
+  const KO = __TABLE_WORDS__;
+  const EN = Object.fromEntries(Object.entries(KO).map(([en, ko]) => [ko, en]));
   const lang = () => /[\\uac00-\\ud7a3]/.test(document.querySelector('#intro')?.innerText || '') ? 'ko' : 'en';
-  const keep = () => { document.cookie = 'studio_lang=' + lang() + '; path=/; SameSite=Lax'; };
+  const swap = () => {
+    const words = lang() === 'ko' ? KO : EN;
+    if (words[document.title]) document.title = words[document.title];
+    for (const th of document.querySelectorAll('th')) {
+      const tip = th.getAttribute('title');
+      if (tip && words[tip]) th.setAttribute('title', words[tip]);
+      const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const t = n.data.trim();
+        if (t && words[t]) n.data = n.data.replace(t, words[t]);
+      }
+    }
+  };
+  let pending = false;
+  const later = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; swap(); }); } };
+  new MutationObserver(later).observe(document.body, { childList: true, subtree: true, characterData: true });
+  const keep = () => { document.cookie = 'studio_lang=' + lang() + '; path=/; SameSite=Lax'; later(); };
   keep();
   for (const ev of ['pointerdown', 'keydown', 'change']) document.addEventListener(ev, keep, true);
   setInterval(keep, 1000);
@@ -75,6 +95,16 @@ def _templates() -> list[tuple[re.Pattern, str, list[str]]]:
         out.append((re.compile(pattern + r"\Z", re.S if "\n" in english else 0), korean, names))
     out.sort(key=lambda t: -len(t[0].pattern))  # the most specific template first
     return out
+
+
+def table_words() -> dict[str, str]:
+    """English -> Korean of the short texts a table header or the page title can show."""
+    return {k: v for k, v in catalogue().items() if len(k) <= 60 and "{" not in k and "\n" not in k}
+
+
+def page_js() -> str:
+    """LANGUAGE_JS with its words filled in (the page's ``js``)."""
+    return LANGUAGE_JS.replace("__TABLE_WORDS__", json.dumps(table_words(), ensure_ascii=False))
 
 
 def needs_translation(text: str) -> bool:
@@ -210,6 +240,13 @@ def translate_interface(demo: gr.Blocks) -> gr.I18n:
                 block.choices = [((new, c[1]) if j == i else c) for j, c in enumerate(block.choices)]
             else:
                 setattr(block, where, new)
+    words = table_words()
+    for block in demo.blocks.values():  # column headers: the page swaps them (LANGUAGE_JS)
+        for header in getattr(block, "headers", None) or []:
+            if isinstance(block, (gr.Dataframe, gr.Dataset)) and isinstance(header, str) and needs_translation(header):
+                keys.seen.append(header)
+                if header not in words:
+                    keys.missing.append(header)
     i18n = gr.I18n(en=keys.en, ko=keys.ko)
     demo.i18n = i18n  # type: ignore[attr-defined]
     demo.i18n_strings = sorted(set(keys.seen))  # type: ignore[attr-defined]

@@ -282,3 +282,48 @@ def test_screenshots(browser, app_url, artifacts, locale, size):
         assert page.locator("#main-tabs button[role=tab]").count() >= 13
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_korean_runtime_messages_tables_and_title(browser, app_url, artifacts):
+    """A Korean visitor runs three tabs: the summaries, the error, table headers and the title are Korean."""
+    from browser import upload_audio
+    from conftest import EXAMPLES
+
+    context, page = open_app(browser, app_url, "ko-KR")
+    try:
+        page.wait_for_function("() => document.title.startsWith('오디오 AI 스튜디오')", timeout=15_000)
+        # Classify: a success summary written at run time by the tab and the pipeline
+        page.get_by_role("tab", name="분류", exact=True).first.click()
+        upload_audio(page, page.locator("#classify-audio"), EXAMPLES / "drum_loop.wav")
+        summary = page.locator("#classify-summary")
+        summary.get_by_text("가장 높은 레이블", exact=False).wait_for(timeout=90_000)
+        summary.get_by_text("엔진:", exact=False).wait_for()
+        assert "Top label" not in summary.inner_text()
+        # Compose: an error (no description) comes as a Korean notice
+        page.get_by_role("tab", name="작곡", exact=True).first.click()
+        page.locator("#compose-prompt textarea").fill("")
+        page.locator("#compose-run").click()
+        page.get_by_text("먼저 음악을 설명하세요", exact=False).first.wait_for(timeout=30_000)
+        # Sound lab, Synthesize: its facts table has Korean column headers after a run
+        page.get_by_role("tab", name="사운드 랩", exact=True).first.click()
+        page.get_by_role("tab", name="합성", exact=True).first.click()
+        page.locator("#synth-run").click()
+        wait_for_audio_value(page.locator("#synth-out"), timeout_s=90)
+        page.locator("th:visible", has_text="항목").first.wait_for(timeout=15_000)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-1400-synthesize.png"), full_page=True)
+        # Diarize: headers of a table no run has filled yet
+        page.get_by_role("tab", name="화자 분리", exact=True).first.click()
+        page.locator("th:visible", has_text="말한 시간 (초)").first.wait_for(timeout=15_000)
+        assert not page.locator("th", has_text="Talk time").count()
+        page.get_by_role("tab", name="분류", exact=True).first.click()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-1400-classify.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-390-classify.png"), full_page=True)
+        page.get_by_role("tab", name="사운드 랩", exact=True).first.click()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-390-synthesize.png"), full_page=True)
+    finally:
+        context.close()
