@@ -127,6 +127,10 @@ def to_korean(text: str) -> str | None:
     stripped = text.strip()
     if stripped in cat:
         return text.replace(stripped, cat[stripped])
+    if stripped.startswith("**") and stripped.endswith("**") and stripped.count("**") == 2 and len(stripped) > 4:
+        inner = to_korean(stripped[2:-2])  # a whole sentence in bold
+        if inner is not None:
+            return text.replace(stripped, "**" + inner + "**")
     if SEPARATOR in text and "\n" not in text:  # a summary line of whole facts: "**2 speakers** · 30 s of speech"
         pieces = text.split(SEPARATOR)
         done = [to_korean(piece) for piece in pieces]
@@ -144,6 +148,15 @@ def to_korean(text: str) -> str | None:
         done = [to_korean(line) if line.strip() else line for line in lines]
         if any(d is not None for d, line in zip(done, lines) if line.strip()):
             return "\n".join(d if d is not None else line for d, line in zip(done, lines))
+        return None
+    if stripped.endswith(".") and not stripped.endswith("..") and len(stripped) > 2:  # a fact that ends a sentence
+        bare = to_korean(stripped[:-1])
+        if bare is not None:
+            return text.replace(stripped, bare if bare.endswith(".") else bare + ".")
+    if len(stripped) > 1 and stripped[0].isupper() and stripped[1].islower():  # a fact that starts a sentence
+        lower = stripped[0].lower() + stripped[1:]
+        if lower in catalogue() or any(p.match(lower) for p, _k, _n in _templates()):
+            return text.replace(stripped, to_korean(lower) or lower)
     return None
 
 

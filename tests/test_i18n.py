@@ -75,6 +75,7 @@ MESSAGE_CALLS = {
     "AtCapacity",
 }
 TOASTS = {"Info", "Warning", "Error"}  # gr.Info, gr.Warning, gr.Error
+NOTE_LISTS = re.compile(r"warn|note", re.I)
 
 
 def skeleton(text: str) -> str:
@@ -102,7 +103,8 @@ def message_template(arg, constants: dict[str, str]) -> str | None:
 
 
 def runtime_messages() -> list[tuple[str, str | None]]:
-    """(where, template) of every message raised or shown at run time by pipelines/, tabs/ and app.py."""
+    """(where, template) of every message raised, shown or collected as a warning or note at run time
+    by pipelines/, tabs/ and app.py."""
     out = []
     for path in sorted([*ROOT.glob("pipelines/**/*.py"), *ROOT.glob("tabs/*.py"), ROOT / "app.py"]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -119,7 +121,9 @@ def runtime_messages() -> list[tuple[str, str | None]]:
             f = node.func
             name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
             is_toast = name in TOASTS and isinstance(f, ast.Attribute) and getattr(f.value, "id", None) == "gr"
-            if name in MESSAGE_CALLS or is_toast:
+            # warnings and notes a pipeline collects for the tab to show: warnings.append(f"...")
+            is_note = name == "append" and isinstance(f, ast.Attribute) and NOTE_LISTS.search(ast.unparse(f.value))
+            if name in MESSAGE_CALLS or is_toast or is_note:
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 out.append((where, message_template(node.args[0], constants)))
     return out
