@@ -282,11 +282,33 @@ def _translate_output(component, value, lang: str):
             value["choices"] = [_translate_choice(c, lang) for c in value["choices"]]
         if "value" in value and isinstance(component, VALUE_TEXT):
             value["value"] = translate(value["value"], lang)
+        if "value" in value and isinstance(component, gr.Dataframe):
+            value["value"] = _translate_table(value["value"])
         return value
+    if isinstance(component, gr.Dataframe):
+        return _translate_table(value)
     if isinstance(value, str) and isinstance(component, (*VALUE_TEXT, gr.Textbox)):
         if isinstance(component, gr.Textbox):  # a transcript is never translated: exact UI strings only
             return catalogue().get(value, value)
         return translate(value, lang)
+    return value
+
+
+def _translate_table(value):
+    """A table's cells that are exact interface strings ("Sample rate"); data stays as it is.
+
+    Its column headers are swapped by the page (LANGUAGE_JS), in both languages."""
+    cat = catalogue()
+
+    def cell(c):
+        return cat.get(c, c) if isinstance(c, str) else c
+
+    if isinstance(value, list):
+        return [[cell(c) for c in row] if isinstance(row, (list, tuple)) else row for row in value]
+    if isinstance(value, dict) and isinstance(value.get("data"), list):
+        return {**value, "data": _translate_table(value["data"])}
+    if hasattr(value, "map") and hasattr(value, "columns"):  # a pandas DataFrame
+        return value.map(cell)
     return value
 
 

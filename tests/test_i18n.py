@@ -290,7 +290,7 @@ def test_screenshots(browser, app_url, artifacts, locale, size):
 
 @pytest.mark.browser
 def test_korean_runtime_messages_tables_and_title(browser, app_url, artifacts):
-    """A Korean visitor runs three tabs: the summaries, the error, table headers and the title are Korean."""
+    """A Korean visitor runs three tabs: the summaries, the error, tables and the title are Korean."""
     from browser import upload_audio
     from conftest import EXAMPLES
 
@@ -315,6 +315,9 @@ def test_korean_runtime_messages_tables_and_title(browser, app_url, artifacts):
         page.locator("#synth-run").click()
         wait_for_audio_value(page.locator("#synth-out"), timeout_s=90)
         page.locator("th:visible", has_text="항목").first.wait_for(timeout=15_000)
+        page.locator("span:visible", has_text=re.compile("^샘플링 레이트$")).first.wait_for(
+            timeout=15_000
+        )  # a row name
         page.screenshot(path=str(artifacts / "i18n-ko-runtime-1400-synthesize.png"), full_page=True)
         # Diarize: headers of a table no run has filled yet
         page.get_by_role("tab", name="화자 분리", exact=True).first.click()
