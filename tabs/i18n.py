@@ -16,8 +16,16 @@ Two passes, both in this module, so tabs keep writing plain English literals:
   are translated through the same catalogue. The visitor's language is the one the page
   shows (a cookie the page keeps up to date, see ``LANGUAGE_JS``), else Accept-Language.
 
-Adding a string: write it in English in the tab as usual, then add
-``"English text": "한국어"`` to tabs/locales/ko.json; tests/test_i18n.py names any missing one.
+Matching a run-time message: the exact text, else a template (a blank may be empty; the
+blanks' own text is translated when it is a catalogue string), else line by line, else fact by
+fact on a summary line joined with ``" · "``; a bold sentence, a final full stop or a capital
+first letter around a known text also match. Table cells are translated only when they are
+exact catalogue strings (row names); column headers and the page title are swapped by the page.
+
+Adding a string: write it in English in the tab as usual (a run-time message as one whole
+f-string or ``.format()`` template, never pieces joined), then add ``"English text": "한국어"``
+(or ``"Only {n} s of speech": "말소리가 {n}초뿐"``) to tabs/locales/ko.json; tests/test_i18n.py
+names any interface text, column header, error, notice, warning or note without one.
 """
 
 from __future__ import annotations
