@@ -226,7 +226,7 @@ TOOLTIP_JS = """
 }
 """
 APP_JS = (
-    "() => { (" + i18n.LANGUAGE_JS.strip() + ")(); (" + SCROLL_JS.strip() + ")(); (" + TOOLTIP_JS.strip() + ")(); }"
+    "() => { (" + i18n.page_js().strip() + ")(); (" + SCROLL_JS.strip() + ")(); (" + TOOLTIP_JS.strip() + ")(); }"
 )
 
 

@@ -243,7 +243,7 @@ def _summary(d: dict, target: str) -> str:
     if L.get("change"):
         at, diff = L["change"]
         bits.append(f"gets {'louder' if diff > 0 else 'quieter'} after {mmss(at)} ({diff:+.0f} LU)")
-    text = ", ".join(bits)
+    text = " · ".join(bits)  # whole facts, each translated on its own (tabs/i18n.py)
     return text[0].upper() + text[1:] + "."
 
 

@@ -469,11 +469,11 @@ def clean_for_speech(
     """
     if mode == "denoise":
         result = denoise(clip, DenoiseOptions(strength_db=strength_db), out_dir, stem)
-        return result.wav_path, f"cleaned first: {result.engine}"
+        return result.wav_path, f"Cleaned first: {result.engine}"
     if mode == "voice only":
         check_separate_length(None, clip.duration)
         y = np.asarray(clip.samples, dtype=np.float32)
         audio = AudioInput(y[None, :], clip.sr, clip.sample_format, clip.name)
         result = separate(audio, SeparateOptions(spleeter.KEY, "vocals"), out_dir, stem)
-        return result.stems["vocals"], f"cleaned first: voice only, {result.engine}"
+        return result.stems["vocals"], f"Cleaned first: voice only, {result.engine}"
     raise UserError(f"Unknown cleaning '{mode}'. Choose one of: {', '.join(CLEAN_MODES)}.")

@@ -35,5 +35,5 @@ def clean_first(ctx: TabContext, source, mode: str | None):
         return source
     clip = ctx.open_mono(source, DENOISE_RATE)
     path, note = clean_for_speech(clip, mode, ctx.settings.new_output_dir("clean"), safe_stem(clip.name, "audio"))
-    gr.Info(note[0].upper() + note[1:])
+    gr.Info(note)
     return str(path)

@@ -219,7 +219,7 @@ def build(ctx: TabContext) -> None:
         )
         show_warnings(r.warnings)
         paths = [str(p) for p in r.stems.values()] + [None] * (MAX_STEMS - len(r.stems))
-        order = "  \n" + ", ".join(f"**Stem {i + 1}:** {name}" for i, name in enumerate(r.stems))
+        order = "  \n" + " · ".join(f"**Stem {i + 1}:** {name}" for i, name in enumerate(r.stems))
         warn = "".join(f"\n\n⚠️ {w}" for w in r.warnings)
         return (
             r.summary() + order + warn,

@@ -16,8 +16,16 @@ Two passes, both in this module, so tabs keep writing plain English literals:
   are translated through the same catalogue. The visitor's language is the one the page
   shows (a cookie the page keeps up to date, see ``LANGUAGE_JS``), else Accept-Language.
 
-Adding a string: write it in English in the tab as usual, then add
-``"English text": "한국어"`` to tabs/locales/ko.json; tests/test_i18n.py names any missing one.
+Matching a run-time message: the exact text, else a template (a blank may be empty; the
+blanks' own text is translated when it is a catalogue string), else line by line, else fact by
+fact on a summary line joined with ``" · "``; a bold sentence, a final full stop or a capital
+first letter around a known text also match. Table cells are translated only when they are
+exact catalogue strings (row names); column headers and the page title are swapped by the page.
+
+Adding a string: write it in English in the tab as usual (a run-time message as one whole
+f-string or ``.format()`` template, never pieces joined), then add ``"English text": "한국어"``
+(or ``"Only {n} s of speech": "말소리가 {n}초뿐"``) to tabs/locales/ko.json; tests/test_i18n.py
+names any interface text, column header, error, notice, warning or note without one.
 """
 
 from __future__ import annotations
@@ -37,14 +45,36 @@ CATALOGUE = Path(__file__).resolve().parent / "locales" / "ko.json"  # package d
 LANGUAGES = ("en", "ko")
 COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")
+SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
+PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
 
 # Keeps a cookie naming the language the page shows (Gradio's settings panel can switch it
-# without telling the server), so run-time messages come in the same language.
+# without telling the server), so run-time messages come in the same language. Gradio's I18n
+# reaches a component's own texts only, not the column headers of tables (Dataframe, the
+# examples' table) nor the page title: the page swaps those, both ways, from TABLE_WORDS.
 LANGUAGE_JS = """
 () => {
+  const KO = __TABLE_WORDS__;
+  const EN = Object.fromEntries(Object.entries(KO).map(([en, ko]) => [ko, en]));
   const lang = () => /[\\uac00-\\ud7a3]/.test(document.querySelector('#intro')?.innerText || '') ? 'ko' : 'en';
-  const keep = () => { document.cookie = 'studio_lang=' + lang() + '; path=/; SameSite=Lax'; };
+  const swap = () => {
+    const words = lang() === 'ko' ? KO : EN;
+    if (words[document.title]) document.title = words[document.title];
+    for (const th of document.querySelectorAll('th')) {
+      const tip = th.getAttribute('title');
+      if (tip && words[tip]) th.setAttribute('title', words[tip]);
+      const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const t = n.data.trim();
+        if (t && words[t]) n.data = n.data.replace(t, words[t]);
+      }
+    }
+  };
+  let pending = false;
+  const later = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; swap(); }); } };
+  new MutationObserver(later).observe(document.body, { childList: true, subtree: true, characterData: true });
+  const keep = () => { document.cookie = 'studio_lang=' + lang() + '; path=/; SameSite=Lax'; later(); };
   keep();
   for (const ev of ['pointerdown', 'keydown', 'change']) document.addEventListener(ev, keep, true);
   setInterval(keep, 1000);
@@ -68,10 +98,21 @@ def _templates() -> list[tuple[re.Pattern, str, list[str]]]:
         for i, piece in enumerate(re.split(r"\{\w+\}", english)):
             pattern += re.escape(piece)
             if i < len(names):
-                pattern += f"(?P<{names[i]}>.+?)" if names[i] not in names[:i] else f"(?P={names[i]})"
-        out.append((re.compile(pattern + r"\Z", re.S), korean, names))
+                pattern += f"(?P<{names[i]}>.*?)" if names[i] not in names[:i] else f"(?P={names[i]})"
+        # a blank spans lines only in a template of several lines: "**Engine:** {engine}." is one line
+        out.append((re.compile(pattern + r"\Z", re.S if "\n" in english else 0), korean, names))
     out.sort(key=lambda t: -len(t[0].pattern))  # the most specific template first
     return out
+
+
+def table_words() -> dict[str, str]:
+    """English -> Korean of the short texts a table header or the page title can show."""
+    return {k: v for k, v in catalogue().items() if len(k) <= 60 and "{" not in k and "\n" not in k}
+
+
+def page_js() -> str:
+    """LANGUAGE_JS with its words filled in (the page's ``js``)."""
+    return LANGUAGE_JS.replace("__TABLE_WORDS__", json.dumps(table_words(), ensure_ascii=False))
 
 
 def needs_translation(text: str) -> bool:
@@ -94,16 +135,36 @@ def to_korean(text: str) -> str | None:
     stripped = text.strip()
     if stripped in cat:
         return text.replace(stripped, cat[stripped])
+    if stripped.startswith("**") and stripped.endswith("**") and stripped.count("**") == 2 and len(stripped) > 4:
+        inner = to_korean(stripped[2:-2])  # a whole sentence in bold
+        if inner is not None:
+            return text.replace(stripped, "**" + inner + "**")
+    if SEPARATOR in text and "\n" not in text:  # a summary line of whole facts: "**2 speakers** · 30 s of speech"
+        pieces = text.split(SEPARATOR)
+        done = [to_korean(piece) for piece in pieces]
+        if any(d is not None for d in done):
+            return SEPARATOR.join(d if d is not None else piece for d, piece in zip(done, pieces))
     for pattern, korean, _names in _templates():
-        m = pattern.match(text)
+        m = pattern.match(stripped)  # Markdown's line-break spaces around a message are kept as they are
         if m:
-            parts = {k: (to_korean(v) or v) for k, v in m.groupdict().items()}
-            return korean.format(**parts)
+            parts = {k: (to_korean(v) or v) if v else v for k, v in m.groupdict().items()}
+            return text.replace(
+                stripped, PLACEHOLDER.sub(lambda p, parts=parts: parts.get(p.group(1), p.group(0)), korean)
+            )
     if "\n" in text:  # Markdown assembled from whole lines: translate line by line
         lines = text.split("\n")
         done = [to_korean(line) if line.strip() else line for line in lines]
         if any(d is not None for d, line in zip(done, lines) if line.strip()):
             return "\n".join(d if d is not None else line for d, line in zip(done, lines))
+        return None
+    if stripped.endswith(".") and not stripped.endswith("..") and len(stripped) > 2:  # a fact that ends a sentence
+        bare = to_korean(stripped[:-1])
+        if bare is not None:
+            return text.replace(stripped, bare if bare.endswith(".") else bare + ".")
+    if len(stripped) > 1 and stripped[0].isupper() and stripped[1].islower():  # a fact that starts a sentence
+        lower = stripped[0].lower() + stripped[1:]
+        if lower in catalogue() or any(p.match(lower) for p, _k, _n in _templates()):
+            return text.replace(stripped, to_korean(lower) or lower)
     return None
 
 
@@ -200,6 +261,13 @@ def translate_interface(demo: gr.Blocks) -> gr.I18n:
                 block.choices = [((new, c[1]) if j == i else c) for j, c in enumerate(block.choices)]
             else:
                 setattr(block, where, new)
+    words = table_words()
+    for block in demo.blocks.values():  # column headers: the page swaps them (LANGUAGE_JS)
+        for header in getattr(block, "headers", None) or []:
+            if isinstance(block, (gr.Dataframe, gr.Dataset)) and isinstance(header, str) and needs_translation(header):
+                keys.seen.append(header)
+                if header not in words:
+                    keys.missing.append(header)
     i18n = gr.I18n(en=keys.en, ko=keys.ko)
     demo.i18n = i18n  # type: ignore[attr-defined]
     demo.i18n_strings = sorted(set(keys.seen))  # type: ignore[attr-defined]
@@ -222,11 +290,33 @@ def _translate_output(component, value, lang: str):
             value["choices"] = [_translate_choice(c, lang) for c in value["choices"]]
         if "value" in value and isinstance(component, VALUE_TEXT):
             value["value"] = translate(value["value"], lang)
+        if "value" in value and isinstance(component, gr.Dataframe):
+            value["value"] = _translate_table(value["value"])
         return value
+    if isinstance(component, gr.Dataframe):
+        return _translate_table(value)
     if isinstance(value, str) and isinstance(component, (*VALUE_TEXT, gr.Textbox)):
         if isinstance(component, gr.Textbox):  # a transcript is never translated: exact UI strings only
             return catalogue().get(value, value)
         return translate(value, lang)
+    return value
+
+
+def _translate_table(value):
+    """A table's cells that are exact interface strings ("Sample rate"); data stays as it is.
+
+    Its column headers are swapped by the page (LANGUAGE_JS), in both languages."""
+    cat = catalogue()
+
+    def cell(c):
+        return cat.get(c, c) if isinstance(c, str) else c
+
+    if isinstance(value, list):
+        return [[cell(c) for c in row] if isinstance(row, (list, tuple)) else row for row in value]
+    if isinstance(value, dict) and isinstance(value.get("data"), list):
+        return {**value, "data": _translate_table(value["data"])}
+    if hasattr(value, "map") and hasattr(value, "columns"):  # a pandas DataFrame
+        return value.map(cell)
     return value
 
 
@@ -317,7 +407,7 @@ def translate_events(demo: gr.Blocks) -> None:
 
 
 def _translate_toasts() -> None:
-    """gr.Warning / gr.Info messages in the visitor's language."""
+    """gr.Warning / gr.Info messages and progress descriptions in the visitor's language."""
     import gradio.helpers as helpers
 
     if getattr(helpers.log_message, "_i18n_wrapped", False):
@@ -330,3 +420,11 @@ def _translate_toasts() -> None:
 
     log_message._i18n_wrapped = True
     helpers.log_message = log_message
+
+    original_progress = helpers.Progress.__call__
+
+    @functools.wraps(original_progress)
+    def progress_call(self, progress, desc=None, *args, **kwargs):  # the progress bar's words
+        return original_progress(self, progress, translate(desc) if isinstance(desc, str) else desc, *args, **kwargs)
+
+    helpers.Progress.__call__ = progress_call

@@ -494,7 +494,9 @@ def build(ctx: TabContext) -> None:
                 ]
             )
         if not sets:
-            raise UserError("None of the files could be transcribed: " + "; ".join(r[4] for r in rows))
+            raise UserError(
+                "None of the files could be transcribed: {reasons}".format(reasons="; ".join(r[4] for r in rows))
+            )
         return rows, str(zip_outputs(sets, out_dir / "transcripts.zip"))
 
     batch_run.click(

@@ -8,8 +8,12 @@ en-US, at 1400x1000 and 390x844.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import string
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +61,101 @@ def test_catalogue_is_valid_and_templates_fill_in():
     assert i18n.language_of(None, "ko-KR,ko;q=0.9,en;q=0.8") == "ko"
     assert i18n.language_of("en", "ko-KR") == "en"  # the page's own choice wins
     assert i18n.language_of(None, "en-US,ko;q=0.5") == "en"
+
+
+# --- run-time messages: every error, warning and notice the code raises has a Korean template ---
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGE_CALLS = {
+    "UserError",
+    "AudioError",
+    "ModelUnavailable",
+    "LanguageModelFailed",
+    "EngineUnavailable",
+    "AtCapacity",
+}
+TOASTS = {"Info", "Warning", "Error"}  # gr.Info, gr.Warning, gr.Error
+NOTE_LISTS = re.compile(r"warn|note", re.I)
+
+
+def skeleton(text: str) -> str:
+    """A template with its blanks unnamed: "{n} speakers" and "{num:d} speakers" are the same message."""
+    return re.sub(r"\{\w*(?:![rsa])?(?::[^{}]*)?\}", "{}", text)
+
+
+def message_template(arg, constants: dict[str, str]) -> str | None:
+    """The whole English template of a message argument; None when it is assembled from pieces."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.Name):
+        return constants.get(arg.id, "")  # "" : a value computed elsewhere (checked where it is made)
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format":
+        if isinstance(arg.func.value, ast.Constant):
+            return "".join(
+                lit + ("{}" if field is not None else "")
+                for lit, field, *_ in string.Formatter().parse(arg.func.value.value)
+            )
+    if isinstance(arg, ast.JoinedStr):  # an f-string is one whole template too
+        return "".join(p.value if isinstance(p, ast.Constant) else "{}" for p in arg.values)
+    if isinstance(arg, ast.BinOp):
+        return None
+    return ""
+
+
+def runtime_messages() -> list[tuple[str, str | None]]:
+    """(where, template) of every message raised, shown or collected as a warning or note at run time
+    by pipelines/, tabs/ and app.py."""
+    out = []
+    for path in sorted([*ROOT.glob("pipelines/**/*.py"), *ROOT.glob("tabs/*.py"), ROOT / "app.py"]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {
+            t.id: v
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name) and isinstance(v := message_template(node.value, {}), str) and v
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            is_toast = name in TOASTS and isinstance(f, ast.Attribute) and getattr(f.value, "id", None) == "gr"
+            # warnings and notes a pipeline collects for the tab to show: warnings.append(f"...")
+            is_note = name == "append" and isinstance(f, ast.Attribute) and NOTE_LISTS.search(ast.unparse(f.value))
+            if name in MESSAGE_CALLS or is_toast or is_note:
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                out.append((where, message_template(node.args[0], constants)))
+    return out
+
+
+def test_every_runtime_message_is_one_template_with_korean():
+    messages = runtime_messages()
+    assert len(messages) > 200  # the walk saw the whole code
+    pieces = [where for where, t in messages if t is None]
+    assert not pieces, "Messages assembled from pieces cannot be translated; make each one template: " + ", ".join(
+        pieces
+    )
+    known = {skeleton(k) for k in i18n.catalogue()}
+    missing = sorted(
+        {f"{where}: {t!r}" for where, t in messages if t and i18n.needs_translation(t) and skeleton(t) not in known}
+    )
+    assert not missing, (
+        "These run-time messages have no Korean template in tabs/locales/ko.json; add each with its "
+        'blanks named, e.g. "Only {n} s of speech": "말소리가 {n}초뿐":\n' + "\n".join(missing)
+    )
+
+
+def test_runtime_templates_translate_what_the_code_renders():
+    rendered = "Only 1.2 s of speech was found; diarization needs at least 4 s to tell voices apart."
+    assert (
+        i18n.to_korean(rendered)
+        == "말소리가 1.2초밖에 없습니다. 화자 분리로 목소리를 구별하려면 최소 4초가 필요합니다."
+    )
+    # a blank may be empty, and a literal "{}" stays as it is
+    assert i18n.to_korean("Whisper small is not available: offline.") == "Whisper small을(를) 쓸 수 없습니다: offline."
+    hyp = "The hypothesis template must contain '{}' exactly once, where each label goes (for example 'This is {}.')."
+    assert i18n.to_korean(hyp).startswith("가설 템플릿에는 각 레이블이 들어갈 '{}'가")
 
 
 # --- browser ------------------------------------------------------------------------------
@@ -185,5 +284,53 @@ def test_screenshots(browser, app_url, artifacts, locale, size):
             page.wait_for_timeout(700)
             page.screenshot(path=str(artifacts / f"i18n-{locale}-{size[0]}-{name}.png"), full_page=True)
         assert page.locator("#main-tabs button[role=tab]").count() >= 13
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_korean_runtime_messages_tables_and_title(browser, app_url, artifacts):
+    """A Korean visitor runs three tabs: the summaries, the error, tables and the title are Korean."""
+    from browser import upload_audio
+    from conftest import EXAMPLES
+
+    context, page = open_app(browser, app_url, "ko-KR")
+    try:
+        page.wait_for_function("() => document.title.startsWith('오디오 AI 스튜디오')", timeout=15_000)
+        # Classify: a success summary written at run time by the tab and the pipeline
+        page.get_by_role("tab", name="분류", exact=True).first.click()
+        upload_audio(page, page.locator("#classify-audio"), EXAMPLES / "drum_loop.wav")
+        summary = page.locator("#classify-summary")
+        summary.get_by_text("가장 높은 레이블", exact=False).wait_for(timeout=90_000)
+        summary.get_by_text("엔진:", exact=False).wait_for()
+        assert "Top label" not in summary.inner_text()
+        # Compose: an error (no description) comes as a Korean notice
+        page.get_by_role("tab", name="작곡", exact=True).first.click()
+        page.locator("#compose-prompt textarea").fill("")
+        page.locator("#compose-run").click()
+        page.get_by_text("먼저 음악을 설명하세요", exact=False).first.wait_for(timeout=30_000)
+        # Sound lab, Synthesize: its facts table has Korean column headers after a run
+        page.get_by_role("tab", name="사운드 랩", exact=True).first.click()
+        page.get_by_role("tab", name="합성", exact=True).first.click()
+        page.locator("#synth-run").click()
+        wait_for_audio_value(page.locator("#synth-out"), timeout_s=90)
+        page.locator("th:visible", has_text="항목").first.wait_for(timeout=15_000)
+        page.locator("span:visible", has_text=re.compile("^샘플링 레이트$")).first.wait_for(
+            timeout=15_000
+        )  # a row name
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-1400-synthesize.png"), full_page=True)
+        # Diarize: headers of a table no run has filled yet
+        page.get_by_role("tab", name="화자 분리", exact=True).first.click()
+        page.locator("th:visible", has_text="말한 시간 (초)").first.wait_for(timeout=15_000)
+        assert not page.locator("th", has_text="Talk time").count()
+        page.get_by_role("tab", name="분류", exact=True).first.click()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-1400-classify.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-390-classify.png"), full_page=True)
+        page.get_by_role("tab", name="사운드 랩", exact=True).first.click()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "i18n-ko-runtime-390-synthesize.png"), full_page=True)
     finally:
         context.close()
