@@ -225,9 +225,7 @@ TOOLTIP_JS = """
   });
 }
 """
-APP_JS = (
-    "() => { (" + i18n.page_js().strip() + ")(); (" + SCROLL_JS.strip() + ")(); (" + TOOLTIP_JS.strip() + ")(); }"
-)
+APP_JS = "() => { (" + i18n.page_js().strip() + ")(); (" + SCROLL_JS.strip() + ")(); (" + TOOLTIP_JS.strip() + ")(); }"
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides):
