@@ -187,8 +187,9 @@ th.header-cell .header-content .header { word-break: normal !important; overflow
 /* In a narrow download box the size goes under the name, and the name breaks as little as it can
    (Diarize's three boxes broke "two_speakers_pyannote.rttm" into five pieces). */
 .file-preview tr.file { display: flex; flex-wrap: wrap; align-items: center; }
-.file-preview tr.file > td.filename { display: block; flex: 1 1 10rem; }
-.file-preview tr.file > td.filename .stem { display: inline-block; max-width: 100%; }
+/* (flex, not inline-block: the space between Gradio's name and extension spans stays unseen) */
+.file-preview tr.file > td.filename { display: flex; flex-wrap: wrap; flex: 1 1 10rem; }
+.file-preview tr.file > td.filename .stem { max-width: 100%; }
 .file-preview tr.file > td.download { margin-left: auto; }"""
 
 # After a main (primary) button is pressed, bring the tab's first output being computed into

@@ -169,7 +169,7 @@ def test_birdnet_licence_is_said_once(page, artifacts):
 
 def test_speak_voice_list_narrows_as_one_types_and_examples_sit_above_the_button(page):
     tab(page, "Speak")
-    examples = page.locator("[role=tabpanel]:visible").get_by_text("Examples (click one, then Speak)")
+    examples = page.locator("[role=tabpanel]:visible").get_by_text("Examples (click one)", exact=True)
     assert examples.bounding_box()["y"] < page.locator("#speak-button").bounding_box()["y"]
     page.locator("#speak-engine").get_by_text("espeak-ng", exact=False).click()
     box = page.locator("#speak-voice input")
