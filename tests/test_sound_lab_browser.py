@@ -15,12 +15,20 @@ CHORD = EXAMPLES / "c_major_chord.wav"
 
 
 def pick_effect(page, name: str) -> None:
+    """Choose ``name`` and wait until the server has filled its parameters (a value typed before
+    that lands would be overwritten: seen in CI under load)."""
     box = page.locator("#sound-lab-effect input")
+    before = page.locator("#sound-lab-params textarea").input_value()
+    changes = box.input_value() != name
     box.click()
     page.get_by_role("option", name=name, exact=True).click()
     page.wait_for_function(
         "(n) => document.querySelector('#sound-lab-effect input').value === n", arg=name, timeout=10_000
     )
+    if changes:
+        page.wait_for_function(
+            "(b) => document.querySelector('#sound-lab-params textarea').value !== b", arg=before, timeout=30_000
+        )
 
 
 def chain_value(page) -> str:
