@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import AudioInput, file_seconds, resample_array
-from pipelines.core.config import format_seconds
-from pipelines.core.errors import AudioError, UserError
+from pipelines.core.audio import AudioInput, refuse_longer_than, resample_array
+from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import ModelUnavailable
 from pipelines.dsp import loudness as loud
@@ -252,12 +251,7 @@ def _summary(d: dict, target: str) -> str:
 
 def check_analyze_length(path: str | Path | None, seconds: float | None = None) -> None:
     """Refuse, before any work, a recording longer than Analyze can measure in bounded memory."""
-    if seconds is None and path is not None:
-        seconds = file_seconds(path)
-    if seconds is not None and seconds > ANALYZE_MAX_SECONDS + 0.5:
-        raise AudioError(
-            ANALYZE_TOO_LONG.format(length=format_seconds(seconds), limit=format_seconds(ANALYZE_MAX_SECONDS))
-        )
+    refuse_longer_than(path, seconds, ANALYZE_MAX_SECONDS, ANALYZE_TOO_LONG)
 
 
 def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = None, progress=None) -> AnalyzeResult:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.core.audio import AudioInput, file_seconds, resample_array
+from pipelines.core.audio import AudioInput, refuse_longer_than, resample_array
 from pipelines.core.audio_stream import MonoAudio
 from pipelines.core.config import format_seconds
-from pipelines.core.errors import AudioError, UserError
+from pipelines.core.errors import UserError
 from pipelines.core.registry import REGISTRY
 from pipelines.engines import deepfilter, demucs, librosa_separation, rnnoise, spleeter
 from pipelines.formats import plots
@@ -315,16 +315,16 @@ def denoise(
 # --- separation -------------------------------------------------------------------------
 
 
+SEPARATE_TOO_LONG = (
+    "The audio is {length} long; separation holds the whole recording and every stem "
+    "in memory (about 21 MB a minute each at 44.1 kHz stereo), so this server separates up to "
+    "{limit}. Trim it or split it into parts and try again."
+)
+
+
 def check_separate_length(path: str | Path | None, seconds: float | None = None) -> None:
     """Refuse, before any work, a recording longer than separation holds in memory."""
-    if seconds is None and path is not None:
-        seconds = file_seconds(path)  # None: the loader gives the precise message
-    if seconds is not None and seconds > SEPARATE_MAX_SECONDS + 0.5:
-        raise AudioError(
-            f"The audio is {format_seconds(seconds)} long; separation holds the whole recording and every stem "
-            f"in memory (about 21 MB a minute each at 44.1 kHz stereo), so this server separates up to "
-            f"{format_seconds(SEPARATE_MAX_SECONDS)}. Trim it or split it into parts and try again."
-        )
+    refuse_longer_than(path, seconds, SEPARATE_MAX_SECONDS, SEPARATE_TOO_LONG)
 
 
 def _stem_names(key: str, stems: str) -> tuple[str, ...]:

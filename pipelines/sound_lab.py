@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import SILENCE_DBFS, AudioInput, file_seconds
+from pipelines.core.audio import SILENCE_DBFS, AudioInput, refuse_longer_than
 from pipelines.core.config import format_seconds
-from pipelines.core.errors import AudioError, UserError
+from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem, text_stem
 from pipelines.dsp import effects as fx
 from pipelines.dsp import synth
@@ -611,12 +611,7 @@ EFFECTS_TOO_LONG = (
 
 def check_effects_length(path: str | Path | None, seconds: float | None = None) -> None:
     """Refuse, before any work, a recording longer than the effects chain holds in bounded memory."""
-    if seconds is None and path is not None:
-        seconds = file_seconds(path)
-    if seconds is not None and seconds > EFFECTS_MAX_SECONDS + 0.5:
-        raise AudioError(
-            EFFECTS_TOO_LONG.format(length=format_seconds(seconds), limit=format_seconds(EFFECTS_MAX_SECONDS))
-        )
+    refuse_longer_than(path, seconds, EFFECTS_MAX_SECONDS, EFFECTS_TOO_LONG)
 
 
 def run_effects(audio: AudioInput, chain: str, out_dir: Path, max_seconds: float | None = None) -> EffectsResult:

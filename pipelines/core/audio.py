@@ -159,6 +159,16 @@ def file_seconds(path: str | Path) -> float | None:
     return info.frames / info.samplerate if info is not None and info.samplerate else None
 
 
+def refuse_longer_than(path: str | Path | None, seconds: float | None, limit_s: float, message: str) -> None:
+    """Refuse, before any work, a recording over ``limit_s`` (a tab that cannot bound its memory past it):
+    ``message`` is a template with ``{length}`` and ``{limit}``. The length is read from the file's
+    header when ``seconds`` is not given; an unreadable header is left to the loader's own message."""
+    if seconds is None and path is not None:
+        seconds = file_seconds(path)
+    if seconds is not None and seconds > limit_s + 0.5:
+        raise AudioError(message.format(length=format_seconds(seconds), limit=format_seconds(limit_s)))
+
+
 def probe_file(path: Path, max_seconds: float | None):
     """libsndfile's info on a file that exists, holds samples and is not too long; None when
     libsndfile cannot read it (WebM, M4A, or not audio at all: for ffmpeg to try)."""
