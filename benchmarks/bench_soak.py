@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,6 +54,18 @@ def _is_socket(pid: int, fd: str) -> bool:
         return os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
     except OSError:
         return False
+
+
+def fd_kinds(pid: int) -> Counter:
+    """Open descriptors by what they point at: sockets, pipes and anon inodes by kind, files by path."""
+    kinds: Counter = Counter()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        kinds[target.split(":[")[0] if target.startswith(("socket:", "pipe:")) else target] += 1
+    return kinds
 
 
 def connect(url: str, tries: int = 5):
@@ -167,6 +180,7 @@ def main() -> int:
                     warm_wrong.append(f"warm-up {name}: {type(exc).__name__}: {str(exc)[:160]}")
             time.sleep(3)
             fd0 = len(os.listdir(f"/proc/{proc.pid}/fd"))
+            kinds0 = fd_kinds(proc.pid)
             idle, (disk0, files0) = proc_mb("VmRSS", proc.pid), folder_mb(instance)
             load0 = os.getloadavg()[0]
             print(
@@ -240,6 +254,9 @@ def main() -> int:
             time.sleep(args.settle)
             final, fd1 = proc_mb("VmRSS", proc.pid), len(os.listdir(f"/proc/{proc.pid}/fd"))
             sockets1 = sum(1 for f in os.listdir(f"/proc/{proc.pid}/fd") if _is_socket(proc.pid, f))
+            # What the new descriptors are, so a leak can be told from a model or pool opened once.
+            kinds1 = fd_kinds(proc.pid)
+            new_fds = {k: kinds1[k] - kinds0[k] for k in kinds0 | kinds1 if kinds1[k] != kinds0[k]}
             disk1, files1 = folder_mb(instance)
             expected = args.visitors * args.rounds * len(todo)
             print(
@@ -261,6 +278,8 @@ def main() -> int:
                 f"peak RSS {peak:.0f} MB ({peak - idle:+.0f} MB over idle); after {args.settle:g} s: RSS {final:.0f} MB "
                 f"({final - idle:+.0f} MB), {fd1} open fds ({fd1 - fd0:+d}; {sockets1} sockets), instance folder {disk1:.1f} MB in {files1} files"
             )
+            for kind, n in sorted(new_fds.items(), key=lambda kv: -abs(kv[1])):
+                print(f"  fds {n:+d}: {kind}")
             ok = {
                 "no errors": not errors and not timed_out,
                 "no wrong answers": not wrong,

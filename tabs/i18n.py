@@ -46,6 +46,7 @@ LANGUAGES = ("en", "ko")
 COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")
 SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
+LIST_SEPARATOR = "; "  # joins the names in a template's {names} blank; each name is translated on its own
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
 
@@ -147,7 +148,7 @@ def to_korean(text: str) -> str | None:
     for pattern, korean, _names in _templates():
         m = pattern.match(stripped)  # Markdown's line-break spaces around a message are kept as they are
         if m:
-            parts = {k: (to_korean(v) or v) if v else v for k, v in m.groupdict().items()}
+            parts = {k: _blank_to_korean(k, v) for k, v in m.groupdict().items()}
             return text.replace(
                 stripped, PLACEHOLDER.sub(lambda p, parts=parts: parts.get(p.group(1), p.group(0)), korean)
             )
@@ -166,6 +167,15 @@ def to_korean(text: str) -> str | None:
         if lower in catalogue() or any(p.match(lower) for p, _k, _n in _templates()):
             return text.replace(stripped, to_korean(lower) or lower)
     return None
+
+
+def _blank_to_korean(name: str, value: str) -> str:
+    """A template's blank in Korean: a list of names ({names}) name by name, anything else whole."""
+    if not value:
+        return value
+    if name == "names" and LIST_SEPARATOR in value:
+        return LIST_SEPARATOR.join(to_korean(v) or v for v in value.split(LIST_SEPARATOR))
+    return to_korean(value) or value
 
 
 def translate(text, lang: str | None = None):

@@ -78,3 +78,35 @@ def test_a_remembered_hub_choice_comes_back_only_when_the_hub_answers(monkeypatc
     assert _valid_for(dropdown, "bundled") and not _valid_for(dropdown, "big")
     monkeypatch.setattr(hub, "_status", REACHABLE)
     assert _valid_for(dropdown, "big") and not _valid_for(dropdown, "nonsense")
+
+
+# English words a set-apart name may carry in its description; proper names (Whisper tiny, CTC, ONNX,
+# transformers) stay as they are in Korean.
+DESCRIPTION_WORDS = r"\b(hub|model|models|stems?|follows|tune|spotting|intent|emotion|genre|events|classes|dataset|English|local|folder|offline|bundled|Any|or)\b"
+
+
+def test_every_set_apart_note_reads_in_korean(monkeypatch):
+    """Each name in a "not offered here" list goes through its own template (issue 13, class 9)."""
+    import re
+
+    from tabs import analyze, classify, clean_up, compose, i18n, transcribe, zero_shot
+    from tabs.hub_choices import hub_language_models
+
+    monkeypatch.setattr(hub, "_status", UNREACHABLE)
+    models = transcribe.offered_models()
+    notes = {
+        "transcribe": models.note,
+        "transcribe evaluation": transcribe.eval_hub_line(models),
+        "classify": classify.offered_tasks().note,
+        "zero-shot": zero_shot.offered_engines().note,
+        "compose": compose._engine_dropdown_choices()[1],
+        "clean up": clean_up.offered_separators().note,
+        "analyze": analyze.hub_models_state().note,
+        "language models": hub_language_models().note,
+    }
+    for tab, note in notes.items():
+        assert "not offered here" in note, tab
+        korean = i18n.to_korean(note)
+        assert korean is not None, tab
+        names = korean.split("제공하지 않음:*", 1)[1]
+        assert not re.findall(DESCRIPTION_WORDS, names), (tab, names)
