@@ -138,10 +138,9 @@ def render_source(
         snd = open_sound(source, max_seconds)
         if snd is None or snd.frames * snd.channels <= LONG_VALUES:
             if snd is not None:
-                path, name, fmt = snd.path, snd.name, snd.sample_format
-                audio = load_audio(path, min_seconds=min_seconds, max_seconds=max_seconds)
-                audio.name, audio.sample_format = name, fmt
-                snd.close()
+                with snd:  # closed (and ffmpeg's decoded copy removed) also when the audio is refused
+                    audio = load_audio(snd.path, min_seconds=min_seconds, max_seconds=max_seconds)
+                    audio.name, audio.sample_format = snd.name, snd.sample_format
             else:
                 audio = load_audio(source, min_seconds=min_seconds, max_seconds=max_seconds)
             return render(audio, out_dir, params, full_phase=full_phase, **opts)

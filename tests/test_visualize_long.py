@@ -152,3 +152,23 @@ def test_phase_lesson_reads_only_the_head_of_a_long_file(clip, monkeypatch):
     head, sr2 = V.load_head(str(clip), 5.0)
     assert sr == sr2 == SR and len(full) == int(20.0 * SR) and len(head) == int(5.0 * SR)
     assert np.allclose(head, full[: len(head)], atol=1e-6)
+
+
+def _open_fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "OGG"])
+def test_a_refused_file_leaves_no_file_open(tmp_path, fmt):
+    """A file too short to show (and one libsndfile reads but decodes through ffmpeg's copy)
+    is refused without leaving its descriptor open: the soak's open descriptors grew with bad uploads."""
+    path = tmp_path / f"short.{fmt.lower()}"
+    sf.write(path, np.zeros(int(0.01 * SR), np.float32), SR, format=fmt)
+    before, held = _open_fds(), []
+    for _ in range(5):
+        with pytest.raises(AudioError) as refused:
+            V.render_source(str(path), tmp_path / "out", SpectralParams(), min_seconds=0.05)
+        held.append(refused)  # the error is still held, as the server's error reply and log hold it
+    assert _open_fds() == before
