@@ -23,6 +23,17 @@ ENGINE_CHOICES = [
     ("espeak-ng: bundled, 100+ languages incl. Korean (robotic)", "espeak"),
     ("Edge online voices: 400+ natural voices, needs internet", "edge"),
 ]
+# Offline the online choice stays (its example and the API still answer, with a bundled voice),
+# but its label says so (issue 13, class 3), beside the reason under the radio.
+EDGE_OFFLINE_LABEL = "Edge online voices: not reachable here, a bundled voice answers instead"
+
+
+def engine_choices(online_ok: bool) -> list[tuple[str, str]]:
+    """The engine radio's choices: the online one marked when it cannot be reached."""
+    if online_ok:
+        return ENGINE_CHOICES
+    return [(EDGE_OFFLINE_LABEL, v) if v == "edge" else (label, v) for label, v in ENGINE_CHOICES]
+
 # (text, voice, engine): an example sets all three in one event, then lists that engine's
 # voices (chained). Setting only the voice and letting change events switch the engine and
 # relist the voices raced under load: the Korean example could end on 'espeak:en-us' (issue 20).
@@ -137,12 +148,17 @@ def build(ctx: TabContext) -> None:
     def engine_status():
         """When a page opens, not while the UI is built: the online check may take a few seconds."""
         online_ok = all(e.availability(offline)[0] for e in sp.ENGINES.values() if e.online)
-        return sp.online_markdown(offline), sp.engines_markdown(offline), gr.update(visible=online_ok)
+        return (
+            sp.online_markdown(offline),
+            sp.engines_markdown(offline),
+            gr.update(visible=online_ok),
+            gr.update(choices=engine_choices(online_ok)),
+        )
 
     ctx.on_page_load(
         engine_status,
         None,
-        [online_status, engines_status, edge_controls],
+        [online_status, engines_status, edge_controls, engine],
         api_name="speak_engines",
         api_visibility="undocumented",
         show_progress="hidden",

@@ -139,3 +139,4 @@ def test_analyze_clean_up_and_diarize_set_their_hub_parts_apart(page, artifacts)
     tab(page, "Speak")  # the online voices' own controls hide while they cannot be reached
     page.locator("#speak-online-status").get_by_text("not available here", exact=False).wait_for()
     assert page.locator("#speak-edge-controls").is_visible() is False
+    assert "not reachable here" in page.locator("#speak-engine").inner_text()  # the choice itself says it
