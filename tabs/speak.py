@@ -34,6 +34,7 @@ def engine_choices(online_ok: bool) -> list[tuple[str, str]]:
         return ENGINE_CHOICES
     return [(EDGE_OFFLINE_LABEL, v) if v == "edge" else (label, v) for label, v in ENGINE_CHOICES]
 
+
 # (text, voice, engine): an example sets all three in one event, then lists that engine's
 # voices (chained). Setting only the voice and letting change events switch the engine and
 # relist the voices raced under load: the Korean example could end on 'espeak:en-us' (issue 20).
