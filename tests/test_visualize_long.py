@@ -172,3 +172,29 @@ def test_a_refused_file_leaves_no_file_open(tmp_path, fmt):
             V.render_source(str(path), tmp_path / "out", SpectralParams(), min_seconds=0.05)
         held.append(refused)  # the error is still held, as the server's error reply and log hold it
     assert _open_fds() == before
+
+
+def test_drawing_in_many_threads_leaves_no_font_files_open(tmp_path):
+    """Each Gradio worker thread that drew a figure kept matplotlib's font files open."""
+    import threading
+
+    from pipelines.formats import plots
+
+    def draw(i):
+        fig = plots.plot_waveform(np.zeros((1, 1600), np.float32), 16000, title=f"thread {i}")
+        plots.save_png(fig, tmp_path / f"{i}.png")
+
+    draw(0)  # fonts found and the first figure drawn in this thread
+    before = _open_fds()
+    barrier = threading.Barrier(6)  # six threads alive at once: six different thread ids
+
+    def worker(i):
+        draw(i)
+        barrier.wait()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(1, 7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _open_fds() <= before
