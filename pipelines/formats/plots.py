@@ -104,15 +104,17 @@ def save_png(fig: Figure, path: str | Path) -> Path:
 
 
 def _forget_thread_fonts() -> None:
-    """matplotlib caches open font files per drawing thread (64 entries): each of the server's
-    worker threads kept two or three .ttf files open (the soak's +21 descriptors). A figure being
-    drawn elsewhere keeps its own font objects; the next figure opens its fonts again (no
-    measurable cost next to the drawing)."""
-    from matplotlib import font_manager
+    """matplotlib keeps font files open in two caches keyed by drawing thread: its fonts (64
+    entries) and its parsed math text (50 entries; log-axis ticks such as 10^3 are math text).
+    Each of the server's worker threads kept two or three .ttf files open that way (the soak's +21
+    descriptors). A figure being drawn elsewhere keeps its own font objects; the next figure opens
+    its fonts again (no measurable cost next to the drawing)."""
+    from matplotlib import font_manager, mathtext
 
-    clear = getattr(getattr(font_manager, "_get_font", None), "cache_clear", None)
-    if clear is not None:  # a private cache: if a later matplotlib drops it, nothing to do
-        clear()
+    for cached in (getattr(font_manager, "_get_font", None), getattr(mathtext.MathTextParser, "_parse_cached", None)):
+        clear = getattr(cached, "cache_clear", None)
+        if clear is not None:  # private caches: if a later matplotlib drops one, nothing to do
+            clear()
 
 
 def reduce_columns(m: np.ndarray, max_cols: int = MAX_COLUMNS, how: str = "max") -> np.ndarray:
