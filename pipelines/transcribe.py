@@ -777,7 +777,7 @@ def model_choices() -> list[tuple[str, str]]:
     """(label, key) for every model: bundled ones first. A hub size is listed by its plain title;
     whether it can be used now is the tab's to show (``hub_model_keys``, tabs/hub_choices.py).
     A model missing something else (a package) says so in its label."""
-    choices = [("Automatic: tiny.en for English, base otherwise (bundled)", AUTO)]
+    choices = [("Automatic: tiny.en when English is chosen, base otherwise (bundled)", AUTO)]
     for key in wm.whisper_keys() + w2v.hub_keys():
         spec = REGISTRY.spec(key)
         ok, reason = spec.availability(check_hub=False)
