@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
+from pathlib import Path
 
 import gradio as gr
 import pytest
@@ -147,15 +148,38 @@ def test_texts_are_translated_whole_and_data_stays():
     ax.set_yticks([0, 1], ["calm", "energetic"])
     ax.set_xlabel(plots.wrap_label("relative value (each block scaled)", width=12))
     plots.keep_as_is(ax.text(0, 0, "calm"))
-    plots.set_translator(lambda t: i18n.translate(t, "ko"))
+    registered = plots.set_translator(lambda t: i18n.translate(t, "ko"))
     try:
         assert plots.translate_figure(fig) >= 3
     finally:
-        plots.set_translator(None)
+        plots.set_translator(registered)
     fig.canvas.draw()
     assert ax.get_title().startswith("음량: 통합 -16.2 LUFS")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["차분함", "활기참"]
     assert "\n" not in ax.get_xlabel() or re.search("[\uac00-\ud7a3]", ax.get_xlabel())
     assert [t.get_text() for t in ax.texts] == ["calm"]
     plots.set_translator(None)
-    assert plots.translate_figure(fig) == 0  # scripts and the pipelines alone: English
+    try:
+        assert plots.translate_figure(fig) == 0  # scripts and the pipelines alone: English
+    finally:
+        plots.set_translator(registered)
+
+
+def test_the_app_draws_a_korean_visitors_figures_in_korean(app_url, tmp_path):
+    """Through the server: the handler's thread sees the visitor's cookie, and the waveform it draws
+    is the one drawn here for a Korean visitor, byte for byte; an English visitor's is the English one."""
+    from gradio_client import Client, handle_file
+
+    from pipelines import visualize
+
+    clip = EXAMPLES / "a440_sine.wav"
+    drawn = {}
+    for lang in ("en", "ko"):
+        client = Client(app_url, verbose=False, headers={"Cookie": f"{i18n.COOKIE}={lang}"})
+        _facts, waveform, *_rest = client.predict(handle_file(str(clip)), api_name="/visualize")
+        with visitor(lang):
+            here = visualize.render(load_audio(clip), tmp_path / lang).figures["waveform"]
+        drawn[lang] = (Path(waveform).read_bytes(), Path(here).read_bytes())
+    assert drawn["ko"][0] == drawn["ko"][1]
+    assert drawn["en"][0] == drawn["en"][1]
+    assert drawn["ko"][0] != drawn["en"][0]

@@ -113,10 +113,12 @@ _translator: Callable[[str], str] | None = None
 _WORDS = re.compile(r"[A-Za-z]{2}")
 
 
-def set_translator(fn: Callable[[str], str] | None) -> None:
-    """Translate every figure's texts through ``fn`` as it is saved (None: leave them in English)."""
+def set_translator(fn: Callable[[str], str] | None) -> Callable[[str], str] | None:
+    """Translate every figure's texts through ``fn`` as it is saved (None: leave them in English);
+    returns the translator it replaces."""
     global _translator
-    _translator = fn
+    old, _translator = _translator, fn
+    return old
 
 
 def keep_as_is(*artists) -> None:
