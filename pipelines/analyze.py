@@ -278,7 +278,7 @@ def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = N
     progress(0.15, "Listening for music and speech (YAMNet)")
     try:
         view = timed("yamnet", yamnet_view, y16)
-        engines.append(f"offline: YAMNet int8 (music / speech, genre; {view['patches']} patches)")
+        engines.append(f"offline: YAMNet int8 (music / speech, genre, {view['patches']} patches)")
     except ModelUnavailable as exc:
         warnings.append(f"YAMNet is not available ({exc}); genre is left out.")
     kind, reason = _decide_kind(o.kind, view)
@@ -366,7 +366,7 @@ def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = N
         figures["key"] = plots.plot_key_chords(
             k.ranking, ch.times, ch.ends, ch.labels, f"Key: {k.name} (match {k.score:.2f}); runners-up to the right"
         )
-        engines.append("librosa: onset strength, tempogram, beat tracker; Krumhansl-Kessler key profiles")
+        engines += ["librosa: onset strength, tempogram, beat tracker", "Krumhansl-Kessler key profiles"]
 
     if kind in ("speech", "both"):
         progress(0.5, "Pitch contour (pYIN)")
@@ -385,7 +385,7 @@ def analyze(audio: AudioInput, out_dir: Path, options: AnalyzeOptions | None = N
             if ps is None
             else {k_: (round(x, 3) if isinstance(x, float) else x) for k_, x in ps.__dict__.items()},
         )
-        engines.append("librosa pYIN (pitch); offline: Silero VAD (speech regions, pauses)")
+        engines += ["librosa pYIN (pitch)", "offline: Silero VAD (speech regions, pauses)"]
         series["pitch"] = (
             ["time_s", "f0_hz", "note", "voiced_probability"],
             [track.times, track.f0, [voice.note_name(f) for f in track.f0], track.voiced_prob],

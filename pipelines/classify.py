@@ -197,7 +197,7 @@ def strongest(frames: FrameScores, n: int = 8) -> np.ndarray:
 
 def plot_timeline(frames: FrameScores, title: str, n: int = 8):
     """Heatmap: the strongest classes (rows) over time, one column per frame/chunk."""
-    from pipelines.formats.plots import fit_left_margin, new_figure, wrap_label
+    from pipelines.formats.plots import fit_left_margin, keep_as_is, new_figure, wrap_label
 
     idx = strongest(frames, n)[::-1]  # strongest on top
     names = [wrap_label(frames.labels[i]) for i in idx]  # whole names, on two lines when long
@@ -216,6 +216,7 @@ def plot_timeline(frames: FrameScores, title: str, n: int = 8):
         extent=(0, end, 0, len(idx)),
     )
     ax.set_yticks(np.arange(len(idx)) + 0.5, names, fontsize=9 if lines > 1 else None)
+    keep_as_is(ax.yaxis)  # the model's class names, as the results list them
     ax.set_xlabel(f"time (s); one column per {frames.hop_s:g} s")
     ax.set_title(title, loc="right", fontsize=10)  # right: the UI puts its own label top-left
     fit_left_margin(fig, ax)  # before the colour bar takes its share of the width

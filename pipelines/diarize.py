@@ -607,6 +607,7 @@ def plot_timeline(result: DiarizationResult, names: dict[str, str] | None = None
         bars = [(t.start, t.duration) for t in result.turns if t.speaker == spk]
         ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=colours[row % len(colours)])
     ax.set_yticks(range(len(speakers)), labels)
+    plots.keep_as_is(ax.yaxis)  # speaker labels and the names a user gave
     plots.fit_left_margin(fig, ax)
     ax.set_ylim(len(speakers) - 0.5, -0.5)
     ax.set_xlim(0, max(result.duration, 0.1))

@@ -13,7 +13,8 @@ Two passes, both in this module, so tabs keep writing plain English literals:
   and Gradio's settings panel switches it. ``demo.i18n`` is then passed to ``launch``.
 - ``translate_events(demo)`` wraps every event handler: for a Korean visitor, the messages it
   produces at run time (errors, warnings, Markdown/HTML results, updated labels and choices)
-  are translated through the same catalogue. The visitor's language is the one the page
+  and the texts drawn in the app's figures (``plots.save_png``) are translated through the same
+  catalogue. The visitor's language is the one the page
   shows (a cookie the page keeps up to date, see ``LANGUAGE_JS``), else Accept-Language.
 
 Matching a run-time message: the exact text, else a template (a blank may be empty; the
@@ -414,6 +415,16 @@ def translate_events(demo: gr.Blocks) -> None:
             block_fn.fn = _wrap(block_fn.fn, list(block_fn.outputs))
             block_fn.fn._i18n_wrapped = True
     _translate_toasts()
+    _translate_figures()
+
+
+def _translate_figures() -> None:
+    """The app's own figures (titles, axes, legends...) in the visitor's language: every figure is
+    saved through ``plots.save_png``, which passes its texts through this hook; it reads the
+    visitor's language from the running event (the handler's thread), so scripts stay English."""
+    from pipelines.formats import plots
+
+    plots.set_translator(translate)
 
 
 def _translate_toasts() -> None:

@@ -9,6 +9,9 @@ downloaded.
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,7 +85,8 @@ _cjk_checked = False
 
 
 def _use_cjk_font(matplotlib) -> None:
-    """Put a CJK-capable font after DejaVu Sans, so Latin text looks the same and Hangul has glyphs."""
+    """Put a CJK-capable font after the usual one (DejaVu Sans), so Latin text looks the same and
+    Hangul has glyphs (a name typed in Korean, a Korean visitor's figures)."""
     global _cjk_checked
     if _cjk_checked:
         return
@@ -90,14 +94,92 @@ def _use_cjk_font(matplotlib) -> None:
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(f in names for f in CJK_FONTS):  # a font cache written before the fonts were installed
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name for key in ("NotoSansCJK", "NanumGothic")):
+                font_manager.fontManager.addfont(path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
     have = [f for f in CJK_FONTS if f in names]
-    if have:
-        family = list(matplotlib.rcParams["font.sans-serif"])
-        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *have, *[f for f in family if f != "DejaVu Sans"]]
+    if have:  # matplotlib falls back glyph by glyph across font.family, not within the sans-serif list
+        matplotlib.rcParams["font.family"] = ["sans-serif", have[0]]
+
+
+# --- the figure's words in the visitor's language -----------------------------------------
+# The interface registers its translator here (tabs/i18n.py, at app building); scripts, tests and
+# the pipelines themselves keep English: the default is none. Figures are drawn in English and
+# translated as they are saved, so every figure maker stays plain English literals.
+DATA = "data"  # gid of a text (or an axis, for its tick labels) that is data: a class or speaker name
+_translator: Callable[[str], str] | None = None
+_WORDS = re.compile(r"[A-Za-z]{2}")
+
+
+def set_translator(fn: Callable[[str], str] | None) -> Callable[[str], str] | None:
+    """Translate every figure's texts through ``fn`` as it is saved (None: leave them in English);
+    returns the translator it replaces."""
+    global _translator
+    old, _translator = _translator, fn
+    return old
+
+
+def keep_as_is(*artists) -> None:
+    """Mark texts, or axes (for their tick labels), as data never translated: names a model gave
+    (classes, chords) or a user typed (speakers)."""
+    for artist in artists:
+        artist.set_gid(DATA)
+
+
+def _translated(text: str, fn: Callable[[str], str]) -> str:
+    if not _WORDS.search(text):
+        return text
+    new = fn(text)
+    if new == text and "\n" in text:  # a label wrap_label broke over lines: look it up whole
+        whole = " ".join(text.split("\n"))
+        new_whole = fn(whole)
+        if new_whole != whole:
+            new = wrap_label(new_whole, width=16)  # a Hangul syllable is about two Latin letters wide
+    return new
+
+
+def _translated_label(label: Callable, fn: Callable[[str], str], x, pos=None) -> str:
+    return _translated(str(label(x, pos)), fn)
+
+
+def translate_figure(fig: Figure) -> int:
+    """Every title, axis label, legend entry, colour-bar label, annotation and fixed tick label
+    of ``fig`` through the registered translator; returns how many changed (0 with none)."""
+    fn = _translator
+    if fn is None:
+        return 0
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    keep: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_gid() == DATA:
+                keep.update(id(t) for t in axis.get_ticklabels(which="both"))
+                continue
+            for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                # tick labels given as strings are drawn again from the formatter at each draw
+                if isinstance(formatter, FixedFormatter):
+                    formatter.seq = [_translated(str(s), fn) for s in formatter.seq]
+                elif isinstance(formatter, FuncFormatter):  # what set_ticks(ticks, labels) makes
+                    formatter.func = functools.partial(_translated_label, formatter.func, fn)
+    changed = 0
+    for text in fig.findobj(Text):
+        if text.get_gid() == DATA or id(text) in keep:
+            continue
+        old = text.get_text()
+        new = _translated(old, fn)
+        if new != old:
+            text.set_text(new)
+            changed += 1
+    return changed
 
 
 def save_png(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
+    translate_figure(fig)
     fig.savefig(path, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     _forget_thread_fonts()
     return path
@@ -423,7 +505,7 @@ def plot_key_chords(
         colour = "#f0f0f0" if lab == "N" else palette(roots.setdefault(lab, len(roots)) % 20)
         ax_c.barh(0, b - a, left=a, color=colour, edgecolor="white", height=0.8)
         if b - a >= (chord_ends[-1] if len(chord_ends) else 1) / 60:
-            ax_c.text((a + b) / 2, 0, lab, ha="center", va="center", fontsize=8)
+            keep_as_is(ax_c.text((a + b) / 2, 0, lab, ha="center", va="center", fontsize=8))  # a chord symbol
     ax_c.set_yticks([])
     ax_c.set_xlim(0, float(chord_ends[-1]) if len(chord_ends) else 1.0)
     ax_c.set_xlabel("time (s)")
