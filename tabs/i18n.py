@@ -47,6 +47,7 @@ LANGUAGES = ("en", "ko")
 COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")
 SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
+TEMPLATE_CELL_CHARS = 100  # a table cell up to this long may be a templated fact; longer is data
 LIST_SEPARATOR = "; "  # joins the names in a template's {names} blank; each name is translated on its own
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
@@ -314,13 +315,19 @@ def _translate_output(component, value, lang: str):
 
 
 def _translate_table(value):
-    """A table's cells that are exact interface strings ("Sample rate"); data stays as it is.
+    """A table's cells that are interface strings: exact ("Sample rate") or a short fact made from a
+    template ("offline: bundled Whisper base (English detected, 100%)"); long text (a transcript's
+    segments) stays as it is.
 
     Its column headers are swapped by the page (LANGUAGE_JS), in both languages."""
     cat = catalogue()
 
     def cell(c):
-        return cat.get(c, c) if isinstance(c, str) else c
+        if not isinstance(c, str):
+            return c
+        if c in cat:
+            return cat[c]
+        return (to_korean(c) or c) if len(c) <= TEMPLATE_CELL_CHARS else c
 
     if isinstance(value, list):
         return [[cell(c) for c in row] if isinstance(row, (list, tuple)) else row for row in value]

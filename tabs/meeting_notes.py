@@ -23,6 +23,7 @@ from .common import (
     user_errors,
 )
 from .hub_choices import hub_language_models
+from .i18n import translate  # before escaping: escaped text no longer matches the catalogue
 
 TITLE = "Meeting notes"
 
@@ -176,11 +177,11 @@ def build(ctx: TabContext) -> None:
         lang = language_name(r.language) if r.language else "unknown"
         summary = (
             f"**{len(r.speakers)} speakers** · {mn.clock(r.duration)} · language: {lang} · "
-            f"done in {sum(x.seconds for x in r.stages):.0f} s  \nEngines: {mn.md_escape(r.engines)}"
+            f"done in {sum(x.seconds for x in r.stages):.0f} s  \nEngines: {mn.md_escape(translate(r.engines))}"
         )
         if r.model_notes is not None and r.parts > 1:
             summary += f"  \nThe transcript was longer than the model's context: summarised in {r.parts} parts."
-        body = f"*Notes: {mn.md_escape(r.notes.method)}.*\n\n" + mn.sections_markdown(r.notes)
+        body = f"*Notes: {mn.md_escape(translate(r.notes.method))}.*\n\n" + mn.sections_markdown(r.notes)
         f = outcome.files
         return (
             summary,

@@ -334,3 +334,13 @@ def test_korean_runtime_messages_tables_and_title(browser, app_url, artifacts):
         page.screenshot(path=str(artifacts / "i18n-ko-runtime-390-synthesize.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_table_translates_short_templated_facts_but_not_long_text():
+    """Transcribe's Run table: the engine cell is a templated fact and reads in Korean; a segment's
+    text is data and stays as it was said."""
+    said = "And Mr. John Dashwood had then leisure to consider how much there might be prudently in his power."
+    rows = [["Engine", "offline: bundled Whisper base (English detected, 100%)"], ["Text", said]]
+    done = i18n._translate_table(rows)
+    assert done[0][0] == "엔진" and done[0][1].startswith("오프라인: 내장 Whisper base")
+    assert done[1][1] == said

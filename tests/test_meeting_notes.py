@@ -5,6 +5,7 @@ pipeline on a three-voice recording built from the repository's speech."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from llm_server import StandIn
@@ -170,6 +171,13 @@ def test_pipeline_on_three_voices_with_a_failing_model(meeting_wav, server, tmp_
     assert any("Tuesday" in i.text for i in r.notes.next_meeting)
     assert [s.name for s in r.stages] == ["speakers", "transcript", "extractive notes", "language model"]
     assert any(d.startswith("Speakers") for d in stages) and any(d.startswith("Transcript") for d in stages)
+    from tabs import i18n  # the tab shows these two lines; a Korean visitor reads them in Korean
+
+    for line in (r.engines, r.notes.method):
+        korean = i18n.to_korean(line)
+        assert korean and not re.findall(
+            r"\b(speakers|transcript|notes|bundled|offline|chosen|extractive|rules)\b", korean
+        ), line
 
     md = out.files.markdown.read_text()
     tokens = MarkdownIt().parse(md)
