@@ -146,9 +146,12 @@ def build(ctx: TabContext) -> None:
             spoken_text = gr.Textbox(visible=False)
             spoken_language = gr.Textbox(visible=False)
 
+    def _online_ok() -> bool:
+        return all(e.availability(offline)[0] for e in sp.ENGINES.values() if e.online)
+
     def engine_status():
         """When a page opens, not while the UI is built: the online check may take a few seconds."""
-        online_ok = all(e.availability(offline)[0] for e in sp.ENGINES.values() if e.online)
+        online_ok = _online_ok()
         return (
             sp.online_markdown(offline),
             sp.engines_markdown(offline),
@@ -193,12 +196,19 @@ def build(ctx: TabContext) -> None:
         [voice, voice_table],
         api_name="voices",
     )
+
     # After an example has set text, voice and engine (one event), list that engine's voices:
     # chained, so it reads the example's values.
+    def voices_of_example(engine=sp.DEFAULT_ENGINE, language="", gender="any", search="", current=""):
+        """The example's engine's voices; and the engine labels again, since Gradio's example
+        click sends back every input's build-time settings (the offline Edge label was lost)."""
+        voices, table = list_voices(engine, language, gender, search, current)
+        return voices, table, gr.update(choices=engine_choices(_online_ok()))
+
     example_voices = examples.load_input_event.then(
-        list_voices,
+        voices_of_example,
         [engine, language, gender, search, voice],
-        [voice, voice_table],
+        [voice, voice_table, engine],
         api_name="voices_of_example",
         api_visibility="private",
     )

@@ -140,3 +140,6 @@ def test_analyze_clean_up_and_diarize_set_their_hub_parts_apart(page, artifacts)
     page.locator("#speak-online-status").get_by_text("not available here", exact=False).wait_for()
     assert page.locator("#speak-edge-controls").is_visible() is False
     assert "not reachable here" in page.locator("#speak-engine").inner_text()  # the choice itself says it
+    page.get_by_text("English paragraph: Piper, Joe").click()  # an example click resent the build-time labels
+    page.wait_for_function("() => document.querySelector('#speak-text textarea').value.length > 0")
+    page.locator("#speak-engine").get_by_text("not reachable here", exact=False).wait_for()
