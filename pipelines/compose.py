@@ -26,7 +26,7 @@ from pipelines.core.hub import hub_reason, hub_status
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
-from pipelines.engines.rule_composer import SCALES, Piece, compose_piece, write_midi
+from pipelines.engines.rule_composer import DRUM_CHANNEL, SCALES, Piece, compose_piece, write_midi
 from pipelines.engines.soundfont import SOUNDFONT_KEY, add_reverb, render_piece
 from pipelines.formats import plots
 
@@ -307,7 +307,14 @@ def _scale_notes(tonic: int, mode: str) -> set[int]:
     return {(tonic + step) % 12 for step in SCALES[mode]}
 
 
-def check_words(bpm: float, tonic: int, mode: str, facts: dict) -> str:
+def share_outside_key(piece: Piece, tonic: int, mode: str) -> float:
+    """The share of the pitched notes written (drums left out) that lie outside the key's scale."""
+    scale = _scale_notes(tonic, mode)
+    pitches = [n.pitch for p in piece.parts if p.channel != DRUM_CHANNEL for n in p.notes]
+    return sum(1 for x in pitches if x % 12 not in scale) / len(pitches) if pitches else 0.0
+
+
+def check_words(bpm: float, tonic: int, mode: str, facts: dict, outside: float | None = None) -> str:
     """What the measurement of the result says about the plan, with what a disagreement means:
     a beat tracker often counts twice or half the beats, and key-finding by note counts often
     names a neighbouring key (a fifth away, or the relative major/minor), which shares six or
@@ -346,6 +353,16 @@ def check_words(bpm: float, tonic: int, mode: str, facts: dict) -> str:
             f"key {heard_key}: the home note written, heard in {h_mode} rather than {mode}; overtones of bright "
             "or distorted instruments add notes that can tip a count of notes between major and minor"
         )
+    elif outside is not None and outside < 0.05:
+        key = (
+            f"key {heard_key}, which differs from the key written, although every note written is in that key: "
+            "the measurement counts the notes heard, and overtones and drums blur the count (trust your ears)"
+        )
+    elif outside is not None:
+        key = (
+            f"key {heard_key}, which differs from the key written: {outside:.0%} of the notes written lie "
+            "outside that key (passing and blue notes) and pull the count of notes elsewhere"
+        )
     else:
         key = f"key {heard_key}, which differs from the key written"
     return f"**Heard in the result** (measured from the sound, as a listener would): {tempo}; {key}."
@@ -376,7 +393,10 @@ def _describe(prompt: str, piece: Piece | None, facts: dict, options: ComposeOpt
         f"{facts['loudness_lufs']:g} LUFS. Made in {facts['compute_seconds']:.1f} s."
     )
     if piece is not None:
-        lines.append(check_words(piece.plan.bpm, piece.plan.tonic, piece.plan.mode, facts))
+        plan = piece.plan
+        lines.append(
+            check_words(plan.bpm, plan.tonic, plan.mode, facts, share_outside_key(piece, plan.tonic, plan.mode))
+        )
     else:
         lines.append(
             f"**Heard in the result** (measured from the sound): about {facts['heard_bpm']:g} BPM, key "

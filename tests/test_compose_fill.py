@@ -115,3 +115,19 @@ def test_a_key_sharing_six_notes_is_a_near_miss():
             120, tonic, mode, dict(heard_bpm=120.0, heard_key=heard, heard_tonic=h_tonic, heard_mode=h_mode)
         )
         assert "six of its seven notes" in line and "differs" not in line, line
+
+
+def test_a_key_that_differs_says_whether_the_notes_written_are_in_the_key():
+    """'Eb minor' beside 'heard Bb major' (calm lo-fi piano, seed 918209810): every note written was
+    in Eb minor; the line says so, and otherwise how many notes lie outside the key."""
+    from pipelines.compose import share_outside_key
+
+    piece, _audio, _sr = _render("calm lo-fi piano", 12, 918209810)
+    plan = piece.plan
+    assert share_outside_key(piece, plan.tonic, plan.mode) < 0.05  # the composer keeps to its key
+    assert share_outside_key(piece, (plan.tonic + 6) % 12, plan.mode) > 0.3  # a tritone away: most notes outside
+    facts = dict(heard_bpm=plan.bpm, heard_key="E major", heard_tonic=(plan.tonic + 1) % 12, heard_mode="major")
+    in_key = check_words(plan.bpm, plan.tonic, plan.mode, facts, share_outside_key(piece, plan.tonic, plan.mode))
+    assert "every note written is in that key" in in_key
+    outside = check_words(plan.bpm, plan.tonic, plan.mode, facts, 0.2)
+    assert "20% of the notes written lie outside" in outside
