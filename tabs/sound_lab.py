@@ -132,6 +132,7 @@ def effects_ui(ctx: TabContext) -> tuple[gr.Audio, gr.Textbox]:
                 interactive=False,
                 elem_id="sound-lab-steps",
                 wrap=True,
+                column_widths=["10%", "30%", "60%"],  # the parameters need the room: no sideways scroll
             )
             run = gr.Button("Apply chain", variant="primary", elem_id="sound-lab-apply")
             with gr.Accordion("Effects and their parameters (* = required)", open=False):

@@ -35,8 +35,17 @@ def chain_value(page) -> str:
     return page.locator("#sound-lab-chain textarea").input_value()
 
 
+SIDEWAYS_SCROLL_JS = """(sel) => [...document.querySelectorAll(sel + ' *')].filter((e) => {
+    const s = getComputedStyle(e);
+    return (s.overflowX === 'auto' || s.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 2;
+}).length"""
+
+
 def test_build_a_three_effect_chain_apply_play_and_download(page, artifacts, tmp_path):
     tab(page, "Sound lab")
+    # the default chain's long parameters (compressor, reverb) fit their column: no sideways scroll (class 7)
+    page.locator("#sound-lab-steps").get_by_text("compressor").first.wait_for()
+    assert page.evaluate(SIDEWAYS_SCROLL_JS, "#sound-lab-steps") == 0
     page.get_by_role("button", name="Clear", exact=True).click()
     page.wait_for_function("() => document.querySelector('#sound-lab-chain textarea').value === ''")
 
