@@ -67,7 +67,7 @@ def build(ctx: TabContext) -> None:
                 value=o.turn_pause_s,
                 step=0.1,
                 label="Pause that ends your turn (seconds)",
-                info="Hands-free only: a silence this long after you speak sends your question, no button needed. Choose your language above: English is the fastest.",
+                info="Hands-free only: a silence this long after you speak sends your question, no button needed. Choose the language you speak below: English is the fastest.",
                 elem_id="vc-pause",
             )
             typed = gr.Textbox(label="…or type it", lines=2, placeholder="Ask something", elem_id="vc-typed")
