@@ -178,6 +178,8 @@ def test_korean_browser_sees_korean_tabs_labels_and_messages(browser, app_url, a
             page.get_by_role("tab", name=name, exact=True).first.wait_for()
         page.get_by_text("오디오: 녹음하거나 업로드", exact=True).first.wait_for()
         page.get_by_text("모델 허브", exact=False).first.wait_for()  # the footer, written at run time
+        footer = page.locator("#engines-footer").inner_text()  # each task and engine name in Korean
+        assert "화자 분리" in footer and "화음/타악 분리" in footer and "percussive" not in footer, footer
         page.get_by_role("tab", name="음성 합성", exact=True).first.click()
         page.locator("#speak-button").click()  # no text: a run-time error, in Korean
         page.get_by_text("읽을 텍스트가 없습니다", exact=False).first.wait_for(timeout=30_000)
