@@ -199,13 +199,15 @@ def build(ctx: TabContext) -> None:
 
     def refresh_hub_models():
         hub = hub_models_state()
-        return hub.apart_note(), hub.controls_update()
+        # unticked while hidden: no "unavailable" rows for models the page does not offer (class 3)
+        ask = gr.update(value=D.hub_models if hub.reachable else False)
+        return hub.apart_note(), hub.controls_update(), ask
 
     # the hub check finishes after start-up: refresh on every visit
     ctx.on_page_load(
         refresh_hub_models,
         None,
-        [hub_md, hub_fold],
+        [hub_md, hub_fold, hub_models],
         api_name="analyze_hub_models",
         api_visibility="undocumented",
         show_progress="hidden",

@@ -47,7 +47,7 @@ LANGUAGES = ("en", "ko")
 COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")
 SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
-TEMPLATE_CELL_CHARS = 100  # a table cell up to this long may be a templated fact; longer is data
+TEMPLATE_CELL_CHARS = 300  # a table cell up to this long may be a templated fact; longer is data
 LIST_SEPARATOR = "; "  # joins the names in a template's {names} blank; each name is translated on its own
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
@@ -226,8 +226,10 @@ class _Keys:
 
     def marker(self, english):
         """The I18n marker for ``english``, or ``english`` itself when it stays as is."""
-        if not isinstance(english, str) or not needs_translation(english):
+        if not isinstance(english, str):
             return english
+        if not needs_translation(english) and english not in catalogue():  # a word the catalogue names
+            return english  # is translated even when it looks like a value ("music", "streaming")
         self.seen.append(english)
         korean = to_korean(english)
         if korean is None:
