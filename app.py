@@ -201,20 +201,25 @@ th.header-cell .header-content .header { word-break: normal !important; overflow
 .file-preview tr.file > td.filename .stem { max-width: 100%; }
 .file-preview tr.file > td.download { margin-left: auto; }"""
 
-# After a main (primary) button is pressed, bring the tab's first output being computed into
-# view when it is off screen (on a phone it is often far below the button).
+# After a main (primary) button is pressed, or an example clicked in a tab that runs by itself,
+# bring the tab's first output being computed into view when it is off screen (on a phone it is
+# often far below). After an example only outputs below the examples count: loading the example
+# into the input above also shows a status tracker.
 SCROLL_JS = """
 () => {
   document.addEventListener('click', (ev) => {
-    const button = ev.target.closest('button.primary');
-    const panel = button && button.closest('[role=tabpanel]');
+    const trigger = ev.target.closest('button.primary, [role=tabpanel] .gallery-item, [role=tabpanel] tr.tr-body');
+    const panel = trigger && trigger.closest('[role=tabpanel]');
     if (!panel) return;
+    const example = !trigger.matches('button.primary');
+    const below = trigger.getBoundingClientRect().bottom + window.scrollY;
     let tries = 0;
     const look = () => {
       // Gradio draws a status tracker (time, progress) over each output being computed
       const out = [...panel.querySelectorAll('[data-testid=status-tracker] .progress-text, [data-testid=status-tracker] .eta-bar')]
         .map((el) => el.closest('.block'))
-        .find((el) => el && el.offsetParent !== null && !el.contains(button));
+        .find((el) => el && el.offsetParent !== null && !el.contains(trigger)
+          && (!example || el.getBoundingClientRect().top + window.scrollY >= below - 1));
       if (out) {
         const r = out.getBoundingClientRect();
         if (r.top < 0 || r.top > window.innerHeight - 80) out.scrollIntoView({ behavior: 'smooth', block: 'start' });

@@ -239,6 +239,19 @@ def test_phone_result_comes_into_view_and_selected_tab_stands_out(browser, app_u
             page.wait_for_timeout(800)
             assert in_viewport(page, output), f"{tab_name}: the result is off screen"
             page.screenshot(path=str(artifacts / f"phone-result-{tab_name.replace(' ', '_')}.png"))
+        # a tab that runs by itself on an example click brings its result into view as well
+        page.get_by_role("tab", name="Visualize", exact=True).first.click()
+        page.evaluate("window.scrollTo(0, 0)")
+        example = page.locator("[role=tabpanel]:visible .gallery-item").filter(has_text="a440_sine.wav").first
+        example.scroll_into_view_if_needed()
+        example.click()
+        assert not in_viewport(page, "#facts")  # the facts table lies far below the examples
+        page.wait_for_function(
+            "() => { const r = document.querySelector('#facts').getBoundingClientRect();"
+            " return r.bottom > 0 && r.top < window.innerHeight; }",
+            timeout=60_000,
+        )
+        page.screenshot(path=str(artifacts / "phone-result-Visualize-example.png"))
     finally:
         context.close()
 
