@@ -64,7 +64,8 @@ LANGUAGE_JS = """
   const swap = () => {
     const words = lang() === 'ko' ? KO : EN;
     if (words[document.title]) document.title = words[document.title];
-    for (const th of document.querySelectorAll('th')) {
+    // table headers, and examples shown by their labels (Gradio does not translate those)
+    for (const th of document.querySelectorAll('th, [role=tabpanel] .gallery-item')) {
       const tip = th.getAttribute('title');
       if (tip && words[tip]) th.setAttribute('title', words[tip]);
       const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
@@ -109,8 +110,8 @@ def _templates() -> list[tuple[re.Pattern, str, list[str]]]:
 
 
 def table_words() -> dict[str, str]:
-    """English -> Korean of the short texts a table header or the page title can show."""
-    return {k: v for k, v in catalogue().items() if len(k) <= 60 and "{" not in k and "\n" not in k}
+    """English -> Korean of the short texts a table header, an example label or the page title can show."""
+    return {k: v for k, v in catalogue().items() if len(k) <= 70 and "{" not in k and "\n" not in k}
 
 
 def page_js() -> str:

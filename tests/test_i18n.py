@@ -181,6 +181,7 @@ def test_korean_browser_sees_korean_tabs_labels_and_messages(browser, app_url, a
         footer = page.locator("#engines-footer").inner_text()  # each task and engine name in Korean
         assert "화자 분리" in footer and "화음/타악 분리" in footer and "percussive" not in footer, footer
         page.get_by_role("tab", name="음성 합성", exact=True).first.click()
+        page.get_by_text("한국어: espeak-ng ko", exact=True).first.wait_for()  # an example's label
         page.locator("#speak-button").click()  # no text: a run-time error, in Korean
         page.get_by_text("읽을 텍스트가 없습니다", exact=False).first.wait_for(timeout=30_000)
         # Gradio's settings panel switches the page to English, and later messages follow it
