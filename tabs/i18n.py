@@ -48,7 +48,9 @@ COOKIE = "studio_lang"
 TEXT_PROPS = ("label", "info", "placeholder")
 SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
 TEMPLATE_CELL_CHARS = 300  # a table cell up to this long may be a templated fact; longer is data
-LIST_SEPARATOR = "; "  # joins the names in a template's {names} blank; each name is translated on its own
+# A template's blank that holds a list, and what joins its items: each item is translated on its own
+# (the set-apart names, Compose's instruments "chords: ...; melody: ..." and sections "A (3), ending (1)").
+LIST_BLANKS = {"names": "; ", "instruments": "; ", "sections": ", "}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
 
@@ -173,11 +175,12 @@ def to_korean(text: str) -> str | None:
 
 
 def _blank_to_korean(name: str, value: str) -> str:
-    """A template's blank in Korean: a list of names ({names}) name by name, anything else whole."""
+    """A template's blank in Korean: a list (LIST_BLANKS) item by item, anything else whole."""
     if not value:
         return value
-    if name == "names" and LIST_SEPARATOR in value:
-        return LIST_SEPARATOR.join(to_korean(v) or v for v in value.split(LIST_SEPARATOR))
+    joiner = LIST_BLANKS.get(name)
+    if joiner and joiner in value:
+        return joiner.join(to_korean(v) or v for v in value.split(joiner))
     return to_korean(value) or value
 
 

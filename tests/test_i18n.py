@@ -360,3 +360,13 @@ def test_a_table_translates_short_templated_facts_but_not_long_text():
     done = i18n._translate_table(rows)
     assert done[0][0] == "엔진" and done[0][1].startswith("오프라인: 내장 Whisper base")
     assert done[1][1] == said
+
+
+def test_a_composed_piece_is_described_in_korean(tmp_path):
+    """Compose's description: the sections and the instruments' roles are lists, translated item by item."""
+    from pipelines.compose import ComposeOptions, compose
+
+    r = compose("calm lo-fi piano", 8.0, options=ComposeOptions(seed=3), out_dir=tmp_path)
+    text = i18n.to_korean(r.description)
+    assert text and "끝맺음" in text and "화음:" in text, text
+    assert not re.search(r"\b(chords|melody|bass|drums|ending|intro|bars|Instruments|Heard)\b", text), text
