@@ -333,7 +333,13 @@ def _translate_table(value):
             return c
         if c in cat:
             return cat[c]
-        return (to_korean(c) or c) if len(c) <= TEMPLATE_CELL_CHARS else c
+        if len(c) > TEMPLATE_CELL_CHARS:
+            return c
+        if ", " in c:  # a list of facts ("F# minor (0.28), E minor (0.19)"), item by item when all are known
+            items = [to_korean(x) for x in c.split(", ")]
+            if all(items):
+                return ", ".join(items)
+        return to_korean(c) or c
 
     if isinstance(value, list):
         return [[cell(c) for c in row] if isinstance(row, (list, tuple)) else row for row in value]

@@ -191,7 +191,7 @@ def test_silence_gives_an_answer_not_a_crash(tmp_path):
 
 ENGLISH_LEFT = (
     r"\b(confidence|too|quiet|loud|needs|limiter|peaks|semitones|regions|longest|words|arousal|valence|hears"
-    r"|speech|music|other|mean|change|between|frames|in all|vs|Tempo|Key|Pauses|Range)\b"
+    r"|speech|music|other|mean|change|between|frames|in all|vs|Tempo|Key|Pauses|Range|major|minor)\b"
 )
 
 
