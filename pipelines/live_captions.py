@@ -165,6 +165,7 @@ class LiveCaptioner:
         self._state = Captions(engine=engine_text(self.key, why), language=self.language)
         self._resampler = None
         self._in_rate = 0
+        self._closed = False  # finish() has begun: no more audio is taken
         self._chunks: list[np.ndarray] = []  # every 16-kHz sample received (for the offline pass)
         self._buffer = np.zeros(0, np.float32)
         self._buffer_start = 0.0  # stream time of the buffer's first sample
@@ -186,14 +187,17 @@ class LiveCaptioner:
             x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
         if not len(x):
             return
-        if sr != SAMPLE_RATE:
-            if self._resampler is None or sr != self._in_rate:
-                import soxr
+        with self.lock:  # a piece that arrives while finish() flushes the resampler is dropped, not an error
+            if self._closed:
+                return
+            if sr != SAMPLE_RATE:
+                if self._resampler is None or sr != self._in_rate:
+                    import soxr
 
-                self._resampler, self._in_rate = soxr.ResampleStream(sr, SAMPLE_RATE, 1, dtype="float32"), sr
-            y = self._resampler.resample_chunk(x)
-        else:
-            y = x
+                    self._resampler, self._in_rate = soxr.ResampleStream(sr, SAMPLE_RATE, 1, dtype="float32"), sr
+                y = self._resampler.resample_chunk(x)
+            else:
+                y = x
         peak = float(np.max(np.abs(x)))
         rms = float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))
         with self.lock:
@@ -388,6 +392,7 @@ class LiveCaptioner:
         with self.lock:
             if self._state.done:
                 return self.captions()
+            self._closed = True
             if self._resampler is not None:
                 tail = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True)
                 if len(tail):

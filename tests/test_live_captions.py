@@ -188,3 +188,16 @@ def test_sessions_decode_in_the_background_and_free_their_slot(speech):
     assert not quiet.alive and slots.in_use == 0
     assert "No audio arrived" in quiet.captions().message
     assert threading.active_count() < 50
+
+
+def test_a_piece_that_arrives_after_stop_is_dropped_not_an_error(speech):
+    """The browser's last 0.1-s pieces can reach the server after Stop flushed the resampler: they
+    raised soxr's "Input after last input" in the chunk handler (a fresh-clone run lost a page's
+    transcript to it)."""
+    x, _ = speech
+    y = soxr.resample(x[: 2 * 16000], 16000, 48000)
+    cap = LiveCaptioner(LiveOptions())
+    cap.feed(y[:48000], 48000)
+    final = cap.finish()
+    cap.feed(y[48000:], 48000)  # late: dropped
+    assert cap.captions().audio_seconds == final.audio_seconds
