@@ -66,8 +66,10 @@ LANGUAGE_JS = """
   const swap = () => {
     const words = lang() === 'ko' ? KO : EN;
     if (words[document.title]) document.title = words[document.title];
-    // table headers, and examples shown by their labels (Gradio does not translate those)
-    for (const th of document.querySelectorAll('th, [role=tabpanel] .gallery-item')) {
+    // table headers, examples shown by their labels and the colour legends of highlighted text
+    // (Gradio does not translate those)
+    const where = 'th, [role=tabpanel] .gallery-item, [data-testid="highlighted-text:category-legend"] .legend-item';
+    for (const th of document.querySelectorAll(where)) {
       const tip = th.getAttribute('title');
       if (tip && words[tip]) th.setAttribute('title', words[tip]);
       const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
