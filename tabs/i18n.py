@@ -329,14 +329,20 @@ def _translate_table(value):
 
     Its column headers are swapped by the page (LANGUAGE_JS), in both languages."""
     cat = catalogue()
+    seen: dict[str, str] = {}  # a long table repeats its cells (words, speaker names): match each once
 
     def cell(c):
         if not isinstance(c, str):
             return c
         if c in cat:
             return cat[c]
-        if len(c) > TEMPLATE_CELL_CHARS:
+        if len(c) > TEMPLATE_CELL_CHARS or not re.search(r"[A-Za-z]{2}", c):
             return c
+        if c not in seen:
+            seen[c] = _templated_cell(c)
+        return seen[c]
+
+    def _templated_cell(c):
         if ", " in c:  # a list of facts ("F# minor (0.28), E minor (0.19)"), item by item when all are known
             items = [to_korean(x) for x in c.split(", ")]
             if all(items):
