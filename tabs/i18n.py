@@ -50,6 +50,7 @@ SEPARATOR = " · "  # joins whole facts on one summary line; each fact is transl
 TEMPLATE_CELL_CHARS = 300  # a table cell up to this long may be a templated fact; longer is data
 # A template's blank that holds a list, and what joins its items: each item is translated on its own
 # (the set-apart names, Compose's instruments "chords: ...; melody: ..." and sections "A (3), ending (1)").
+SHARE_CELL = re.compile(r"(.+?) \((\d+(?:\.\d+)?%)\)")  # a table cell "English (100%)"
 LIST_BLANKS = {"names": "; ", "instruments": "; ", "sections": ", "}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
@@ -343,6 +344,9 @@ def _translate_table(value):
         return seen[c]
 
     def _templated_cell(c):
+        share = SHARE_CELL.fullmatch(c)  # "English (100%)": a known name with its share
+        if share and share.group(1) in cat:
+            return f"{cat[share.group(1)]} ({share.group(2)})"
         if ", " in c:  # a list of facts ("F# minor (0.28), E minor (0.19)"), item by item when all are known
             items = [to_korean(x) for x in c.split(", ")]
             if all(items):

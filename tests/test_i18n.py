@@ -364,10 +364,15 @@ def test_a_table_translates_short_templated_facts_but_not_long_text():
     """Transcribe's Run table: the engine cell is a templated fact and reads in Korean; a segment's
     text is data and stays as it was said."""
     said = "And Mr. John Dashwood had then leisure to consider how much there might be prudently in his power."
-    rows = [["Engine", "offline: bundled Whisper base (English detected, 100%)"], ["Text", said]]
+    rows = [
+        ["Engine", "offline: bundled Whisper base (English detected, 100%)"],
+        ["Text", said],
+        ["Language", "English (100%)"],
+    ]
     done = i18n._translate_table(rows)
     assert done[0][0] == "엔진" and done[0][1].startswith("오프라인: 내장 Whisper base")
     assert done[1][1] == said
+    assert done[2][1] == "영어 (100%)"
 
 
 def test_a_composed_piece_is_described_in_korean(tmp_path):
