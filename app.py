@@ -70,21 +70,12 @@ def engines_status_markdown(settings: Settings | None = None) -> str:
         if spec.engine != "bundled":
             continue
         ok, reason = spec.availability(check_hub=False)
-        # Each name and task in the visitor's language here: the whole line is a list the
-        # catalogue cannot hold as one string (proper names such as YAMNet stay as they are).
-        name = i18n.translate(spec.title.split(" (")[0])
-        loaded = REGISTRY.is_loaded(spec.key)
-        state = (
-            f" ({i18n.translate('loaded')})"
-            if loaded
-            else ""
-            if ok
-            else f" ({i18n.translate('unavailable')}: {reason})"
-        )
+        name = spec.title.split(" (")[0]
+        state = " (loaded)" if REGISTRY.is_loaded(spec.key) else "" if ok else f" (unavailable: {reason})"
         by_task.setdefault(spec.task, []).append(name + state)
     lines = [
         "**Offline engines on this server:** "
-        + " · ".join(f"*{i18n.translate(task)}*: {', '.join(names)}" for task, names in by_task.items())
+        + " · ".join(f"*{task}*: {', '.join(names)}" for task, names in by_task.items())
     ]
     n_hub = sum(1 for s in REGISTRY.specs() if s.engine == "hub")
     hub_line = (

@@ -49,13 +49,6 @@ def folder_mb(folder: Path) -> tuple[float, int]:
     return total / 1e6, count
 
 
-def _is_socket(pid: int, fd: str) -> bool:
-    try:
-        return os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
-    except OSError:
-        return False
-
-
 def fd_kinds(pid: int) -> Counter:
     """Open descriptors by what they point at: sockets, pipes and anon inodes by kind, files by path."""
     kinds: Counter = Counter()
@@ -253,9 +246,9 @@ def main() -> int:
             gc.collect()
             time.sleep(args.settle)
             final, fd1 = proc_mb("VmRSS", proc.pid), len(os.listdir(f"/proc/{proc.pid}/fd"))
-            sockets1 = sum(1 for f in os.listdir(f"/proc/{proc.pid}/fd") if _is_socket(proc.pid, f))
             # What the new descriptors are, so a leak can be told from a model or pool opened once.
             kinds1 = fd_kinds(proc.pid)
+            sockets1 = kinds1["socket"]
             new_fds = {k: kinds1[k] - kinds0[k] for k in kinds0 | kinds1 if kinds1[k] != kinds0[k]}
             disk1, files1 = folder_mb(instance)
             expected = args.visitors * args.rounds * len(todo)

@@ -49,9 +49,10 @@ TEXT_PROPS = ("label", "info", "placeholder")
 SEPARATOR = " · "  # joins whole facts on one summary line; each fact is translated on its own
 TEMPLATE_CELL_CHARS = 300  # a table cell up to this long may be a templated fact; longer is data
 # A template's blank that holds a list, and what joins its items: each item is translated on its own
-# (the set-apart names, Compose's instruments "chords: ...; melody: ..." and sections "A (3), ending (1)").
+# (the set-apart names, Compose's instruments "chords: ...; melody: ..." and sections "A (3), ending (1)",
+# the footer's engines "*task*: name, name · ...").
 SHARE_CELL = re.compile(r"(.+?) \((\d+(?:\.\d+)?%)\)")  # a table cell "English (100%)"
-LIST_BLANKS = {"names": "; ", "instruments": "; ", "sections": ", "}
+LIST_BLANKS = {"names": "; ", "instruments": "; ", "sections": ", ", "engines": " · ", "engine_names": ", "}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a named blank of a template; a literal "{}" stays as it is
 VALUE_TEXT = (gr.Markdown, gr.HTML, gr.Button, gr.DownloadButton, gr.UploadButton)
 
