@@ -189,3 +189,20 @@ def test_pipeline_on_three_voices_with_a_failing_model(meeting_wav, server, tmp_
     srt = out.files.srt.read_text()
     assert all(f"{name}:" in srt for name in ("Diane", "Sheila", "Joe"))
     assert "ACTION ITEMS" in out.files.txt.read_text()
+
+
+def test_a_korean_meeting_asks_for_korean_notes_and_keeps_its_words(server):
+    """Issue 17: notes in the meeting's language. The detected code 'ko' becomes 'Korean' in the
+    model's instructions, and the Korean transcript reaches the model unchanged."""
+    from pipelines.transcribe import language_name
+
+    ko = [
+        S(0, "민수", "다음 분기 예산을 검토해야 합니다."),
+        S(3, "지영", "제가 금요일까지 보고서를 보내겠습니다."),
+    ]
+    assert language_name("ko") == "Korean"
+    model = lm.get(lm.SERVER_PREFIX + "notes")
+    mn.instruction_notes(model, mn.transcript_lines(ko), language_name("ko"))
+    sent = server.requests[-1]["messages"]
+    assert "Write the notes in Korean" in sent[0]["content"]
+    assert "지영: 제가 금요일까지 보고서를 보내겠습니다." in sent[1]["content"]
