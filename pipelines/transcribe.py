@@ -509,6 +509,9 @@ def transcribe_stream(
         (out.dropped if _not_speech(item) else out.segments).append(item)
         out.processing_seconds = time.perf_counter() - started - out.load_seconds
         yield _snapshot(out)
+    for _ in _fill_skipped_gaps(model, x, out, kwargs):
+        out.stage = "decoding a skipped passage again"
+        yield _snapshot(out)
     if opts.fix_loops:
         for _ in _fix_loops(model, x, out, kwargs):
             out.stage = "decoding a repeating passage again"
@@ -639,6 +642,28 @@ def _fix_loops(model, x, out: Transcript, kwargs: dict) -> Iterator[None]:
             out.loops_fixed.insert(
                 0, f"The passage at {where} repeats '{lp.phrase}' {lp.repeats} times (also when decoded again)."
             )
+
+
+GAP_RECHECK_S = 10.0  # a stretch this long with no words is decoded again on its own
+
+
+def _fill_skipped_gaps(model, x, out: Transcript, kwargs: dict) -> Iterator[None]:
+    """Decode again, on its own and without the previous text as prompt, each stretch of 10 s or
+    more that got no words. Whisper conditioned on its own earlier text can jump over a passage that
+    repeats what was said before (seen: 20 s of speech skipped when a reading was heard twice). The
+    VAD stays on, so a real silence costs only its voice check and gives nothing."""
+    edges = [0.0] + [t for s in out.segments for t in (s.start, s.end)] + [out.duration]
+    gaps = [(a, b) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= GAP_RECHECK_S]
+    again = dict(kwargs, condition_on_previous_text=False, initial_prompt=None)
+    for lo, hi in reversed(gaps):  # from the end, so earlier segment indices stay valid
+        yield
+        part = np.asarray(x[int(lo * SAMPLE_RATE) : int(hi * SAMPLE_RATE)], dtype=np.float32)
+        segments, _ = wm.transcribe_whole(model, part, **again)
+        fresh = [s for s in (_segment_info(seg, lo) for seg in segments) if not _not_speech(s)]
+        fresh = [s for s in fresh if s.start >= lo - 0.5 and s.end <= hi + 0.5]
+        if fresh:
+            at = sum(1 for s in out.segments if s.start < lo)
+            out.segments[at:at] = fresh
 
 
 def _not_speech(s: SegmentInfo) -> bool:
