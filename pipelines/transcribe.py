@@ -622,15 +622,8 @@ def _fix_loops(model, x, out: Transcript, kwargs: dict) -> Iterator[None]:
         lo = max(0.0, out.segments[a].start - LOOP_PAD_S)
         hi = out.segments[b + 1].start if b + 1 < len(out.segments) else out.duration
         yield
-        again = dict(
-            kwargs,
-            condition_on_previous_text=False,
-            initial_prompt=None,
-            no_repeat_ngram_size=max(4, kwargs.get("no_repeat_ngram_size") or 0),
-        )
-        part = np.asarray(x[int(lo * SAMPLE_RATE) : int(hi * SAMPLE_RATE)], dtype=np.float32)
-        segments, _ = wm.transcribe_whole(model, part, **again)
-        fresh = [s for s in (_segment_info(seg, lo) for seg in segments) if not _not_speech(s)]
+        no_repeat = max(4, kwargs.get("no_repeat_ngram_size") or 0)
+        fresh = _decode_again(model, x, lo, hi, kwargs, no_repeat_ngram_size=no_repeat)
         old = out.segments[a : b + 1]
         where = f"{lo:.1f}-{hi:.1f} s"
         if loop_words(fresh) < loop_words(old):
@@ -647,20 +640,25 @@ def _fix_loops(model, x, out: Transcript, kwargs: dict) -> Iterator[None]:
 GAP_RECHECK_S = 10.0  # a stretch this long with no words is decoded again on its own
 
 
+def _decode_again(model, x, lo: float, hi: float, kwargs: dict, **changes) -> list[SegmentInfo]:
+    """The speech segments of ``x[lo:hi]`` (seconds) decoded on their own, without the previous
+    text as prompt, in the recording's times; ``changes`` override further decoding options."""
+    again = dict(kwargs, condition_on_previous_text=False, initial_prompt=None, **changes)
+    part = np.asarray(x[int(lo * SAMPLE_RATE) : int(hi * SAMPLE_RATE)], dtype=np.float32)
+    segments, _ = wm.transcribe_whole(model, part, **again)
+    return [s for s in (_segment_info(seg, lo) for seg in segments) if not _not_speech(s)]
+
+
 def _fill_skipped_gaps(model, x, out: Transcript, kwargs: dict) -> Iterator[None]:
-    """Decode again, on its own and without the previous text as prompt, each stretch of 10 s or
-    more that got no words. Whisper conditioned on its own earlier text can jump over a passage that
-    repeats what was said before (seen: 20 s of speech skipped when a reading was heard twice). The
-    VAD stays on, so a real silence costs only its voice check and gives nothing."""
+    """Decode again, on its own, each stretch of 10 s or more that got no words. Whisper conditioned
+    on its own earlier text can jump over a passage that repeats what was said before (seen: 24 s
+    of speech skipped when a reading was heard twice). The VAD stays on, so a real silence costs
+    only its voice check and gives nothing."""
     edges = [0.0] + [t for s in out.segments for t in (s.start, s.end)] + [out.duration]
     gaps = [(a, b) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= GAP_RECHECK_S]
-    again = dict(kwargs, condition_on_previous_text=False, initial_prompt=None)
     for lo, hi in reversed(gaps):  # from the end, so earlier segment indices stay valid
         yield
-        part = np.asarray(x[int(lo * SAMPLE_RATE) : int(hi * SAMPLE_RATE)], dtype=np.float32)
-        segments, _ = wm.transcribe_whole(model, part, **again)
-        fresh = [s for s in (_segment_info(seg, lo) for seg in segments) if not _not_speech(s)]
-        fresh = [s for s in fresh if s.start >= lo - 0.5 and s.end <= hi + 0.5]
+        fresh = [s for s in _decode_again(model, x, lo, hi, kwargs) if s.start >= lo - 0.5 and s.end <= hi + 0.5]
         if fresh:
             at = sum(1 for s in out.segments if s.start < lo)
             out.segments[at:at] = fresh

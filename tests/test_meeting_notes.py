@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from pipelines import meeting_notes as mn
 from pipelines.engines import llm as lm
+from pipelines.transcribe import language_name
 
 
 def S(t, speaker, text):
@@ -194,8 +195,6 @@ def test_pipeline_on_three_voices_with_a_failing_model(meeting_wav, server, tmp_
 def test_a_korean_meeting_asks_for_korean_notes_and_keeps_its_words(server):
     """Issue 17: notes in the meeting's language. The detected code 'ko' becomes 'Korean' in the
     model's instructions, and the Korean transcript reaches the model unchanged."""
-    from pipelines.transcribe import language_name
-
     ko = [
         S(0, "민수", "다음 분기 예산을 검토해야 합니다."),
         S(3, "지영", "제가 금요일까지 보고서를 보내겠습니다."),
