@@ -85,16 +85,20 @@ class TurnListener:
             self.decode_seconds += time.perf_counter() - t0
 
     def turn_over(self) -> bool:
-        """Words were heard, and Silero VAD hears no speech in the last ``pause_s`` seconds."""
+        """Words were heard, Silero VAD hears no speech in the last ``pause_s`` seconds, and every
+        word is confirmed: no tentative word is left and a decode has run since the speech ended
+        (``heard()`` then has nothing to decode). Until the captioner's next due decode confirms
+        the last words, the turn is not over (at most one ``step_s`` later)."""
         from pipelines.engines.silero_vad import speech_regions
 
         c = self.captioner.captions()
-        if not (c.confirmed or c.tentative) or c.audio_seconds < self.pause_s:
+        if not c.confirmed or c.tentative or c.audio_seconds < self.pause_s:
             return False
         tail = self.captioner.tail(self.pause_s + 0.5)
         regions = speech_regions(tail)
         quiet_for = len(tail) / SAMPLE_RATE - (float(regions[-1, 1]) if len(regions) else 0.0)
-        return quiet_for >= self.pause_s
+        speech_end = c.audio_seconds - quiet_for
+        return quiet_for >= self.pause_s and c.decoded_seconds >= speech_end + self.captioner.options.pause_s
 
     def heard(self) -> Heard:
         """The turn's words (decodes what is left: nothing when ``turn_over()`` was true)."""

@@ -169,10 +169,37 @@ def test_a_pause_ends_the_turn_and_the_words_are_already_heard():
             over_at = i / vc.SAMPLE_RATE
             break
     assert over_at is not None and over_at - len(y) / vc.SAMPLE_RATE < 2.5
+    decodes = listener.captioner.captions().decodes
     heard = listener.heard()
-    assert heard.seconds < 0.05  # nothing left to decode at the turn's end
+    assert listener.captioner.captions().decodes == decodes  # nothing left to decode at the turn's end
+    assert heard.seconds < 0.5  # so only the buffer's voice activity is looked at (about 10 ms idle)
     said = set(heard.text.lower().replace(",", "").replace(".", "").split())
     assert len(said & words) >= 0.7 * len(words)
+
+
+def test_the_turn_is_not_over_until_a_decode_has_heard_the_pause():
+    """Audio of a pause that arrived but was not decoded yet: VAD hears the pause, but the last
+    words are not confirmed, so the turn goes on until the next decode confirms them (the old
+    ``turn_over()`` said yes here, and ``heard()`` then decoded the last words: 0.9-2.6 s)."""
+    import numpy as np
+    import soundfile as sf
+
+    from conftest import librivox_clips
+
+    y = sf.read(str(librivox_clips()[1][0]), dtype="float32")[0]
+    listener = vc.TurnListener("en")
+    for i in range(0, len(y), 1600):
+        listener.feed(y[i : i + 1600], vc.SAMPLE_RATE)
+    listener.captioner.feed(np.zeros(int(1.5 * vc.SAMPLE_RATE), np.float32), vc.SAMPLE_RATE)  # not decoded
+    before = listener.captioner.captions()
+    assert before.decoded_seconds <= len(y) / vc.SAMPLE_RATE + 0.1
+    assert not listener.turn_over()
+    listener.feed(np.zeros(1600, np.float32), vc.SAMPLE_RATE)  # the due decode hears the pause
+    assert listener.turn_over()
+    c = listener.captioner.captions()
+    assert c.confirmed and not c.tentative and c.decodes == before.decodes + 1
+    listener.heard()
+    assert listener.captioner.captions().decodes == c.decodes
 
 
 def test_the_turn_pause_is_checked():
