@@ -207,7 +207,9 @@ def test_german_language_id_and_translation(german_wav):
     t = transcribe(audio, TranscribeOptions(word_timestamps=False))  # auto: base detects, then transcribes
     assert t.model_key == BASE and "German detected" in t.engine
     assert t.language == "de" and t.top_languages[0][0] == "de" and t.top_languages[0][1] > 0.5
-    assert len(t.top_languages) == 3 and "wetter" in t.text.lower()
+    # the sentence, not one word of it: espeak-ng's voice and the CPU's kernels change a word or two
+    # (A-A for Anna here; "Metaschön" for "Wetter schön" on another machine): at most 6 of its 20 words
+    assert len(t.top_languages) == 3 and compare(GERMAN, t.text).wer <= 0.3, t.text
     tr = transcribe(audio, TranscribeOptions(task="translate", word_timestamps=False))  # auto model -> base
     assert tr.model_key == BASE and "translating" in tr.engine
     assert "good morning" in tr.text.lower() and "children" in tr.text.lower()
