@@ -84,3 +84,14 @@ def test_a_dotted_module_under_a_missing_package_is_not_installed():
 
     assert not module_installed("package_that_is_not_installed.audio")
     assert module_installed("numpy.linalg") and module_installed("numpy")
+
+
+def test_a_model_may_need_either_of_two_runtimes():
+    """The bundled language model runs on xllamacpp's wheel or on llama-cpp-python built here."""
+
+    def spec(requires):
+        return ModelSpec("k", "t", "T", "bundled", "MIT", loader=lambda: None, requires=requires)
+
+    assert spec(("no_such_runtime|json",)).availability() == (True, "ready")
+    ok, reason = spec(("no_such_a|no_such_b", "json")).availability()
+    assert not ok and reason == "needs the Python package(s) no_such_a or no_such_b"

