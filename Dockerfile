@@ -22,9 +22,9 @@ ARG PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL} PIP_NO_CACHE_DIR=1
 
 # Requirements first, so a code change does not reinstall every package.
-COPY --chown=app:app requirements.txt requirements-nodeps.txt requirements.lock* ./
+COPY --chown=app:app requirements.txt requirements-nodeps.txt requirements.lock* packages.txt ./
 COPY --chown=app:app requirements ./requirements
-COPY --chown=app:app scripts/setup.sh ./scripts/setup.sh
+COPY --chown=app:app scripts/setup.sh scripts/system-packages.sh ./scripts/
 RUN bash scripts/setup.sh
 COPY --chown=app:app . .
 

@@ -143,7 +143,7 @@ def test_the_dockerfile_steps_in_a_fresh_checkout_give_every_engine_and_each_tab
     studio = tmp_path / "studio"
     _run(["git", "clone", "-q", str(ROOT), str(studio)], tmp_path)  # what COPY . . brings: the committed tree
     # Left out here: the image's extra index for CPU torch (this machine's index serves it) and its
-    # no-cache setting (the cached llama.cpp build saves CI about 7 minutes of compiling).
+    # no-cache setting (pip's cache saves CI the downloads; bench_install.py times a cache-less install).
     build_env = {
         k: v for k, v in env.items() if k.startswith("PIP_") and k not in ("PIP_EXTRA_INDEX_URL", "PIP_NO_CACHE_DIR")
     }
