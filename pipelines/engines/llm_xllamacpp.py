@@ -64,17 +64,29 @@ class XLlamaCppModel(LlamaCppModel):
             "stream": True,
         }
         pieces: queue.Queue = queue.Queue()
+        cancel = threading.Event()  # set when the reader stops reading: the callback's True ends the stream
+
+        def on_piece(piece) -> bool:
+            pieces.put(piece)
+            return cancel.is_set()
 
         def run() -> None:
             with self.lock:  # one context: one answer at a time
                 try:
-                    result = self.llama.handle_completions(request, pieces.put)
+                    result = self.llama.handle_completions(request, on_piece)
                     pieces.put(result if isinstance(result, dict) and "error" in result else None)
                 except Exception as e:  # noqa: BLE001 - handed to the reader, which says what failed
                     pieces.put(e)
 
         start = time.perf_counter()
         threading.Thread(target=run, daemon=True, name="xllamacpp-answer").start()
+        try:
+            yield from self._read(pieces, usage, start)
+        finally:  # also when the reader closes the generator early: free the model for the next answer
+            cancel.set()
+
+    @staticmethod
+    def _read(pieces: queue.Queue, usage: Usage, start: float) -> Iterator[str]:
         while True:
             try:
                 item = pieces.get(timeout=MAX_ANSWER_S)
