@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipelines.formats.timecode import clock
+
 if TYPE_CHECKING:  # matplotlib loads on the first figure, not at start-up
     from matplotlib.figure import Figure
 
@@ -396,12 +398,7 @@ def _nice_step(x: float) -> float:
 
 
 def _mmss(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    return (
-        f"{int(seconds // 60)}:{seconds % 60:04.1f}"
-        if seconds < 600
-        else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-    )
+    return clock(seconds, tenths=True) if seconds < 600 else clock(seconds)
 
 
 def plot_loudness(
