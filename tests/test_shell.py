@@ -182,6 +182,20 @@ def test_layers_point_down():
     assert not offenders, "\n".join(offenders)
 
 
+def test_the_architecture_page_lists_the_same_compositions():
+    """docs/ARCHITECTURE.md's table of task compositions is pipelines.TASK_COMPOSITIONS, row for row."""
+    import re
+
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    table = page.split("<!-- COMPOSITIONS -->")[1].split("<!-- /COMPOSITIONS -->")[0]
+    rows = re.findall(r"^\s*\| (\w+) \| ([\w, ]+) \|$", table, re.M)
+    documented = {task: {t.strip() for t in used.split(",")} for task, used in rows if task != "task"}
+    assert documented == _task_compositions(ROOT)
+    assert documented  # the table was found and read
+
+
 def test_the_layer_rule_catches_an_engine_importing_a_task(tmp_path, monkeypatch):
     """The rule above can fail: a planted engine that imports a task is reported."""
     import conftest
