@@ -20,7 +20,6 @@ No model at all is a valid choice (``NONE``): the tasks then use their extractiv
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipelines.core.environment import engine_settings
 from pipelines.core.errors import ModelUnavailable, UserError
 from pipelines.core.registry import REGISTRY, ModelSpec, register
 
@@ -38,7 +38,7 @@ SERVER_PREFIX = "llm-server:"
 HUB_PREFIX = "llm-hub:"
 HUB_MODELS = ("Qwen/Qwen2.5-0.5B-Instruct", "Qwen/Qwen2.5-1.5B-Instruct")
 BUNDLED_CONTEXT = 4096  # tokens the bundled model is given (it was trained on 32k; this bounds memory and time)
-SERVER_CONTEXT = int(os.environ.get("AUDIO_STUDIO_LLM_CONTEXT", "8192"))
+SERVER_CONTEXT = engine_settings().llm_context
 HUB_CONTEXT = 8192
 CONNECT_TIMEOUT_S = 3.0
 MAX_ANSWER_S = 300.0  # one answer, everything included
@@ -412,14 +412,14 @@ def _load_bundled() -> LlamaCppModel:
 
     # One thread by default: llama.cpp's threads spin while they wait, and on a small shared
     # machine two of them beside Whisper and Piper were 6x slower than one (measured under load).
-    threads = int(os.environ.get("AUDIO_STUDIO_LLM_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
+    threads = engine_settings().llm_threads
     defaults = llama_cpp.llama_model_default_params
 
     def no_extra_buffers():
         # llama.cpp's "extra buffer types" (AMX / repacked weights) crashed with SIGSEGV on the first
         # decode on this machine's CPU (AMX advertised, native build); plain CPU buffers work everywhere.
         params = defaults()
-        params.use_extra_bufts = os.environ.get("AUDIO_STUDIO_LLM_REPACK", "") == "1"
+        params.use_extra_bufts = engine_settings().llm_repack
         return params
 
     with _LOAD_LOCK:
