@@ -236,3 +236,20 @@ def test_the_package_declares_what_the_requirements_install():
                 if line.split("#")[0].strip() and not line.startswith("-")
             }
     assert declared == wanted, (sorted(declared - wanted), sorted(wanted - declared))
+
+
+def test_only_the_settings_read_the_apps_environment_variables():
+    """Every AUDIO_STUDIO_* variable is read in core/environment.py (engines) or core/config.py (flags),
+    so one object lists them all; a module reading one itself is named here."""
+    import re
+
+    from conftest import ROOT
+
+    reads = re.compile(r"""(environ\.get|getenv|environ\[)\(?\s*["']AUDIO_STUDIO_""")
+    allowed = {"pipelines/core/environment.py", "pipelines/core/config.py"}
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in [ROOT / "app.py", *(ROOT / "pipelines").rglob("*.py"), *(ROOT / "tabs").rglob("*.py")]
+        if str(path.relative_to(ROOT)) not in allowed and reads.search(path.read_text())
+    ]
+    assert not offenders, offenders
