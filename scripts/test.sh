@@ -9,4 +9,5 @@ lock=(); [ -f requirements.lock ] && lock=(-c requirements.lock)  # the tested v
 .venv/bin/python -m pip install -q -r requirements-test.txt "${lock[@]}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # the packages named in pyproject.toml [tool.mypy]
 .venv/bin/python -m pytest -q -ra --timeout=900 tests "$@"

@@ -64,8 +64,8 @@ class Settings:
         s.llm_models = split_models(_env("LLM_MODEL")) or s.llm_models
         s.llm_key = _env("LLM_KEY") or s.llm_key
         s.llm_timeout_s = float(_env("LLM_TIMEOUT") or s.llm_timeout_s)
-        if _env("OUTPUT_DIR"):
-            s.output_dir = Path(_env("OUTPUT_DIR"))
+        if output_dir := _env("OUTPUT_DIR"):
+            s.output_dir = Path(output_dir)
         return s
 
     def auth_pair(self) -> tuple[str, str] | None:

@@ -191,7 +191,8 @@ def prune_folder(
     is about to fetch; a download already under way keeps its open file on Linux). Empty folders
     older than ``min_age_s`` are removed, except those."""
     now = time.time()
-    keep, keep_dirs = set(), set()
+    keep: set[Path] = set()
+    keep_dirs: set[Path] = set()
     for p in list(in_use) + busy_folders():
         try:
             resolved = Path(p).resolve()

@@ -121,6 +121,7 @@ class ModelRegistry:
 
     def _used(self, spec: ModelSpec) -> None:
         """Mark a grouped model as the most recently used one; unload the oldest beyond the cap."""
+        assert spec.group is not None
         with self._guard:
             order = self._group_order.setdefault(spec.group, [])
             if spec.key in order:
