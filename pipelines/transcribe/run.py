@@ -71,7 +71,7 @@ def transcribe_stream(
     yield _snapshot(out)
     release_free_memory()  # what language detection and loading left (pipelines/core/memory.py)
     # The whole recording in one faster-whisper call (prompts carried across its 30-s windows, as
-    # on a whole file), its VAD and features computed a block at a time (engines/whisper.py).
+    # on a whole file), its VAD and features computed a block at a time (engines/whisper/model.py).
     segments, info = wm.transcribe_whole(model, x, **kwargs)
     out.options_used = _options_record(info, kwargs)
     out.duration_after_vad = float(info.duration_after_vad)
