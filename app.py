@@ -35,7 +35,7 @@ from pipelines.core.config import Settings, instance_folder, split_models  # noq
 from pipelines.core.files import FolderJanitor, add_served_root, file_paths  # noqa: E402
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
-from tabs import TAB_MODULES, i18n, playable  # noqa: E402
+from tabs import MCP_TOOLS, TAB_MODULES, i18n, playable  # noqa: E402
 from tabs.common import TabContext, guard_numeric_inputs, one_progress_indicator, restore_settings  # noqa: E402
 
 log = logging.getLogger("audio_ai_studio")
@@ -130,25 +130,6 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     i18n.translate_events(demo)  # run-time messages in the visitor's language
     demo.settings = settings  # type: ignore[attr-defined]
     return demo
-
-
-# Each tab's main function, by its API name: with --mcp these are the tools an AI assistant sees,
-# named like the endpoints (the tool name is otherwise the Python function's name).
-MCP_TOOLS = (
-    "visualize",
-    "analyze",
-    "transcribe",
-    "diarize",
-    "denoise",
-    "separate",
-    "meeting_notes",
-    "classify",
-    "zero_shot",
-    "speak",
-    "compose",
-    "effects",
-    "synthesize",
-)
 
 
 def _name_mcp_tools(demo: gr.Blocks) -> None:

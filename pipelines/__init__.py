@@ -1,1 +1,23 @@
-"""Pure-Python audio pipelines: numpy in, dataclasses/arrays/files out. Never imports gradio."""
+"""Pure-Python audio pipelines: numpy in, dataclasses/arrays/files out. Never imports gradio.
+
+Each task is a module or a package here (``transcribe/``); below them stand ``engines``, then
+``dsp`` and ``formats``, then ``core`` (docs/ARCHITECTURE.md). A task imports another task only
+for a composition listed here; ``tests/test_shell.py`` enforces it and checks that
+docs/ARCHITECTURE.md names the same ones.
+"""
+
+# task -> the tasks it is built from, and why
+TASK_COMPOSITIONS: dict[str, dict[str, str]] = {
+    "diarize": {"transcribe": "the speaker-attributed transcript is the Transcribe task's, cut by turns"},
+    "meeting_notes": {
+        "diarize": "who spoke when",
+        "transcribe": "what was said, with the Transcribe task's repairs",
+    },
+    "voice_chat": {
+        "transcribe": "a pressed-to-talk turn is transcribed as the Transcribe tab would",
+        "speak": "the answer is spoken with the Speak task's voices",
+        "live_captions": "a hands-free turn is heard while it is spoken, by the live captioner",
+    },
+    "analyze": {"transcribe": "the speaking rate and filler words count the transcript's words"},
+    "speak": {"transcribe": "the listening check transcribes the speech it made"},
+}

@@ -29,6 +29,7 @@ from pipelines.core.registry import ModelUnavailable
 from pipelines.dsp import loudness as loud
 from pipelines.dsp import music, voice
 from pipelines.formats import plots
+from pipelines.formats.timecode import clock
 
 KINDS = ("auto", "music", "speech", "both")
 # Pitch (pYIN), beats, chords and words are measured on the whole recording at once: on 30 minutes
@@ -109,11 +110,6 @@ def check_options(o: AnalyzeOptions) -> AnalyzeOptions:
         raise UserError(f"Click level must be between 0 and 1 (got {gain:g}).")
     o.click_gain = gain
     return o
-
-
-def mmss(seconds: float) -> str:
-    s = int(round(max(0.0, seconds)))
-    return f"{s // 60}:{s % 60:02d}"
 
 
 # --- the bundled models ------------------------------------------------------------------------
@@ -241,7 +237,7 @@ def _summary(d: dict, target: str) -> str:
         bits.append("silent")
     if L.get("change"):
         at, diff = L["change"]
-        bits.append(f"gets {'louder' if diff > 0 else 'quieter'} after {mmss(at)} ({diff:+.0f} LU)")
+        bits.append(f"gets {'louder' if diff > 0 else 'quieter'} after {clock(at, rounded=True)} ({diff:+.0f} LU)")
     text = " · ".join(bits)  # whole facts, each translated on its own (tabs/i18n.py)
     return text[0].upper() + text[1:] + "."
 

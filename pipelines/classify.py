@@ -180,7 +180,8 @@ def classify(
 
 def spoken_language(y16k: np.ndarray, top_k: int = 5) -> tuple[dict[str, float], bool]:
     """Whisper base's language probabilities (keys 'Spoken language: English (en)'), and whether speech was heard."""
-    from pipelines.transcribe import LANGUAGES, detect_language
+    from pipelines.engines.whisper.detect import detect_language
+    from pipelines.engines.whisper.languages import LANGUAGES
 
     model = get_whisper(LANGUAGE_MODEL_KEY)
     probs, heard = detect_language(model, y16k, search_s=LANGUAGE_SEARCH_SECONDS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from pipelines.core.audio import AudioInput, refuse_longer_than, resample_array
 from pipelines.core.audio_stream import MonoAudio
 from pipelines.core.config import format_seconds
 from pipelines.core.errors import UserError
+from pipelines.core.progress import Progress
 from pipelines.core.registry import REGISTRY
 from pipelines.engines import deepfilter, demucs, librosa_separation, rnnoise, spleeter
 from pipelines.formats import plots
@@ -52,8 +53,6 @@ VOICE_STEM = {
 MAX_STEMS = max(len(s) for s in SEPARATOR_STEMS.values())
 CLEAN_MODES = ("off", "denoise", "voice only")
 CLEAN_DEFAULT = "off"  # Transcribe / Diarize "clean the audio first": off unless asked (see the measured help)
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass

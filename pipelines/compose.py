@@ -14,7 +14,6 @@ Either way the audio is loudness-normalised (ITU-R BS.1770, pyloudnorm) and writ
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 from pipelines.core.errors import UserError
 from pipelines.core.files import text_stem
 from pipelines.core.hub import hub_reason, hub_status
+from pipelines.core.progress import Progress
 from pipelines.core.registry import REGISTRY, ModelUnavailable, is_folder_name
 from pipelines.dsp import music as music_check
 from pipelines.engines import musicgen
@@ -37,8 +37,6 @@ MAX_SECONDS = 120.0  # the composer; MusicGen stops at musicgen.MAX_SECONDS
 TARGET_LUFS = -14.0  # what streaming services normalise music to
 PEAK_CEILING_DBFS = -1.0
 RANDOM_SEED = -1  # ask for a fresh seed (reported, so it can be repeated)
-
-Progress = Callable[[float, str], None]
 
 
 DEFAULT_SECONDS = 15.0

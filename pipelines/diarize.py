@@ -26,7 +26,6 @@ the same 16 kHz.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
+from pipelines.core.progress import Progress
 from pipelines.core.registry import REGISTRY
 from pipelines.engines import pyannote
 from pipelines.engines.pyannote import MODEL_ID as PYANNOTE_ID
@@ -43,14 +43,21 @@ from pipelines.engines.resemblyzer import FRAME_S, embed_windows
 from pipelines.engines.resemblyzer import MODEL_KEY as ENCODER_KEY
 from pipelines.engines.silero_vad import SAMPLE_RATE, VadOptions, speech_regions
 from pipelines.formats.rttm import Turn, to_rttm
-from pipelines.formats.subtitles import SubtitleOptions, TimedText, speaker_cues, speaker_names, to_srt
+from pipelines.formats.subtitles import (
+    SubtitleOptions,
+    TimedText,
+    joined_text,
+    speaker_cues,
+    speaker_names,
+    speaker_runs,
+    to_srt,
+)
 
 Word = TimedText  # a word with its time and, once attributed, its speaker (the one timed-text type)
 MAX_SPEAKERS = 10
 MIN_SPEECH_S = 1.0  # less speech than this cannot be diarized at all
 MAX_TREE_WINDOWS = 3000  # windows in Ward's tree (12.5 min of speech at 0.25 s steps): ~36 MB of distances
 
-Progress = Callable[[float, str], None]
 
 __all__ = [  # names other modules build on (the tab, meeting notes, tests, benchmarks)
     "ENCODER_KEY",
@@ -63,7 +70,6 @@ __all__ = [  # names other modules build on (the tab, meeting notes, tests, benc
     "DiarizeOptions",
     "DiarizeOutcome",
     "Turn",
-    "Utterance",
     "Word",
     "attribute_words",
     "check_counts",
@@ -478,20 +484,12 @@ def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
 # --- the speaker-attributed transcript --------------------------------------------------
 
 
-@dataclass
-class Utterance:
-    start: float
-    end: float
-    speaker: str
-    text: str
-
-
 def transcribe_words(
     y: np.ndarray, sr: int = SAMPLE_RATE, model_key: str = "whisper-tiny.en", progress: Progress | None = None
 ) -> list[Word]:
     """Whisper's words with their times, through the Transcribe tab's pipeline: ~2-minute blocks
     (a long meeting stays within memory), segments judged not speech left out."""
-    from pipelines.engines.whisper import ENGLISH_ONLY
+    from pipelines.engines.whisper.model import ENGLISH_ONLY
     from pipelines.transcribe import TranscribeOptions, transcribe_stream
 
     options = TranscribeOptions(
@@ -524,20 +522,15 @@ def attribute_words(words: list[Word], turns: list[Turn]) -> list[Word]:
     return out
 
 
-def group_utterances(words: list[Word], max_gap_s: float = 2.0) -> list[Utterance]:
+UTTERANCE_PAUSE_S = 2.0  # a pause this long starts a new line of the speaker-attributed transcript
+
+
+def group_utterances(words: list[Word], max_gap_s: float = UTTERANCE_PAUSE_S) -> list[TimedText]:
     """Consecutive words of one speaker become one utterance (a long pause starts another)."""
-    utts: list[Utterance] = []
-    for w in words:
-        if utts and utts[-1].speaker == w.speaker and w.start - utts[-1].end <= max_gap_s:
-            utts[-1].end, utts[-1].text = w.end, utts[-1].text + w.text
-        else:
-            utts.append(Utterance(w.start, w.end, w.speaker, w.text))
-    for u in utts:
-        u.text = " ".join(u.text.split())
-    return utts
+    return [TimedText(r[0].start, r[-1].end, joined_text(r), r[0].speaker) for r in speaker_runs(words, max_gap_s)]
 
 
-def transcript_text(utts: list[Utterance], names: dict[str, str] | None = None) -> str:
+def transcript_text(utts: list[TimedText], names: dict[str, str] | None = None) -> str:
     """'SPEAKER_00: ...' lines (or the given names)."""
     shown = speaker_names(sorted({u.speaker for u in utts}), names)
     return "\n".join(f"{shown[u.speaker]}: {u.text}" for u in utts)

@@ -38,10 +38,12 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.errors import UserError
-from pipelines.core.registry import REGISTRY
 from pipelines.engines import whisper as wm
+from pipelines.engines.whisper import choice as whisper_choice
+from pipelines.engines.whisper.languages import parse_language
 from pipelines.formats.subtitles import write_subtitles
 from pipelines.formats.text_metrics import normalize_text
+from pipelines.formats.timecode import clock
 
 SAMPLE_RATE = 16000
 SENTENCE_END = (".", "?", "!", "。", "？", "！")
@@ -153,8 +155,6 @@ class LiveCaptioner:
     """Feed chunks; ask for decodes; read confirmed and tentative words (see the module doc)."""
 
     def __init__(self, options: LiveOptions | None = None) -> None:
-        from pipelines.transcribe import parse_language  # one language table for the app
-
         self.options = opts = options or LiveOptions()
         opts.check()
         self.language = parse_language(opts.language)
@@ -446,24 +446,14 @@ def stream_captions(chunks: Iterable[np.ndarray], sr: int, options: LiveOptions 
 
 
 def choose_model(model: str, language: str | None, task: str) -> tuple[str, str]:
-    """(registry key, why): tiny.en for English, base for other languages, detection and translation."""
-    from pipelines.transcribe import AUTO, _check_model_fits, language_name, resolve_model_key
-
-    key = resolve_model_key(model)
-    if key != AUTO:
-        _check_model_fits(key, language, task)
-        return key, "chosen"
-    if task == "transcribe" and language == "en":
-        return wm.TINY_EN.key, "English chosen"
-    if task == "translate":
-        return wm.BASE.key, "translating to English"
-    return wm.BASE.key, f"{language_name(language)} chosen" if language else "language detected per window"
+    """(registry key, why): the app's one automatic choice (engines/whisper/choice.py); a language
+    left to detect is detected per window here."""
+    key, why = whisper_choice.choose_model(model, language, task)
+    return key, why or "language detected per window"
 
 
 def engine_text(key: str, why: str) -> str:
-    spec = REGISTRY.spec(key)
-    where = "offline: bundled" if spec.engine == "bundled" else spec.engine
-    return f"{where} {spec.title.split(' (')[0]} ({why}), live decoding with local agreement"
+    return f"{whisper_choice.engine_text(key, why)}, live decoding with local agreement"
 
 
 # -- sessions: a background decoder per stream, and a bound on streams ------------------------
@@ -597,8 +587,7 @@ def write_transcript(captions: Captions, out_dir: Path, stem: str) -> dict[str, 
 
 
 def recording_seconds_text(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    return f"{m}:{s:02d}"
+    return clock(seconds)
 
 
 def timed_lines(captions: Captions) -> str:

@@ -34,12 +34,14 @@ import numpy as np
 from pipelines import diarize as dz
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
+from pipelines.core.progress import Progress
 from pipelines.core.registry import REGISTRY
 from pipelines.engines import llm as lm
+from pipelines.formats import timecode
+from pipelines.formats.subtitles import TimedText, joined_text, speaker_runs
 
 SAMPLE_RATE = dz.SAMPLE_RATE
 WHISPER_KEY = "whisper-base"  # any language, Korean included
-Progress = Callable[[float, str], None]
 SECTIONS = ("summary", "key_points", "decisions", "action_items", "open_questions", "next_meeting")
 SECTION_TITLES = {
     "summary": "Summary",
@@ -64,12 +66,7 @@ class MeetingNotesOptions:
     names: str = ""  # 'Alice, Bob' or 'SPEAKER_01=Bob'
 
 
-@dataclass
-class Sentence:
-    start: float
-    end: float
-    speaker: str  # display name
-    text: str
+Sentence = TimedText  # a sentence of the transcript; its speaker is the display name
 
 
 @dataclass
@@ -126,31 +123,28 @@ class MeetingResult:
 _END = re.compile(r"[.!?。！？]$|[.!?]['\"”’)]$")
 
 
-def sentences_from_words(words: list[dz.Word], names: dict[str, str], max_gap_s: float = 1.5) -> list[Sentence]:
+SENTENCE_PAUSE_S = 1.5  # a pause this long ends a sentence even without end punctuation
+
+
+def sentences_from_words(
+    words: list[dz.Word], names: dict[str, str], max_gap_s: float = SENTENCE_PAUSE_S
+) -> list[Sentence]:
     """Speaker-attributed words -> sentences: cut at end punctuation, a speaker change or a long pause."""
     out: list[Sentence] = []
-    cur: list[dz.Word] = []
-
-    def flush():
-        text = " ".join("".join(w.text for w in cur).split())
-        if text:
-            out.append(Sentence(cur[0].start, cur[-1].end, names.get(cur[0].speaker, cur[0].speaker), text))
-        cur.clear()
-
-    for w in words:
-        if cur and (w.speaker != cur[-1].speaker or w.start - cur[-1].end > max_gap_s):
-            flush()
-        cur.append(w)
-        if _END.search(w.text.strip()):
-            flush()
-    if cur:
-        flush()
+    for run in speaker_runs(words, max_gap_s):
+        cur: list[dz.Word] = []
+        for w in run:
+            cur.append(w)
+            if _END.search(w.text.strip()) or w is run[-1]:
+                speaker = names.get(cur[0].speaker, cur[0].speaker)
+                out.append(Sentence(cur[0].start, cur[-1].end, joined_text(cur), speaker))
+                cur = []
     return out
 
 
 def clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+    """A line's time in the transcript and notes: ``00:05``, ``1:02:03``."""
+    return timecode.clock(seconds, pad=True)
 
 
 def transcript_lines(sentences: list[Sentence]) -> list[str]:
@@ -567,7 +561,9 @@ def notes_json(result: MeetingResult) -> str:
         "notes": asdict(result.notes),
         "extractive_notes": asdict(result.extractive),
         "model_error": result.model_error,
-        "transcript": [asdict(s) for s in result.sentences],
+        "transcript": [
+            {"start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text} for s in result.sentences
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
@@ -604,7 +600,7 @@ class MeetingOutcome:
 
 
 def language_code(value: str | None) -> str | None:
-    from pipelines.transcribe import parse_language
+    from pipelines.engines.whisper.languages import parse_language
 
     return parse_language(value)
 
@@ -620,7 +616,8 @@ def run(
     progress: Progress | None = None,
 ) -> MeetingOutcome:
     """Audio (mono 16 kHz) -> speakers, transcript, notes and downloads."""
-    from pipelines.transcribe import TranscribeOptions, language_name, transcribe_stream
+    from pipelines.engines.whisper.languages import language_name
+    from pipelines.transcribe import TranscribeOptions, transcribe_stream
 
     o = options or MeetingNotesOptions()
     report = progress or (lambda f, d: None)

@@ -12,7 +12,6 @@ No Gradio here: callable from a notebook, a test or the API.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -24,12 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.audio import resample_array
+from pipelines.core.environment import engine_settings
 from pipelines.core.errors import UserError
 from pipelines.core.files import text_stem
 from pipelines.engines.tts import ENGINES, EngineUnavailable, Voice
 from pipelines.formats.subtitles import TimedText, write_subtitles
 
-MAX_TEXT_CHARS = int(os.environ.get("AUDIO_STUDIO_MAX_TEXT_CHARS", "5000"))
+MAX_TEXT_CHARS = engine_settings().max_text_chars
 MAX_SENTENCE_CHARS = 400  # longer "sentences" are cut at commas, then at spaces
 SENTENCE_PAUSE_S = 0.35  # between sentences, at pause factor 1
 PARAGRAPH_PAUSE_S = 0.7  # at a blank line

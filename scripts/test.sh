@@ -18,5 +18,7 @@ bash scripts/setup.sh
 lock=(); [ -f requirements.lock ] && lock=(-c requirements.lock)  # the tested versions (scripts/lock.sh)
 .venv/bin/python -m pip install -q -r requirements-test.txt "${lock[@]}"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy  # the packages named in pyproject.toml [tool.mypy]
 tier=(); [ "$all" = 1 ] || tier=(-m "not slow and not browser")
 .venv/bin/python -m pytest -q -ra --durations=25 --timeout=900 "${tier[@]}" tests "$@"

@@ -8,11 +8,11 @@ what is there, skipping the update when nothing changed.
 from __future__ import annotations
 
 import html
-import os
 
 import gradio as gr
 import numpy as np
 
+from pipelines.core.environment import engine_settings
 from pipelines.core.files import safe_stem
 from pipelines.live_captions import (
     AtCapacity,
@@ -40,8 +40,8 @@ METER_EVERY_S = 0.3  # the level meter is redrawn this often (each update costs 
 # How many visitors may stream at once: one per two CPU cores. benchmarks/bench_live_captions.py on the
 # 2-core development machine, unloaded: 1 tiny.en stream keeps up (lag p90 0.80 s, not growing), 2 fall
 # behind (p90 2.03 s, growing). AUDIO_STUDIO_LIVE_STREAMS overrides it for a bigger machine.
-STREAMS = int(os.environ.get("AUDIO_STUDIO_LIVE_STREAMS", "0")) or max(1, (os.cpu_count() or 2) // 2)
-IDLE_S = float(os.environ.get("AUDIO_STUDIO_LIVE_IDLE_S", "10"))  # no audio this long: the stream is over
+STREAMS = engine_settings().live_streams
+IDLE_S = engine_settings().live_idle_s  # no audio this long: the stream is over
 SLOTS = Slots(STREAMS)
 
 CSS = """

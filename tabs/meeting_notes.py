@@ -9,7 +9,7 @@ import numpy as np
 from pipelines import meeting_notes as mn
 from pipelines.core.files import safe_stem
 from pipelines.engines import llm as lm
-from pipelines.transcribe import AUTO, LANGUAGES, language_name
+from pipelines.engines.whisper.languages import AUTO, LANGUAGES, language_name
 
 from .common import (
     TabContext,

@@ -36,8 +36,8 @@ from pipelines.transcribe import (
     write_outputs,
     zip_outputs,
 )
-from pipelines.transcribe_eval import SHOWN_HEADERS as EVAL_HEADERS
-from pipelines.transcribe_eval import (
+from pipelines.transcribe.evaluate import SHOWN_HEADERS as EVAL_HEADERS
+from pipelines.transcribe.evaluate import (
     EvalOptions,
     csv_name,
     dataset_availability,

@@ -12,7 +12,7 @@ from pipelines import voice_chat as vc
 from pipelines.core.errors import UserError
 from pipelines.core.files import text_stem
 from pipelines.engines import llm as lm
-from pipelines.transcribe import LANGUAGES
+from pipelines.engines.whisper.languages import LANGUAGES
 
 from .common import TabContext, audio_input, start_rule, user_errors
 from .hub_choices import hub_language_models

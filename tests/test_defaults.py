@@ -69,11 +69,6 @@ ENDPOINTS = {
     "analyze": ([analyze.AnalyzeOptions()], {}),
     "live_captions_redo": ([live_captions.LiveOptions()], {}),
 }
-TAB_ENDPOINTS = {
-    "sound_lab": "effects",
-    "live_captions": "live_captions_redo",
-    "clean_up": "denoise",
-}  # a tab whose main endpoint is not named after it
 EDGE = EdgeOptions()
 NOT_OPTIONS = {
     "source",
@@ -161,9 +156,9 @@ def disagreements(demo) -> list[str]:
 
 def test_every_tab_has_endpoints_checked(demo):
     """All seven tabs are covered, and every checked endpoint exists with documented parameters."""
-    from tabs import TAB_MODULES
+    from tabs import TABS
 
-    main_endpoints = [TAB_ENDPOINTS.get(tab, tab) for tab in TAB_MODULES]
+    main_endpoints = [tab.main for tab in TABS]
     assert set(main_endpoints) <= set(ENDPOINTS)  # a new tab: add its endpoints above
     api = demo.get_api_info()["named_endpoints"]
     for api_name in main_endpoints:

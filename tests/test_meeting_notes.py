@@ -17,7 +17,7 @@ from pipelines.transcribe import language_name
 
 
 def S(t, speaker, text):
-    return mn.Sentence(t, t + 2, speaker, text)
+    return mn.Sentence(start=t, end=t + 2, text=text, speaker=speaker)
 
 
 MEETING = [

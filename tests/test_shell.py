@@ -91,17 +91,25 @@ def test_upload_and_duration_limits(tmp_path):
         demo.close()
 
 
-LAYER_RANK = {"core": 0, "dsp": 1, "formats": 1, "engines": 2}  # tasks (pipelines/*.py) rank 3
-# A task may use another task only for a real composition (docs/ARCHITECTURE.md).
-TASK_COMPOSITIONS = {
-    "diarize": {"transcribe"},
-    "meeting_notes": {"diarize", "transcribe"},
-    "voice_chat": {"transcribe", "speak", "live_captions"},  # a turn is heard as it is spoken
-    "classify": {"transcribe"},
-    "speak": {"transcribe"},
-    "analyze": {"transcribe"},  # Whisper's word times give the speaking rate
-    "live_captions": {"transcribe"},  # its language table and model rules; the offline pass
-}
+LAYER_RANK = {"core": 0, "dsp": 1, "formats": 1, "engines": 2}  # tasks (pipelines/<task>.py or <task>/) rank 3
+
+
+def _task_compositions(root) -> dict[str, set[str]]:
+    """The one list of allowed task compositions (``pipelines.TASK_COMPOSITIONS``), read from the
+    tree under test without importing it."""
+    import ast
+
+    tree = (
+        ast.parse((root / "pipelines" / "__init__.py").read_text())
+        if (root / "pipelines" / "__init__.py").exists()
+        else None
+    )
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+            if getattr(target, "id", "") == "TASK_COMPOSITIONS":
+                return {k: set(v) for k, v in ast.literal_eval(node.value).items()}
+    return {}
 
 
 def _pipeline_imports():
@@ -112,7 +120,7 @@ def _pipeline_imports():
 
     for path in sorted((ROOT / "pipelines").rglob("*.py")):
         rel = path.relative_to(ROOT / "pipelines")
-        layer = rel.parts[0] if len(rel.parts) > 1 else "task"
+        layer = rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] in LAYER_RANK else "task"
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
@@ -143,6 +151,9 @@ def test_pipelines_never_import_gradio():
 def test_layers_point_down():
     """core <- dsp, formats <- engines <- tasks: a module imports only its own layer or lower ones;
     an engine never imports a task; a task imports another task only for a listed composition."""
+    from conftest import ROOT
+
+    compositions = _task_compositions(ROOT)
     offenders = []
     for rel, layer, name in _pipeline_imports():
         if name == "<relative>":
@@ -161,11 +172,28 @@ def test_layers_point_down():
         else:  # a task module
             if layer != "task":
                 offenders.append(f"{rel} ({layer}) imports the task {name}")
-            elif target != rel.stem and target not in TASK_COMPOSITIONS.get(rel.stem, set()):
+            elif target not in (
+                task := rel.parts[0].removesuffix(".py"),
+                "__init__",
+            ) and target not in compositions.get(task, set()):
                 offenders.append(
                     f"{rel} imports the task {name}: add it to TASK_COMPOSITIONS only for a real composition"
                 )
     assert not offenders, "\n".join(offenders)
+
+
+def test_the_architecture_page_lists_the_same_compositions():
+    """docs/ARCHITECTURE.md's table of task compositions is pipelines.TASK_COMPOSITIONS, row for row."""
+    import re
+
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    table = page.split("<!-- COMPOSITIONS -->")[1].split("<!-- /COMPOSITIONS -->")[0]
+    rows = re.findall(r"^\s*\| (\w+) \| ([\w, ]+) \|$", table, re.M)
+    documented = {task: {t.strip() for t in used.split(",")} for task, used in rows if task != "task"}
+    assert documented == _task_compositions(ROOT)
+    assert documented  # the table was found and read
 
 
 def test_the_layer_rule_catches_an_engine_importing_a_task(tmp_path, monkeypatch):
@@ -212,3 +240,20 @@ def test_the_package_declares_what_the_requirements_install():
     # optional extras built from source (requirements/*-native.txt) are the package's extras of that name
     for path in (ROOT / "requirements").glob("*-native.txt"):
         assert {name(d) for d in project["optional-dependencies"][path.stem]} == names(path), path.name
+
+
+def test_only_the_settings_read_the_apps_environment_variables():
+    """Every AUDIO_STUDIO_* variable is read in core/environment.py (engines) or core/config.py (flags),
+    so one object lists them all; a module reading one itself is named here."""
+    import re
+
+    from conftest import ROOT
+
+    reads = re.compile(r"""(environ\.get|getenv|environ\[)\(?\s*["']AUDIO_STUDIO_""")
+    allowed = {"pipelines/core/environment.py", "pipelines/core/config.py"}
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in [ROOT / "app.py", *(ROOT / "pipelines").rglob("*.py"), *(ROOT / "tabs").rglob("*.py")]
+        if str(path.relative_to(ROOT)) not in allowed and reads.search(path.read_text())
+    ]
+    assert not offenders, offenders

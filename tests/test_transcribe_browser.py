@@ -101,7 +101,7 @@ def test_long_audio_streams_segments_and_cancel_stops_it(page, artifacts, tmp_pa
     page.screenshot(path=str(artifacts / "transcribe-streaming.png"), full_page=True)
     page.locator("#transcribe-cancel").click()
     page.wait_for_function("() => /Cancelled/.test(document.querySelector('#transcribe-info')?.innerText || '')")
-    time.sleep(3)
+    time.sleep(3)  # a wait for something that must NOT happen (the run finishing after Cancel) has no event to wait on
     assert "Engine:" not in page.locator("#transcribe-info").inner_text()  # never finished
     final = page.locator("#transcript textarea").input_value()
     assert len(final) < 600  # a minute of speech is ~900 chars

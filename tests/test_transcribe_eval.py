@@ -21,7 +21,7 @@ from gradio_client.exceptions import AppError
 
 from conftest import EXAMPLES, LIBRIVOX, librivox_clips
 from pipelines.core.errors import UserError
-from pipelines.transcribe_eval import EvalOptions, Pair, evaluate_pairs, pairs_from_files
+from pipelines.transcribe.evaluate import EvalOptions, Pair, evaluate_pairs, pairs_from_files
 
 WRONG = "the quick brown fox jumps over the lazy dog while seven zebras sing loudly"
 

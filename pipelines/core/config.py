@@ -12,21 +12,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.core.environment import ENV_PREFIX, EngineSettings  # noqa: F401  (ENV_PREFIX: for callers)
+from pipelines.core.environment import env as _env
+from pipelines.core.environment import env_bool as _env_bool
 from pipelines.core.errors import UserError
 from pipelines.core.files import claim_folder
-
-ENV_PREFIX = "AUDIO_STUDIO_"
-
-
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(ENV_PREFIX + name, default)
-
-
-def _env_bool(name: str, default: bool = False) -> bool:
-    value = _env(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass
@@ -53,6 +43,8 @@ class Settings:
     llm_models: tuple[str, ...] = ()  # model names on that server, e.g. ("llama3.2:3b",)
     llm_key: str | None = None  # sent as "Authorization: Bearer ..."; never shown
     llm_timeout_s: float = 20.0  # longest wait for the server's next piece of text
+    # Engine tuning (threads, limits, cache and model folders): AUDIO_STUDIO_* variables only.
+    engines: EngineSettings = field(default_factory=EngineSettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,8 +64,8 @@ class Settings:
         s.llm_models = split_models(_env("LLM_MODEL")) or s.llm_models
         s.llm_key = _env("LLM_KEY") or s.llm_key
         s.llm_timeout_s = float(_env("LLM_TIMEOUT") or s.llm_timeout_s)
-        if _env("OUTPUT_DIR"):
-            s.output_dir = Path(_env("OUTPUT_DIR"))
+        if output_dir := _env("OUTPUT_DIR"):
+            s.output_dir = Path(output_dir)
         return s
 
     def auth_pair(self) -> tuple[str, str] | None:

@@ -15,10 +15,10 @@ log = logging.getLogger("audio_ai_studio")
 
 
 def cache_root() -> Path:
-    root = os.environ.get("AUDIO_STUDIO_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "audio-ai-studio"
-    )
-    return Path(root)
+    from pipelines.core.environment import engine_settings
+
+    chosen = engine_settings().cache_dir
+    return chosen or Path(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))) / "audio-ai-studio"
 
 
 def safe_stem(name: str, default: str = "transcript") -> str:
@@ -191,7 +191,8 @@ def prune_folder(
     is about to fetch; a download already under way keeps its open file on Linux). Empty folders
     older than ``min_age_s`` are removed, except those."""
     now = time.time()
-    keep, keep_dirs = set(), set()
+    keep: set[Path] = set()
+    keep_dirs: set[Path] = set()
     for p in list(in_use) + busy_folders():
         try:
             resolved = Path(p).resolve()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pipelines.core.environment import MODEL_DIRS_ENV, engine_settings
 from pipelines.core.errors import ModelUnavailable, UserError
 from pipelines.core.hub import hub_reason, hub_status
 
@@ -120,6 +121,7 @@ class ModelRegistry:
 
     def _used(self, spec: ModelSpec) -> None:
         """Mark a grouped model as the most recently used one; unload the oldest beyond the cap."""
+        assert spec.group is not None
         with self._guard:
             order = self._group_order.setdefault(spec.group, [])
             if spec.key in order:
@@ -179,11 +181,11 @@ register = REGISTRY.register
 # has, or a tiny random one in tests). The API would otherwise read any server path a
 # visitor names, so one rule for every tab: only folders inside AUDIO_STUDIO_MODEL_DIRS.
 
-LOCAL_DIRS_ENV = "AUDIO_STUDIO_MODEL_DIRS"  # os.pathsep-separated folders local models may be read from
+LOCAL_DIRS_ENV = MODEL_DIRS_ENV  # os.pathsep-separated folders local models may be read from
 
 
 def local_model_roots() -> list[Path]:
-    return [Path(p).expanduser().resolve() for p in os.environ.get(LOCAL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
+    return list(engine_settings().model_dirs)
 
 
 def is_folder_name(value: str | os.PathLike) -> bool:

@@ -22,7 +22,6 @@ No model at all is a valid choice (``NONE``): the tasks then use their extractiv
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipelines.core.environment import engine_settings
 from pipelines.core.errors import ModelUnavailable, UserError
 from pipelines.core.registry import REGISTRY, ModelSpec, register
 
@@ -40,7 +40,7 @@ SERVER_PREFIX = "llm-server:"
 HUB_PREFIX = "llm-hub:"
 HUB_MODELS = ("Qwen/Qwen2.5-0.5B-Instruct", "Qwen/Qwen2.5-1.5B-Instruct")
 BUNDLED_CONTEXT = 4096  # tokens the bundled model is given (it was trained on 32k; this bounds memory and time)
-SERVER_CONTEXT = int(os.environ.get("AUDIO_STUDIO_LLM_CONTEXT", "8192"))
+SERVER_CONTEXT = engine_settings().llm_context
 HUB_CONTEXT = 8192
 CONNECT_TIMEOUT_S = 3.0
 MAX_ANSWER_S = 300.0  # one answer, everything included
@@ -409,7 +409,6 @@ _LOAD_LOCK = threading.Lock()
 
 
 BUNDLED_RUNTIMES = "xllamacpp|llama_cpp"  # either: the prebuilt wheel (default) or the native build (faster)
-NATIVE_HINT = "pip install -r requirements/llm-native.txt (llama.cpp built for this CPU: a compiler, ~7 min)"
 
 
 def _load_bundled() -> LlamaCppModel:
@@ -417,7 +416,8 @@ def _load_bundled() -> LlamaCppModel:
 
     # One thread by default: llama.cpp's threads spin while they wait, and on a small shared
     # machine two of them beside Whisper and Piper were 6x slower than one (measured under load).
-    threads = int(os.environ.get("AUDIO_STUDIO_LLM_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
+    settings = engine_settings()
+    threads = settings.llm_threads
     fields = dict(
         key=BUNDLED_KEY,
         title=BUNDLED_TITLE,
@@ -426,12 +426,12 @@ def _load_bundled() -> LlamaCppModel:
         instruction_tuned=False,
         note=BUNDLED_NOTE,
     )
-    runtime = os.environ.get("AUDIO_STUDIO_LLM_RUNTIME", "auto")  # auto, xllamacpp or llama_cpp
+    runtime = settings.llm_runtime  # auto, xllamacpp or llama_cpp
     if runtime == "xllamacpp" or runtime == "auto" and not module_installed("llama_cpp"):
         # the default install: llama.cpp prebuilt in xllamacpp's wheel
         from pipelines.engines import llm_xllamacpp
 
-        return llm_xllamacpp.load(str(gguf_path()), BUNDLED_CONTEXT, threads, **fields)
+        return llm_xllamacpp.load(str(gguf_path()), BUNDLED_CONTEXT, threads, settings.llm_repack, **fields)
     import llama_cpp
     import llama_cpp.llama as llama_module
 
@@ -441,7 +441,7 @@ def _load_bundled() -> LlamaCppModel:
         # llama.cpp's "extra buffer types" (AMX / repacked weights) crashed with SIGSEGV on the first
         # decode on this machine's CPU (AMX advertised, native build); plain CPU buffers work everywhere.
         params = defaults()
-        params.use_extra_bufts = os.environ.get("AUDIO_STUDIO_LLM_REPACK", "") == "1"
+        params.use_extra_bufts = engine_settings().llm_repack
         return params
 
     with _LOAD_LOCK:

@@ -12,7 +12,6 @@ else on the machine can use it.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import secrets
 import threading
@@ -105,8 +104,9 @@ class XLlamaCppModel(LlamaCppModel):
                 yield text
 
 
-def load(path: str, context: int, threads: int, **fields) -> XLlamaCppModel:
-    """The model at ``path`` in xllamacpp's server; ``fields`` are the LanguageModel's (key, title...)."""
+def load(path: str, context: int, threads: int, repack: bool = False, **fields) -> XLlamaCppModel:
+    """The model at ``path`` in xllamacpp's server; ``fields`` are the LanguageModel's (key, title...).
+    ``repack``: llama.cpp's repacked (AMX) weight buffers, opt-in as with llama-cpp-python."""
     import xllamacpp as xlc
 
     params = xlc.CommonParams()
@@ -115,8 +115,7 @@ def load(path: str, context: int, threads: int, **fields) -> XLlamaCppModel:
     params.n_parallel = 1
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = int(threads)
     params.verbosity = -1  # no per-request log lines
-    # as with llama-cpp-python: llama.cpp's repacked (AMX) weight buffers are opt-in
-    params.no_extra_bufts = os.environ.get("AUDIO_STUDIO_LLM_REPACK", "") != "1"
+    params.no_extra_bufts = not repack
     api_key = secrets.token_hex(16)
     params.api_keys = [api_key]
     server = xlc.Server(params)

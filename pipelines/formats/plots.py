@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipelines.formats.timecode import clock
+
 if TYPE_CHECKING:  # matplotlib loads on the first figure, not at start-up
     from matplotlib.figure import Figure
 
@@ -68,7 +70,7 @@ def wrap_label(text: str, width: int = 28, max_lines: int = 3) -> str:
 def fit_left_margin(fig: Figure, ax, pad_in: float = 0.12, max_share: float = 0.45) -> None:
     """Move the axes' left edge so its y tick labels and y label fit inside the figure
     (fixed margins cut long labels; constrained layout costs ~0.1 s a figure)."""
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     width_in = fig.get_figwidth()
     texts = [t for t in ax.get_yticklabels() if t.get_text()]
     need = max((t.get_window_extent(renderer).width for t in texts), default=0.0) / fig.dpi
@@ -310,7 +312,7 @@ def plot_heatmap(
 ) -> Figure:
     fig, (ax,) = new_figure(height_in, right=0.94)  # room for the colourbar's tick labels
     shown = reduce_columns(m, how=pool)
-    extent_y = (0, m.shape[0])
+    extent_y: tuple[float, float] = (0, m.shape[0])
     if y_axis == "log" and y_values is not None:
         shown, extent_y = _rows_to_log(shown, y_values)
     image = ax.imshow(
@@ -348,8 +350,8 @@ def _label_y(ax, y_axis: str, y_values, n_rows: int, extent_y) -> None:
         ax.set_ylim(0, n_rows)
         top = y_values[-1]
         step = _nice_step(top / 6)
-        ticks = np.arange(0, top + 1, step)
-        ax.set_yticks(ticks / max(top, 1e-9) * (n_rows - 1) + 0.5, [_hz(f) for f in ticks])
+        hz_ticks = np.arange(0, top + 1, step)
+        ax.set_yticks(hz_ticks / max(top, 1e-9) * (n_rows - 1) + 0.5, [_hz(f) for f in hz_ticks])
         ax.set_ylabel("frequency (Hz)")
     elif y_axis == "mel" and y_values is not None:
         idx = np.linspace(0, n_rows - 1, 6).astype(int)
@@ -396,12 +398,7 @@ def _nice_step(x: float) -> float:
 
 
 def _mmss(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    return (
-        f"{int(seconds // 60)}:{seconds % 60:04.1f}"
-        if seconds < 600
-        else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-    )
+    return clock(seconds, tenths=True) if seconds < 600 else clock(seconds)
 
 
 def plot_loudness(
@@ -500,7 +497,7 @@ def plot_key_chords(
     ax_k.set_title(title)
     ax_k.grid(alpha=0.3, axis="y")
     palette = matplotlib.colormaps["tab20"]
-    roots = {}
+    roots: dict[str, int] = {}
     for a, b, lab in zip(chord_starts, chord_ends, chord_labels):
         colour = "#f0f0f0" if lab == "N" else palette(roots.setdefault(lab, len(roots)) % 20)
         ax_c.barh(0, b - a, left=a, color=colour, edgecolor="white", height=0.8)

@@ -199,18 +199,26 @@ def speaker_names(speakers: Iterable[str], names: dict[str, str] | None) -> dict
     return {s: (str(names.get(s) or "").strip() or s) for s in speakers}
 
 
-def _speaker_runs(words: Sequence[TimedText]) -> list[list[TimedText]]:
-    """One speaker's consecutive words (an utterance), a pause over SPEAKER_PAUSE_S ending one."""
+def speaker_runs(words: Sequence[TimedText], max_gap_s: float = SPEAKER_PAUSE_S) -> list[list[TimedText]]:
+    """One speaker's consecutive words (an utterance); a change of speaker or a pause over
+    ``max_gap_s`` starts the next. Words with no text are left out. The one grouping of words by
+    speaker and pause: subtitle cues (1 s), Diarize's transcript lines (2 s) and Meeting notes'
+    sentences (1.5 s, then cut at sentence ends) differ only in the pause they allow."""
     runs: list[list[TimedText]] = []
     for w in words:
         if not w.text.strip():
             continue
         last = runs[-1] if runs else None
-        if last and last[-1].speaker == w.speaker and w.start - last[-1].end <= SPEAKER_PAUSE_S:
+        if last and last[-1].speaker == w.speaker and w.start - last[-1].end <= max_gap_s:
             last.append(w)
         else:
             runs.append([w])
     return runs
+
+
+def joined_text(words: Sequence[TimedText]) -> str:
+    """The words' text as one line (Whisper's words carry their own leading spaces)."""
+    return " ".join("".join(w.text for w in words).split())
 
 
 def speaker_cues(
@@ -225,7 +233,7 @@ def speaker_cues(
     speaker inside a cue); the other cues hold one speaker and no mark."""
     opts = (options or SubtitleOptions()).checked()
     shown = speaker_names(sorted({w.speaker for w in words}), names)
-    runs = _speaker_runs(words)
+    runs = speaker_runs(words)
     out: list[Segment] = []
     if opts.speaker_style == "name":
         for run in runs:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import subprocess
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.core.environment import engine_settings
 from pipelines.core.hub import probe_host
 from pipelines.core.registry import ModelSpec, register
 from pipelines.engines.tts.base import EngineUnavailable, Rendered, TTSEngine, Voice
@@ -95,7 +95,7 @@ class EdgeEngine(TTSEngine):
 
     # Reachability: a TCP connect in a daemon thread, so even a stuck DNS lookup cannot hang us.
     def availability(self, offline: bool = False) -> tuple[bool, str]:
-        if offline or os.environ.get("AUDIO_STUDIO_EDGE_OFFLINE", "") in {"1", "true", "True"}:
+        if offline or engine_settings().edge_offline:
             return False, "this server is set to work offline, so online voices are not used"
         if EDGE_SPEC.missing_modules():
             return False, "the Python package edge-tts is not installed"

@@ -187,7 +187,7 @@ def _csv_rows(path: Path, name: str) -> list[tuple[str, str]]:
     header = fi is not None and ti is not None
     if header:
         rows = rows[1:]
-    else:
+    if fi is None or ti is None:
         fi, ti = 0, 1
     out = []
     for k, r in enumerate(rows, start=2 if header else 1):

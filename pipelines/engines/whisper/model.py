@@ -15,13 +15,14 @@ import shutil
 import threading
 from pathlib import Path
 
+from pipelines.core.environment import engine_settings
 from pipelines.core.files import cache_root
 from pipelines.core.registry import REGISTRY, ModelSpec, local_model_folder, register
 
 SAMPLE_RATE = 16_000  # what Whisper takes
 BASE_MODEL_BIN_BYTES = 145_217_532  # size of the joined model.bin (DESIGN.md section 3)
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-DEFAULT_CPU_THREADS = int(os.environ.get("AUDIO_STUDIO_CPU_THREADS", "0")) or min(4, os.cpu_count() or 1)
+DEFAULT_CPU_THREADS = engine_settings().cpu_threads
 HUB_SIZES = (
     "tiny",
     "tiny.en",
