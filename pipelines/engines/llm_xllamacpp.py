@@ -3,8 +3,9 @@
 ``xllamacpp`` (Apache-2.0, llama.cpp MIT) runs llama.cpp's own server in this process:
 ``Server.handle_completions(request, callback)`` answers a completion request, calling ``callback``
 with each streamed piece. Its CPU wheel is built for any x86-64 with AVX2 (no AVX-512 or AMX code), so
-it is a little slower than llama.cpp built on the machine (``llama-cpp-python``, the optional
-``requirements/llm-native.txt``; ``benchmarks/bench_llm_runtime.py`` measures both). That server
+it may be slower than llama.cpp built on the machine (``llama-cpp-python``, the optional
+``requirements/llm-native.txt``); ``benchmarks/bench_llm_runtime.py`` measures both (two runs on the
+loaded 2-core machine: 0.90x and 1.56x its tokens/s, first token in 0.25x and 0.15x its time). That server
 also listens on a loopback port, which only tokenising uses here; it takes a random key, so nothing
 else on the machine can use it.
 """
