@@ -93,6 +93,14 @@ SUBTITLE_HELP = """SRT, VTT and karaoke cues are cut between words (between char
 using the word times, so that no line is longer than **characters per line** (a wide character counts as two)
 and no cue has more than **lines per cue**; 0 = no limit (one cue per Whisper segment)."""
 
+# What the bundled models can and cannot do in Korean, where the language is chosen (issue 30).
+# Measured: espeak-ng's Korean is detected as Thai (91 %); with Korean chosen, faster-whisper itself
+# keeps nothing of it. No licensed recording of Korean speech was found to measure real speech.
+LANGUAGE_INFO = (
+    "Whisper base (bundled) is a small model: in Korean it may get many words wrong, and robotic "
+    "synthesised Korean is heard as Thai, or as no speech. For Korean, choose it here, or a bigger "
+    "Whisper from the model hub."
+)
 UPDATE_EVERY_S = 0.4  # live transcript refresh while decoding
 SEGMENT_HEADERS = [
     "start (s)",
@@ -127,6 +135,7 @@ def build(ctx: TabContext) -> None:
                 [("Detect automatically", AUTO)] + [(f"{n} ({c})", c) for c, n in LANGUAGES.items()],
                 value=DEFAULTS.language,
                 label="Language",
+                info=LANGUAGE_INFO,
                 allow_custom_value=True,
                 elem_id="transcribe-language",
             )
