@@ -587,6 +587,7 @@ class LiveSession:
         self.started = time.monotonic()
         self._seq = 0
         self._stop = threading.Event()
+        self._abandoned = threading.Event()
         self._finished = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-captions", daemon=True)
         self._thread.start()
@@ -659,10 +660,13 @@ class LiveSession:
                     self.inbox.wait(0.3)
                 if stopping:
                     self.inbox.close()
-                took = self._take()
-                if not stopping and not took and time.monotonic() - self.inbox.last_push > self.idle_s:
-                    cap.set_message("No audio arrived for a while, so the captions stopped.")
+                if self._abandoned.is_set():
                     break
+                if not stopping and time.monotonic() - self.inbox.last_push > self.idle_s:
+                    cap.set_message("No audio arrived for a while, so the captions stopped.")
+                    self._abandoned.set()  # the page went away: nobody reads what is still waiting
+                    break
+                self._take()
                 if cap.over_limit:
                     break
                 behind = self.behind_seconds()
@@ -673,7 +677,9 @@ class LiveSession:
                     if not cap.hurry:  # leave the CPU to the server between decodes while in time
                         self._stop.wait(cap.options.rest_ratio * (time.monotonic() - t0))
             self.inbox.close()
-            while self._take():  # over the limit or idle: what arrived is still kept
+            if self._abandoned.is_set():
+                self.inbox.take()  # dropped: the page is gone (its stream stays as far as it was decoded)
+            while self._take():  # over the limit: what arrived is still kept
                 pass
             cap.hurry = False
             cap.finish()
@@ -697,7 +703,10 @@ class LiveSession:
         self._finished.wait(timeout)
         return self.captions()
 
-    close = stop
+    def close(self, timeout: float = 5.0) -> None:
+        """The page went away: end now, without decoding what still waits (nobody will read it)."""
+        self._abandoned.set()
+        self.stop(timeout)
 
 
 MISSING_CUE = "[no audio reached the server here]"

@@ -272,4 +272,4 @@ def _close(live) -> None:
         SLOTS.leave(live.owner)
         live.box.close()
     elif live is not None:
-        live.stop(timeout=5)
+        live.close(timeout=5)
