@@ -193,7 +193,7 @@ const show = () => { if (!st) return;
   const waiting = st.queue.reduce((n, p) => n + p.pcm.length, 0) / st.rate;
   label.textContent = `${t('Level')} ${Math.max(db, -99).toFixed(0)} dBFS · ${clock(st.captured / st.rate)} ${t('recorded')}` +
     (waiting >= 0.5 ? ` · ${waiting.toFixed(1)} s ${t('waiting to be sent')}` : '');
-  element.dataset.captured = st.captured; element.dataset.acked = st.ackedSamples; element.dataset.rate = st.rate;
+  root.dataset.captured = st.captured; root.dataset.acked = st.ackedSamples; root.dataset.rate = st.rate;
 };
 const pump = async () => {
   if (!st || st.pumping) return; st.pumping = true; const s = st;
@@ -241,7 +241,7 @@ const start = async () => {
       rms: 0, rmsAcc: 0, rmsN: 0, capturing: true, ending: false, endSent: false, pumping: false, started: performance.now() };
     window.__micRelays = window.__micRelays || {}; window.__micRelays[element.id || 'relay'] = st;
     node.port.onmessage = (e) => onSamples(e.data);
-    element.dataset.stream = id; element.dataset.started = String(Date.now());
+    root.dataset.stream = id; root.dataset.started = String(Date.now());
     stopBtn.disabled = false; state.textContent = t('Recording'); root.classList.add('recording'); show();
     trigger('start_recording', { stream: id, rate: ctx.sampleRate });
   } catch (e) {
@@ -254,8 +254,8 @@ const finish = async (tellServer) => {
   s.media.getTracks().forEach((tr) => tr.stop()); try { s.node.disconnect(); await s.ctx.close(); } catch (e) {}
   s.ending = true; state.textContent = t('Sending the last audio…'); show();
   if (tellServer) { pump(); while (!s.endSent) await new Promise((r) => setTimeout(r, 100)); }
-  element.dataset.sentAll = String(s.ackedSamples === s.captured);
-  element.dataset.acked = s.ackedSamples; element.dataset.captured = s.captured;
+  root.dataset.sentAll = String(s.ackedSamples === s.captured);
+  root.dataset.acked = s.ackedSamples; root.dataset.captured = s.captured;
   st = null; rec.disabled = false; state.textContent = t('Stopped'); bar.style.width = '0%'; root.classList.remove('recording');
   trigger('stop_recording', { stream: s.id });
 };

@@ -123,7 +123,7 @@ def test_with_a_busy_core_every_second_arrives_and_stop_gives_the_whole_transcri
     time.sleep(12)
     stop(block)
     lines = finished_text(page)
-    data = block.evaluate("e => ({...e.dataset})")
+    data = block.locator(".mic-relay").evaluate("e => ({...e.dataset})")
     captured_s = int(data["captured"]) / int(data["rate"])
     assert data["sentAll"] == "true" and int(data["acked"]) == int(data["captured"]), data
     assert "every second of the recording reached the server" in page.locator("#live-status").inner_text().lower()

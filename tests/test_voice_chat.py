@@ -273,7 +273,7 @@ def test_browser_hands_free_a_pause_sends_the_question(browser, chat_app, artifa
         states = set()
         deadline = time.time() + 150
         while time.time() < deadline:
-            states.add(page.locator("#vc-state").inner_text().split("…")[0].strip("* "))
+            states.add(page.locator("#vc-state").inner_text().split("\n")[-1].split("…")[0].strip("* "))
             if (
                 "You said:" in page.locator("#vc-chat").inner_text()
                 and page.locator("#vc-answer [data-testid=download-link]").count()
@@ -286,7 +286,7 @@ def test_browser_hands_free_a_pause_sends_the_question(browser, chat_app, artifa
             timeout=30_000,
         )
         for _ in range(20):  # the state while the answer plays
-            states.add(page.locator("#vc-state").inner_text().split("…")[0].strip("* "))
+            states.add(page.locator("#vc-state").inner_text().split("\n")[-1].split("…")[0].strip("* "))
             time.sleep(0.1)
         text = page.locator("#vc-chat").inner_text()
         # the relay loses nothing: the question is the played sentence, nearly word for word
@@ -294,10 +294,11 @@ def test_browser_hands_free_a_pause_sends_the_question(browser, chat_app, artifa
         heard = text.split("You said:")[1].split("\n")[0].lower().replace(".", " ").replace(",", " ").split()
         from pipelines.formats.text_metrics import compare
 
-        wer = compare(sentence, " ".join(heard)).wer
+        n = len(heard) - 1  # the stand-in echoes the question's first 80 characters: its last word is cut
+        wer = compare(" ".join(sentence.split()[:n]), " ".join(heard[:n])).wer
         print(f"hands-free: listening shown {listening_after:.1f} s after Record; states {states}; WER {wer:.2f}")
         assert listening_after < 10, listening_after
-        assert wer <= 0.25, (wer, text)
+        assert n >= 12 and wer <= 0.2, (wer, text)
         assert "Thinking" in states and ("Speaking" in states or "Listening" in states), states
         page.screenshot(path=str(artifacts / "voice-chat-hands-free-1400.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
