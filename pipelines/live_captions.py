@@ -568,13 +568,14 @@ class LiveSession:
         self.owner = id(self) if owner is None else owner  # who holds the slot (a page's stream id)
         if slots is not None and not slots.take(self.owner, line=owner is not None):
             place = slots.position(self.owner)
+            if place:
+                raise AtCapacity(
+                    f"Live captions are at capacity: {slots.capacity} streams are running on this server now. "
+                    f"You are number {place} in line: your captions start when a place frees."
+                )
             raise AtCapacity(
                 f"Live captions are at capacity: {slots.capacity} streams are running on this server now. "
-                + (
-                    f"You are number {place} in line: your captions start when a place frees."
-                    if place
-                    else "Please try again in a minute (each stream frees its place when it ends)."
-                )
+                "Please try again in a minute (each stream frees its place when it ends)."
             )
         try:
             self.captioner = LiveCaptioner(options)
