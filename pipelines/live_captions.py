@@ -46,6 +46,7 @@ from pipelines.formats.text_metrics import normalize_text
 
 SAMPLE_RATE = 16000
 SENTENCE_END = (".", "?", "!", "。", "？", "！")
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "vs", "jr", "sr"}  # "Mr." ends no cue
 SILENT_PEAK = 1e-4  # a chunk whose peak is below this is digital silence (a muted or dead microphone)
 
 
@@ -146,7 +147,7 @@ class Captions:
             ):
                 close()
             current.append(w)
-            if w.text.strip().endswith(SENTENCE_END):
+            if w.text.strip().endswith(SENTENCE_END) and w.text.strip().rstrip(".").lower() not in ABBREVIATIONS:
                 close()
         close()
         return cues

@@ -147,6 +147,8 @@ def build(ctx: TabContext) -> None:
             if note:
                 return captions_html(note=note), f"**{note}**", gr.skip(), gr.skip(), gr.skip()
             return captions_html(), _status(started), gr.skip(), gr.skip(), started
+        if getattr(live, "stopping", False):  # Stop has the last word (a late tick must not overwrite it)
+            return gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False), gr.skip()
         cap = live.captioner
         changed = cap.version != getattr(live, "shown_version", -1) or cap.done
         live.shown_version = cap.version
@@ -171,6 +173,7 @@ def build(ctx: TabContext) -> None:
         if live is None or isinstance(live, Waiting):
             _close(live)
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), None, gr.Timer(active=False)
+        live.stopping = True
         caps = live.stop()
         if getattr(live, "files", None) is None:  # stop may come twice (the page, and the limit): write once
             out = ctx.settings.new_output_dir("live")

@@ -150,7 +150,8 @@ CSS = """
   background: var(--button-secondary-background-fill); color: var(--body-text-color); cursor: pointer; }
 .mic-relay button.relay-record { background: var(--button-primary-background-fill); color: var(--button-primary-text-color); }
 .mic-relay button:disabled { opacity: 0.45; cursor: default; }
-.mic-relay .relay-meter { height: 12px; border-radius: 6px; background: var(--background-fill-secondary); overflow: hidden; }
+.mic-relay .relay-meter { height: 12px; border-radius: 6px; background: var(--background-fill-secondary);
+  border: 1px solid var(--border-color-primary); overflow: hidden; }
 .mic-relay .relay-bar { height: 100%; background: linear-gradient(90deg, #22c55e, #eab308 75%, #ef4444); }
 .mic-relay .relay-label, .mic-relay .relay-state { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 """

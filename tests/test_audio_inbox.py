@@ -157,3 +157,14 @@ def test_the_relay_endpoint_puts_posted_pieces_in_order():
     assert box.gaps == []
     assert mic_relay.push({"stream": "short"}) == {"error": "bad request"}
     mic_relay.forget(stream)
+
+
+def test_every_text_the_relay_draws_has_korean():
+    """The widget draws its own texts in the page (tests/test_i18n.py sees only Gradio's): each has Korean,
+    and the page's script carries them."""
+    from tabs import i18n, mic_relay
+
+    catalogue = i18n.catalogue()
+    assert [t for t in mic_relay.TEXTS if t not in catalogue] == []
+    js = mic_relay._js()
+    assert all(catalogue[t] in js for t in mic_relay.TEXTS)
