@@ -35,6 +35,7 @@ from pipelines.core.audio_inbox import AudioInbox
 
 MAX_PIECES_PER_POST = 60  # 6 s of audio in one post when the page caught up after a busy spell
 UNCLAIMED_S = 120.0  # an inbox nobody reads and that gets no audio this long is forgotten
+UNCLAIMED_MAX_S = 30.0  # ... and one nobody has read from takes no more than this much audio
 
 # What the widget shows, in English; the page picks the Korean from tabs/locales/ko.json.
 TEXTS = (
@@ -105,6 +106,8 @@ def push(data):
     if not isinstance(data, dict) or len(str(data.get("stream") or "")) < 16:
         return {"error": "bad request"}
     box = inbox_for(data["stream"])
+    if not box.taken_samples and box.pending_seconds > UNCLAIMED_MAX_S:
+        return {"error": "nobody reads this stream"}  # its start event never came: do not hoard its audio
     rate = int(data.get("rate") or 0)
     if not 8000 <= rate <= 192000:
         return {"error": "bad rate"}

@@ -157,6 +157,15 @@ def test_the_relay_endpoint_puts_posted_pieces_in_order():
     assert box.gaps == []
     assert mic_relay.push({"stream": "short"}) == {"error": "bad request"}
     mic_relay.forget(stream)
+    # a stream nobody reads (its start event never came) takes at most UNCLAIMED_MAX_S of audio
+    lone = "test-stream-nobody-reads-it"
+    second = {"seq": 0, "offset": 0, "pcm": base64.b64encode(np.zeros(RATE, "<i2").tobytes()).decode()}
+    replies = [
+        mic_relay.push({"stream": lone, "rate": RATE, "pieces": [dict(second, seq=i, offset=i * RATE)]})
+        for i in range(int(mic_relay.UNCLAIMED_MAX_S) + 5)
+    ]
+    assert replies[0] == {"ack": 1, "closed": False} and replies[-1] == {"error": "nobody reads this stream"}
+    mic_relay.forget(lone)
 
 
 def test_every_text_the_relay_draws_has_korean():
