@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.core.audio_inbox import AudioInbox, gaps_text
 from pipelines.core.errors import UserError
 from pipelines.engines import whisper as wm
 from pipelines.engines.whisper import choice as whisper_choice
@@ -47,6 +48,7 @@ from pipelines.formats.timecode import clock
 
 SAMPLE_RATE = 16000
 SENTENCE_END = (".", "?", "!", "。", "？", "！")
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "vs", "jr", "sr"}  # "Mr." ends no cue
 SILENT_PEAK = 1e-4  # a chunk whose peak is below this is digital silence (a muted or dead microphone)
 
 
@@ -72,6 +74,8 @@ class LiveOptions:
     max_seconds: float = 600.0  # longest stream; then it stops and its transcript is kept
     silent_mic_s: float = 3.0  # digital silence this long gives a message
     rest_ratio: float = 1.0  # in a session, rest this many times the last decode's time before the next
+    catch_up_s: float = 3.0  # in a session that is behind, at most this much new audio per decode
+    hurry_after_s: float = 1.5  # behind by more than this: cheaper decodes (greedy, short window) until caught up
 
     def check(self) -> None:
         if self.task not in ("transcribe", "translate"):
@@ -145,10 +149,21 @@ class Captions:
             ):
                 close()
             current.append(w)
-            if w.text.strip().endswith(SENTENCE_END):
+            if w.text.strip().endswith(SENTENCE_END) and w.text.strip().rstrip(".").lower() not in ABBREVIATIONS:
                 close()
         close()
         return cues
+
+
+def to_mono(chunk) -> np.ndarray:
+    """Mono float32 from int or float samples, mono or (n, channels) (as Gradio sends them) or (channels, n)."""
+    x = np.asarray(chunk)
+    if np.issubdtype(x.dtype, np.integer):
+        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max + 1)
+    x = np.nan_to_num(x.astype(np.float32, copy=False))
+    if x.ndim == 2:
+        x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
+    return x.reshape(-1)
 
 
 class LiveCaptioner:
@@ -173,18 +188,14 @@ class LiveCaptioner:
         self._last_decode_audio = 0.0
         self._silent_since: float | None = None
         self._received = 0  # 16-kHz samples
+        self.hurry = False  # set by whoever feeds it when it is behind: greedy, short windows, until caught up
         self.lock = threading.RLock()
 
     # -- input --------------------------------------------------------------------------
 
     def feed(self, chunk, sr: int) -> None:
         """Append a chunk (int or float samples, mono or (n, channels)) at rate ``sr``. Cheap."""
-        x = np.asarray(chunk)
-        if np.issubdtype(x.dtype, np.integer):
-            x = x.astype(np.float32) / float(np.iinfo(x.dtype).max + 1)
-        x = np.nan_to_num(x.astype(np.float32, copy=False))
-        if x.ndim == 2:  # (samples, channels) as Gradio sends it, or (channels, samples)
-            x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
+        x = to_mono(chunk)
         if not len(x):
             return
         with self.lock:  # a piece that arrives while finish() flushes the resampler is dropped, not an error
@@ -282,6 +293,7 @@ class LiveCaptioner:
         fresh = regions[regions[:, 1] > last_end + 0.15] if len(regions) else regions  # speech not yet confirmed
         paused = not len(fresh) or end - fresh[-1, 1] >= self.options.pause_s
         decoding = len(fresh) > 0 or (pending and len(regions) > 0)
+        hurry = self.hurry  # behind: the cheaper decode at a pause too (the last one stays full quality)
         if decoding:
             prompt = self._prompt(start)
             result = decode_buffer(
@@ -290,9 +302,12 @@ class LiveCaptioner:
                 language=self.language,
                 task=self.options.task,
                 prompt=prompt,
-                beam_size=int(self.options.final_beam_size if final or paused else self.options.beam_size),
+                beam_size=int(
+                    self.options.final_beam_size if final or (paused and not hurry) else self.options.beam_size
+                ),
                 lead_s=self.options.lead_s,
-                full_window=not self.options.short_window or (self.options.final_full_window and (final or paused)),
+                full_window=not self.options.short_window
+                or (self.options.final_full_window and (final or (paused and not hurry))),
             )
             spent = result.seconds
             if result.looks_like_speech:
@@ -464,23 +479,48 @@ class AtCapacity(UserError):
 
 
 class Slots:
-    """At most ``capacity`` live streams at once; the rest are told plainly."""
+    """At most ``capacity`` live streams at once; the rest wait in line, first come first served,
+    and are told their place (``position``)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = max(1, int(capacity))
-        self._active: set[int] = set()
+        self._active: set = set()
+        self._line: list = []  # owners waiting, in order of arrival
+        self._seen: dict = {}  # owner -> when it last asked (a waiting page that went away leaves the line)
         self._lock = threading.Lock()
 
-    def take(self, owner: int) -> bool:
+    def take(self, owner, *, line: bool = True, wait_s: float = 30.0) -> bool:
+        """A place for ``owner``; False when all are taken or others wait first (then ``owner`` joins
+        the line when ``line``; it leaves it when it has not asked again for ``wait_s``)."""
         with self._lock:
             if owner in self._active:
                 return True
-            if len(self._active) >= self.capacity:
-                return False
-            self._active.add(owner)
-            return True
+            now = time.monotonic()
+            self._seen[owner] = now
+            self._line = [o for o in self._line if now - self._seen.get(o, 0.0) <= wait_s]
+            first = not self._line or self._line[0] == owner
+            if len(self._active) < self.capacity and first:
+                if self._line and self._line[0] == owner:
+                    self._line.pop(0)
+                self._seen.pop(owner, None)
+                self._active.add(owner)
+                return True
+            if line and owner not in self._line:
+                self._line.append(owner)
+            return False
 
-    def give_back(self, owner: int) -> None:
+    def position(self, owner) -> int:
+        """1 for the next in line; 0 when not waiting."""
+        with self._lock:
+            return self._line.index(owner) + 1 if owner in self._line else 0
+
+    def leave(self, owner) -> None:
+        with self._lock:
+            if owner in self._line:
+                self._line.remove(owner)
+            self._seen.pop(owner, None)
+
+    def give_back(self, owner) -> None:
         with self._lock:
             self._active.discard(owner)
 
@@ -489,17 +529,41 @@ class Slots:
         with self._lock:
             return len(self._active)
 
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._line)
+
 
 class LiveSession:
-    """A captioner decoding in its own thread: ``feed`` returns at once; ``captions`` reads the latest.
+    """A captioner decoding in its own thread, fed through an ordered :class:`AudioInbox`.
 
-    The thread ends (and the slot is given back) on ``close``, on ``stop``, or when no audio has
-    arrived for ``idle_s`` (a client that went away).
+    Whoever receives the microphone (the page's relay, or ``feed``) only pushes pieces into the
+    inbox and returns at once; the thread takes them in order and decodes when due. Nothing is
+    dropped: a server that cannot keep up falls behind (``behind_seconds``), decodes more audio
+    at a time and more cheaply (``LiveOptions.catch_up_s``, ``hurry_after_s``) and catches up.
+
+    The thread ends (and the slot is given back) on ``stop`` (everything received is decoded
+    first), or when no audio has arrived for ``idle_s`` (a client that went away).
     """
 
-    def __init__(self, options: LiveOptions | None = None, slots: Slots | None = None, idle_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        options: LiveOptions | None = None,
+        slots: Slots | None = None,
+        idle_s: float = 20.0,
+        inbox: AudioInbox | None = None,
+        owner=None,
+    ) -> None:
         self.slots = slots
-        if slots is not None and not slots.take(id(self)):
+        self.owner = id(self) if owner is None else owner  # who holds the slot (a page's stream id)
+        if slots is not None and not slots.take(self.owner, line=owner is not None):
+            place = slots.position(self.owner)
+            if place:
+                raise AtCapacity(
+                    f"Live captions are at capacity: {slots.capacity} streams are running on this server now. "
+                    f"You are number {place} in line: your captions start when a place frees."
+                )
             raise AtCapacity(
                 f"Live captions are at capacity: {slots.capacity} streams are running on this server now. "
                 "Please try again in a minute (each stream frees its place when it ends)."
@@ -508,40 +572,57 @@ class LiveSession:
             self.captioner = LiveCaptioner(options)
         except BaseException:
             if slots is not None:
-                slots.give_back(id(self))
+                slots.give_back(self.owner)
             raise
+        self.inbox = inbox if inbox is not None else AudioInbox()
         self.idle_s = idle_s
         self.started = time.monotonic()
-        self.last_feed = time.monotonic()
-        self._wake = threading.Event()
+        self._seq = 0
         self._stop = threading.Event()
+        self._abandoned = threading.Event()
         self._finished = threading.Event()
-        self.first_feed: float | None = None
-        self.lost_s = 0.0  # wall time not covered by audio received (pieces the server could not take in time)
         self._thread = threading.Thread(target=self._run, name="live-captions", daemon=True)
         self._thread.start()
 
     def feed(self, chunk, sr: int) -> None:
-        now = time.monotonic()
-        self.last_feed = now
-        self.captioner.feed(chunk, sr)
-        heard = self.captioner.audio_seconds
-        if self.first_feed is None:
-            self.first_feed = now - heard
-        self.lost_s = max(0.0, now - self.first_feed - heard)
-        if self.captioner.due():
-            self._wake.set()
+        """Push a piece (any rate, int or float, mono or multichannel): returns at once."""
+        x = to_mono(chunk)
+        if len(x):
+            self.inbox.push(self._seq, x, int(sr))
+            self._seq += 1
 
-    def lost_text(self) -> str:
-        """Plain words when much of the microphone's audio never reached the decoder."""
-        heard = self.captioner.audio_seconds
-        if self.lost_s < 1.0 or self.lost_s < 0.1 * (heard + self.lost_s):
+    @property
+    def last_feed(self) -> float:
+        return self.inbox.last_push
+
+    def behind_seconds(self) -> float:
+        """How far the captions are behind the microphone: audio the page captured (as last said, plus
+        the time since, while it streams) that is not decoded yet."""
+        inbox, cap = self.inbox, self.captioner
+        if not inbox.rate:
+            return 0.0
+        sent = max(inbox.sent_samples, inbox.received_samples) / inbox.rate
+        if not inbox.closed:
+            sent += max(0.0, time.monotonic() - inbox.last_push - 0.3)  # pieces that have not come yet
+        decoded = cap.captions().decoded_seconds
+        return max(0.0, sent - decoded - cap.options.step_s)
+
+    def behind_text(self) -> str:
+        behind = self.behind_seconds()
+        if behind < 1.0:
             return ""
-        share = self.lost_s / (heard + self.lost_s)
         return (
-            f"About {share:.0%} of the microphone's audio did not reach the server in time (it is busy), "
-            "so some words may be missing."
+            f"The captions are {behind:.1f} s behind the microphone (this server is busy): "
+            "no audio is lost, they catch up."
         )
+
+    def missed_text(self) -> str:
+        """Which seconds of the recording never reached the server (none with the relay, unless the page lost them)."""
+        if not self.inbox.gaps:
+            return ""
+        return f"Missing from the recording: {gaps_text(self.inbox.gaps)} ({self.inbox.missed_seconds:.1f} s never arrived)."
+
+    lost_text = missed_text  # the name the tab used before the ordered transport
 
     def captions(self) -> Captions:
         return self.captioner.captions()
@@ -550,40 +631,86 @@ class LiveSession:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    def _take(self) -> bool:
+        """Move up to ``catch_up_s`` of the inbox into the captioner; True when some came."""
+        inbox, cap = self.inbox, self.captioner
+        if not inbox.rate:
+            return False
+        x = inbox.take(int(cap.options.catch_up_s * inbox.rate))
+        if len(x):
+            cap.feed(x, inbox.rate)
+        return len(x) > 0
+
     def _run(self) -> None:
+        cap = self.captioner
         try:
-            while not self._stop.is_set():
-                self._wake.wait(timeout=0.5)
-                self._wake.clear()
-                if self._stop.is_set():
+            while True:
+                stopping = self._stop.is_set()
+                if stopping and (self.inbox.drained or not self.inbox.rate or cap.done):
                     break
-                if time.monotonic() - self.last_feed > self.idle_s:
-                    self.captioner.set_message("No audio arrived for a while, so the captions stopped.")
+                if not stopping:
+                    self.inbox.wait(0.3)
+                if stopping:
+                    self.inbox.close()
+                if self._abandoned.is_set():
                     break
-                if self.captioner.due():
+                if not stopping and time.monotonic() - self.inbox.last_push > self.idle_s:
+                    cap.set_message("No audio arrived for a while, so the captions stopped.")
+                    self._abandoned.set()  # the page went away: nobody reads what is still waiting
+                    break
+                self._take()
+                if cap.over_limit:
+                    break
+                behind = self.behind_seconds()
+                cap.hurry = stopping or behind > cap.options.hurry_after_s
+                if cap.due():
                     t0 = time.monotonic()
-                    self.captioner.decode()
-                    # leave the CPU to the server between decodes, so it takes in every piece in time
-                    self._stop.wait(self.captioner.options.rest_ratio * (time.monotonic() - t0))
-            self.captioner.finish()
+                    cap.decode()
+                    if not cap.hurry:  # leave the CPU to the server between decodes while in time
+                        self._stop.wait(cap.options.rest_ratio * (time.monotonic() - t0))
+            self.inbox.close()
+            if self._abandoned.is_set():
+                self.inbox.take()  # dropped: the page is gone (its stream stays as far as it was decoded)
+            while self._take():  # over the limit: what arrived is still kept
+                pass
+            cap.hurry = False
+            cap.finish()
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("live captions: the decoding thread failed")
+            try:
+                cap.finish()
+            except Exception:
+                pass
         finally:
             self._finished.set()
             if self.slots is not None:
-                self.slots.give_back(id(self))
+                self.slots.give_back(self.owner)
 
-    def stop(self, timeout: float = 30.0) -> Captions:
-        """Finish: decode the rest, confirm every word, end the thread, give the slot back."""
+    def stop(self, timeout: float = 120.0) -> Captions:
+        """Finish: decode everything received, confirm every word, end the thread, give the slot back."""
         self._stop.set()
-        self._wake.set()
+        self.inbox.close()
         self._finished.wait(timeout)
         return self.captions()
 
-    close = stop
+    def close(self, timeout: float = 5.0) -> None:
+        """The page went away: end now, without decoding what still waits (nobody will read it)."""
+        self._abandoned.set()
+        self.stop(timeout)
 
 
-def write_transcript(captions: Captions, out_dir: Path, stem: str) -> dict[str, Path]:
-    """TXT, SRT and VTT of the confirmed words, timed from the start of the recording."""
-    return write_subtitles(captions.segments(), out_dir, stem, ("txt", "srt", "vtt"))
+MISSING_CUE = "[no audio reached the server here]"
+
+
+def write_transcript(
+    captions: Captions, out_dir: Path, stem: str, gaps: list[tuple[float, float]] | None = None
+) -> dict[str, Path]:
+    """TXT, SRT and VTT of the confirmed words, timed from the start of the recording; each span of
+    ``gaps`` (audio that never arrived) is a cue of its own saying so, where it happened."""
+    cues = list(captions.segments()) + [(a, b, MISSING_CUE) for a, b in gaps or []]
+    return write_subtitles(sorted(cues), out_dir, stem, ("txt", "srt", "vtt"))
 
 
 def recording_seconds_text(seconds: float) -> str:

@@ -24,6 +24,7 @@ MAX_TURNS = 20  # exchanges kept; older ones are forgotten first
 MAX_USER_CHARS = 2000
 DEFAULT_SYSTEM = "You are a friendly voice assistant. Answer in one to three short sentences, in plain words."
 AUTO = "auto"
+THINKING_LIMIT_S = 120.0  # hands-free: listen again if a sent turn got no answer in this time
 
 
 @dataclass
@@ -113,6 +114,104 @@ class TurnListener:
 
     def recording(self) -> np.ndarray:
         return self.captioner.recording()
+
+
+class HandsFree:
+    """Hands-free turn-taking over an ordered microphone inbox (the page's relay): a thread takes the
+    audio in order, hears each turn as it is spoken (:class:`TurnListener`) and, at a pause, files
+    its words (``next_turn``). ``phase`` is what the page shows: listening, thinking (a turn was sent),
+    speaking (the answer plays). While thinking or speaking what the microphone hears is not a
+    question (the answer's own sound must not start a turn): it is skipped.
+
+    The thread ends on ``stop``, or when no audio has arrived for ``idle_s``.
+    """
+
+    def __init__(self, language: str = AUTO, pause_s: float | None = None, inbox=None, idle_s: float = 20.0) -> None:
+        import queue
+        import threading
+
+        from pipelines.core.audio_inbox import AudioInbox
+
+        self.language, self.pause_s = language, pause_s
+        self.listener: TurnListener | None = TurnListener(language, pause_s)  # checks the pause
+        self.inbox = inbox if inbox is not None else AudioInbox()
+        self.idle_s = idle_s
+        self.phase = "listening"
+        self.speaking_until = self.thinking_since = 0.0
+        self.turns: queue.Queue[str] = queue.Queue()
+        self.message = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hands-free", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self.inbox.wait(0.3)
+                rate = self.inbox.rate
+                x = self.inbox.take(int(3.0 * rate)) if rate else np.zeros(0, np.float32)
+                if not len(x):
+                    if time.monotonic() - self.inbox.last_push > self.idle_s or self.inbox.drained:
+                        break
+                    continue
+                if self.phase_now() != "listening":
+                    self.listener = None  # the answer's own sound, or talk over it: not a question
+                    continue
+                if self.listener is None:
+                    self.listener = TurnListener(self.language, self.pause_s)
+                self.listener.feed(x, rate)
+                if self.listener.turn_over():
+                    try:
+                        text = self.listener.heard().text
+                    except UserError:
+                        text = ""
+                    self.listener = None
+                    if text:
+                        self.phase, self.thinking_since = "thinking", time.monotonic()
+                        self.turns.put(text)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("hands-free voice chat: the listening thread failed")
+            self.message = "Hands-free listening stopped because of a server error; press Record again."
+
+    def phase_now(self) -> str:
+        now = time.monotonic()
+        if self.phase == "speaking" and now >= self.speaking_until:
+            self.phase = "listening"
+        if self.phase == "thinking" and now - self.thinking_since > THINKING_LIMIT_S:
+            self.phase = "listening"  # no answer came (the page went away mid-answer): listen again
+        return self.phase
+
+    def heard_so_far(self) -> str:
+        listener = self.listener
+        return listener.captioner.captions().text if listener is not None else ""
+
+    def next_turn(self) -> str | None:
+        try:
+            return self.turns.get_nowait()
+        except Exception:
+            return None
+
+    def speaking(self, seconds: float) -> None:
+        """The answer plays for ``seconds`` from now (then listening again)."""
+        self.speaking_until = time.monotonic() + max(0.0, seconds)
+        self.phase = "speaking"
+
+    def answered(self, seconds_left: float = 0.0) -> None:
+        if seconds_left > 0:
+            self.speaking(seconds_left)
+        else:
+            self.phase = "listening"
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.inbox.close()
+        self._thread.join(timeout)
 
 
 def pick_voice(voice: str, language: str | None) -> sp.Voice:

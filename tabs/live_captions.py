@@ -1,17 +1,20 @@
 """Live captions tab: words on screen while you speak into the microphone. Widgets and wiring only.
 
-The browser streams the microphone in about 0.1-s pieces (48 kHz), handled one after another:
-the handler only feeds the visitor's :class:`LiveSession` (its own decoding thread) and shows
-what is there, skipping the update when nothing changed.
+The page records the microphone itself and sends every 0.1-s piece, in order, through the
+microphone relay (``tabs/mic_relay.py``) into the visitor's :class:`LiveSession` (its own
+decoding thread); a timer shows the captions and how far behind the server is. Nothing waits in
+Gradio's queue per piece, so a busy server falls behind but loses no audio (issue 29).
 """
 
 from __future__ import annotations
 
 import html
+import time
+from dataclasses import dataclass
 
 import gradio as gr
-import numpy as np
 
+from pipelines.core.audio_inbox import AudioInbox
 from pipelines.core.environment import engine_settings
 from pipelines.core.files import safe_stem
 from pipelines.live_captions import (
@@ -19,13 +22,14 @@ from pipelines.live_captions import (
     LiveOptions,
     LiveSession,
     Slots,
-    recording_seconds_text,
     timed_lines,
     write_transcript,
 )
 from pipelines.transcribe import LANGUAGES, SAMPLE_RATE, TranscribeOptions, transcribe
 
+from . import mic_relay
 from .common import TabContext, clear_on_error, downloadable, start_rule, user_errors
+from .mic_relay import MicRelay
 
 TITLE = "Live captions"
 
@@ -35,8 +39,7 @@ times, as TXT, SRT or VTT, and re-transcribe the recording at full offline quali
 English uses the bundled Whisper **tiny.en**; other languages and live translation into English
 use the bundled Whisper **base**. Everything runs on this server, offline."""
 
-STREAM_EVERY_S = 0.1  # the browser sends a piece this often
-METER_EVERY_S = 0.3  # the level meter is redrawn this often (each update costs the server a message)
+TICK_S = 0.3  # the page asks for new captions this often while recording (gr.Timer)
 # How many visitors may stream at once: one per two CPU cores. benchmarks/bench_live_captions.py on the
 # 2-core development machine, unloaded: 1 tiny.en stream keeps up (lag p90 0.80 s, not growing), 2 fall
 # behind (p90 2.03 s, growing). AUDIO_STUDIO_LIVE_STREAMS overrides it for a bigger machine.
@@ -49,9 +52,6 @@ CSS = """
   overflow-y: auto; padding: 0.6em 0.8em; border-radius: 8px; background: var(--background-fill-secondary); }
 #live-captions .tentative { color: var(--body-text-color-subdued); font-style: italic; }
 #live-captions .placeholder { color: var(--body-text-color-subdued); }
-#live-meter .meter { height: 12px; border-radius: 6px; background: var(--background-fill-secondary); overflow: hidden; }
-#live-meter .meter > div { height: 100%; background: linear-gradient(90deg, #22c55e, #eab308 75%, #ef4444); }
-#live-meter .meter-label { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 """
 
 
@@ -69,20 +69,14 @@ def captions_html(caps=None, note: str = "") -> str:
     return f"<div class='live-box'><span class='confirmed'>{confirmed}</span>{tail}</div>"
 
 
-def meter_html(level_db: float = -120.0, seconds: float = 0.0) -> str:
-    width = int(np.clip((level_db + 60.0) / 60.0, 0.0, 1.0) * 100)
-    return (
-        f"<div class='meter' title='microphone level'><div style='width:{width}%'></div></div>"
-        f"<div class='meter-label'>Level {max(level_db, -99):.0f} dBFS · {recording_seconds_text(seconds)} heard</div>"
-    )
-
-
-def status_text(caps, extra: str = "") -> str:
+def status_text(caps, *extra: str, behind: float | None = None) -> str:
     parts = [f"**Engine:** {caps.engine}"]
     if caps.decodes:
         parts.append(f"{caps.decodes} decodes, real-time factor {caps.rtf:.2f}")
+    if behind is not None:
+        parts.append(f"behind the microphone: {behind:.1f} s")
     text = " · ".join(parts)
-    for line in filter(None, [caps.message, extra]):
+    for line in filter(None, [caps.message, *extra]):
         text += f"\n\n**{line}**"
     return text
 
@@ -99,15 +93,7 @@ def build(ctx: TabContext) -> None:
                     language_choices(), value=defaults.language, label="Language", elem_id="live-language"
                 )
                 task = gr.Radio(["transcribe", "translate"], value=defaults.task, label="Task", elem_id="live-task")
-            mic = gr.Audio(
-                sources=["microphone"],
-                streaming=True,
-                type="numpy",
-                label="Microphone",
-                elem_id="live-audio",
-                waveform_options=gr.WaveformOptions(show_recording_waveform=False),
-            )
-            meter = gr.HTML(meter_html(), elem_id="live-meter")
+            relay = MicRelay(elem_id="live-relay")
             status = gr.Markdown(
                 "Visitors who can stream at once: {n}; each stream may last {minutes} minutes.".format(
                     n=STREAMS, minutes=f"{defaults.max_seconds / 60:g}"
@@ -135,94 +121,114 @@ def build(ctx: TabContext) -> None:
                 label="Full-quality transcript", lines=5, interactive=False, elem_id="live-redo-text"
             )
     session = gr.State(None, delete_callback=_close)
+    timer = gr.Timer(TICK_S, active=False)
 
-    def on_chunk(chunk, live, language: str = defaults.language, task: str = defaults.task):
-        if chunk is None:
-            return gr.skip(), gr.skip(), gr.skip(), live
-        sr, data = chunk
-        if live is None or live.captioner.done:
-            if live is not None:
-                return gr.skip(), gr.skip(), gr.skip(), live  # finished (stop or limit): ignore the rest
-            try:
-                live = _start(language, task)
-            except AtCapacity as exc:  # told plainly, on every piece, until a place frees
-                return captions_html(note=str(exc)), gr.skip(), f"**{exc}**", None
-        live.feed(data, int(sr))
+    def on_start(
+        live, request: gr.Request, evt: gr.EventData, language: str = defaults.language, task: str = defaults.task
+    ):
+        """Record pressed: a new session reads the page's stream (nothing of the last recording stays)."""
+        if live is not None:
+            _close(live)
+        box = mic_relay.inbox(request, evt)
+        live, note = _start(LiveOptions(language=language, task=task), box)
+        shown = captions_html(note=note) if note else captions_html()
+        return shown, "", None, "", "", live, _status(live, note), gr.Timer(active=True)
+
+    def on_tick(live):
+        """What the captions are now, and how far behind the microphone the server is."""
+        if live is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False), gr.skip()
+        if isinstance(live, Waiting):  # at capacity: ask again for a place
+            live.box.take()  # audio from before a place freed is not captioned
+            if live.box.closed or live.box.last_push < time.monotonic() - IDLE_S:
+                SLOTS.leave(live.owner)
+                return gr.skip(), gr.skip(), mic_relay.stop_value(), gr.Timer(active=False), None
+            started, note = _start(live.options, live.box)
+            if note:
+                return captions_html(note=note), f"**{note}**", gr.skip(), gr.skip(), gr.skip()
+            return captions_html(), _status(started), gr.skip(), gr.skip(), started
+        if getattr(live, "stopping", False):  # Stop has the last word (a late tick must not overwrite it)
+            return gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False), gr.skip()
         cap = live.captioner
-        if cap.over_limit:
-            live.stop()
-        # only what changed goes back to the page: this runs for every 0.1-s piece
         changed = cap.version != getattr(live, "shown_version", -1) or cap.done
-        message = (cap.message, live.lost_text())
+        live.shown_version = cap.version
+        behind = round(live.behind_seconds() * 2) / 2  # in half seconds: the status changes less often
+        message = (cap.message, behind, live.missed_text())
         message_changed = message != getattr(live, "shown_message", None)
-        live.shown_version, live.shown_message = cap.version, message
+        live.shown_message = message
         caps = live.captions() if changed or message_changed else None
-        meter_due = cap.audio_seconds - getattr(live, "shown_meter_s", -1.0) >= METER_EVERY_S
-        if meter_due:
-            live.shown_meter_s = cap.audio_seconds
+        # the stream ended on the server (the length limit, or no audio for a while): the page stops
+        ended = cap.done or not live.alive
         return (
             captions_html(caps) if changed else gr.skip(),
-            meter_html(cap.level_db, cap.audio_seconds) if meter_due else gr.skip(),
-            status_text(caps, message[1]) if changed or message_changed else gr.skip(),
-            live,
+            status_text(caps, live.behind_text(), live.missed_text(), behind=behind)
+            if changed or message_changed
+            else gr.skip(),
+            mic_relay.stop_value() if ended else gr.skip(),
+            gr.Timer(active=not ended),
+            gr.skip(),
         )
 
     def on_stop(live):
-        if live is None:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), live
+        if live is None or isinstance(live, Waiting):
+            _close(live)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), None, gr.Timer(active=False)
+        live.stopping = True
         caps = live.stop()
-        if getattr(live, "files", None) is None:  # stop_recording may fire twice: write once
+        if getattr(live, "files", None) is None:  # stop may come twice (the page, and the limit): write once
             out = ctx.settings.new_output_dir("live")
             stem = recording_stem(caps.audio_seconds)
-            paths = write_transcript(caps, out, f"{stem}-captions")
+            paths = write_transcript(caps, out, f"{stem}-captions", gaps=live.inbox.gaps)
             import soundfile as sf
 
-            wav = out / f"{stem}-recording.wav"  # what the server heard, 16 kHz mono
+            wav = out / f"{stem}-recording.wav"  # what the server heard, 16 kHz mono (silence where audio never came)
             sf.write(wav, live.captioner.recording(), SAMPLE_RATE)
             # no speech: empty captions are not offered (issue 13, class 6), the recording is
             live.files = downloadable([paths[f] for f in ("srt", "vtt", "txt")] + [wav])
         extra = "" if caps.confirmed else "No speech was heard, so there is no transcript."
-        return captions_html(caps), timed_lines(caps), live.files, status_text(caps, extra), live
+        missed = live.missed_text() or "Every second of the recording reached the server."
+        text = timed_lines(caps) + (f"\n{missed}" if live.inbox.gaps else "")
+        return captions_html(caps), text, live.files, status_text(caps, extra, missed), live, gr.Timer(active=False)
 
     def on_redo(live, language: str = defaults.language, task: str = defaults.task):
-        if live is None:
+        if live is None or isinstance(live, Waiting):
             raise gr.Error("Record something first: the recording is re-transcribed when it has stopped.")
+        if live.alive:
+            live.stop()  # every piece received is in the recording before it is transcribed again
         audio = live.captioner.recording()
         if len(audio) < SAMPLE_RATE // 4:
             raise gr.Error("The recording is too short to transcribe.")
         result = transcribe(audio, TranscribeOptions(language=language, task=task), name="live recording")
         info = f"**Engine:** {result.engine} · {result.duration:.1f} s in {result.processing_seconds:.1f} s"
-        warnings = " ".join(result.warnings())
-        return (info + (f"\n\n{warnings}" if warnings else "")), result.text
+        notes = [" ".join(result.warnings()), live.missed_text()]
+        return info + "".join(f"\n\n{n}" for n in notes if n), result.text
 
-    def on_start(live):
-        if live is not None:
-            live.stop(timeout=5)
-        return captions_html(), meter_html(), "", None, "", "", None
-
-    mic.start_recording(  # a new recording: nothing of the last one stays (issue 13, class 1)
-        on_start,
-        [session],
-        [captions, meter, transcript, files, redo_info, redo_text, session],
+    relay.start_recording(  # a new recording: nothing of the last one stays (issue 13, class 1)
+        user_errors(on_start),
+        [session, language, task],
+        [captions, transcript, files, redo_info, redo_text, session, status, timer],
         api_name="live_captions_start",
+        api_visibility="private",
         show_progress="hidden",
+        concurrency_limit=None,
     )
-    mic.stream(
-        user_errors(on_chunk),
-        [mic, session, language, task],
-        [captions, meter, status, session],
-        stream_every=STREAM_EVERY_S,
-        time_limit=defaults.max_seconds + 30,
-        concurrency_limit=None,  # each visitor's decoding runs in its own thread; SLOTS bounds them
+    timer.tick(
+        on_tick,
+        [session],
+        [captions, status, relay, timer, session],
+        api_name="live_captions_tick",
+        api_visibility="private",
         show_progress="hidden",
-        api_name="live_captions_chunk",
+        concurrency_limit=None,
     )
-    mic.stop_recording(
+    relay.stop_recording(
         user_errors(on_stop),
         [session],
-        [captions, transcript, files, status, session],
+        [captions, transcript, files, status, session, timer],
         api_name="live_captions_stop",
+        api_visibility="private",
         show_progress="hidden",
+        concurrency_limit=None,
     )
     redo_event = redo.click(
         user_errors(on_redo),
@@ -241,11 +247,32 @@ def recording_stem(seconds: float) -> str:
     return safe_stem(f"live-{m}m{s:02d}s")
 
 
-def _start(language: str, task: str) -> LiveSession:
-    return LiveSession(LiveOptions(language=language, task=task), slots=SLOTS, idle_s=IDLE_S)
+@dataclass
+class Waiting:
+    """A page that pressed Record while every place was taken: it waits in line (its audio is not kept)."""
+
+    options: LiveOptions
+    box: AudioInbox
+    owner: str
+
+
+def _start(options: LiveOptions, box: AudioInbox) -> tuple[LiveSession | Waiting, str]:
+    """A session reading ``box``, or (at capacity) a place in line and the words that say so."""
+    try:
+        live = LiveSession(options, slots=SLOTS, idle_s=IDLE_S, inbox=box, owner=id(box))
+    except AtCapacity as exc:
+        return Waiting(options, box, id(box)), str(exc)
+    return live, ""
+
+
+def _status(live, note: str = "") -> str:
+    return f"**{note}**" if note else status_text(live.captions())
 
 
 def _close(live) -> None:
-    """The visitor's page went away: end its stream (frees the thread and the slot)."""
-    if live is not None:
-        live.stop(timeout=5)
+    """The visitor's page went away (or recorded again): end its stream (frees the thread and the slot)."""
+    if isinstance(live, Waiting):
+        SLOTS.leave(live.owner)
+        live.box.close()
+    elif live is not None:
+        live.close(timeout=5)

@@ -9,15 +9,18 @@ import gradio as gr
 import numpy as np
 
 from pipelines import voice_chat as vc
-from pipelines.core.errors import UserError
 from pipelines.core.files import text_stem
 from pipelines.engines import llm as lm
 from pipelines.engines.whisper.languages import LANGUAGES
 
+from . import mic_relay
 from .common import TabContext, audio_input, start_rule, user_errors
 from .hub_choices import hub_language_models
+from .mic_relay import MicRelay
 
 TITLE = "Voice chat"
+HF_TICK_S = 0.3  # the page asks for the hands-free state (and a finished turn) this often
+HF_IDLE = "Press Record to talk hands-free."
 
 INTRO = """**Talk to the app.** Press record, ask something, press stop: the app writes down what you said,
 answers with a language model and reads the answer aloud, sentence by sentence, so the first words play
@@ -53,14 +56,9 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
             mic = audio_input("Your question: record (or upload)", sources=["microphone", "upload"])
-            hands_free = gr.Audio(
-                sources=["microphone"],
-                streaming=True,
-                type="numpy",
-                label="Hands-free: talk, then pause",
-                elem_id="vc-hands-free",
-                waveform_options=gr.WaveformOptions(show_recording_waveform=False),
-            )
+            gr.Markdown("**Hands-free:** press Record, ask, then pause: the pause sends your question.")
+            hands_free = MicRelay(elem_id="vc-relay")
+            hf_state_md = gr.Markdown(HF_IDLE, elem_id="vc-state")
             pause = gr.Slider(
                 0.5,
                 3.0,
@@ -105,7 +103,8 @@ def build(ctx: TabContext) -> None:
             whole = gr.Audio(label="The whole answer", type="filepath", interactive=False, elem_id="vc-answer")
             info = gr.Markdown(elem_id="vc-info")
     history = gr.State([])  # per visitor: this browser session's messages
-    listener = gr.State(None)  # per visitor: the hands-free turn being heard
+    hands = gr.State(None, delete_callback=_stop_hands_free)  # per visitor: hands-free listening (a thread)
+    hf_timer = gr.Timer(HF_TICK_S, active=False)
     heard_turn = gr.Textbox(visible=False, elem_id="vc-heard")  # a finished hands-free turn's words
 
     model.change(_model_note, model, model_md, api_name="voice_chat_model", api_visibility="private")
@@ -169,39 +168,57 @@ def build(ctx: TabContext) -> None:
             else:
                 yield shown, chunk if chunk else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
-    def on_chunk(chunk, turn, language=o.language, pause_s=o.turn_pause_s):
-        """One 0.1-s piece of the hands-free microphone: heard as it comes; a pause sends the turn."""
-        if chunk is None:
-            return gr.skip(), turn
-        sr, data = chunk
-        if turn is None:
-            turn = vc.TurnListener(language, pause_s)
-        turn.feed(data, int(sr))
-        if not turn.turn_over():
-            return gr.skip(), turn
-        try:
-            text = turn.heard().text
-        except UserError:
-            text = ""
-        return text or gr.skip(), None  # the next words start a new turn
+    def on_hf_start(hf, request: gr.Request, evt: gr.EventData, language=o.language, pause_s=o.turn_pause_s):
+        """Record pressed (hands-free): listen to the page's stream, turn after turn."""
+        _stop_hands_free(hf)
+        hf = vc.HandsFree(language, pause_s, inbox=mic_relay.inbox(request, evt), idle_s=30.0)
+        return hf, "", hf_state_text(hf), gr.Timer(active=True)
 
-    hands_free.stream(
-        user_errors(on_chunk),
-        [hands_free, listener, language, pause],
-        [heard_turn, listener],
-        stream_every=0.1,
-        time_limit=600,
-        concurrency_limit=2,
-        show_progress="hidden",
-        api_name="voice_chat_hands_free",
-        api_visibility="private",
-    )
+    def on_hf_tick(hf):
+        """A finished turn goes to the chat; the page shows listening / thinking / speaking."""
+        if hf is None:
+            return gr.skip(), gr.skip(), gr.Timer(active=False), gr.skip()
+        turn = hf.next_turn()
+        ended = not hf.alive
+        if turn:
+            hf.turns_sent = getattr(hf, "turns_sent", 0) + 1  # numbered: the same question twice is two turns
+        return (
+            f"{hf.turns_sent}\t{turn}" if turn else gr.skip(),
+            hf_state_text(hf),
+            gr.Timer(active=not ended),
+            mic_relay.stop_value() if ended else gr.skip(),
+        )
+
+    def on_hf_stop(hf):
+        _stop_hands_free(hf)
+        return None, "Stopped.", gr.Timer(active=False)
+
     hands_free.start_recording(
-        lambda: (None, ""),
-        None,
-        [listener, heard_turn],
+        user_errors(on_hf_start),
+        [hands, language, pause],
+        [hands, heard_turn, hf_state_md, hf_timer],
         api_name="voice_chat_hands_free_start",
         api_visibility="private",
+        show_progress="hidden",
+        concurrency_limit=None,
+    )
+    hf_timer.tick(
+        on_hf_tick,
+        [hands],
+        [heard_turn, hf_state_md, hf_timer, hands_free],
+        api_name="voice_chat_hands_free_tick",
+        api_visibility="private",
+        show_progress="hidden",
+        concurrency_limit=None,
+    )
+    hands_free.stop_recording(
+        user_errors(on_hf_stop),
+        [hands],
+        [hands, hf_state_md, hf_timer],
+        api_name="voice_chat_hands_free_stop",
+        api_visibility="private",
+        show_progress="hidden",
+        concurrency_limit=None,
     )
 
     outputs = [chat, live, whole, info, history, mic, typed]
@@ -232,15 +249,30 @@ def build(ctx: TabContext) -> None:
     )
     after_error(send.click(respond, inputs, outputs, api_name="voice_chat", concurrency_limit=2))
 
-    def on_turn(text, messages=None, model=o.model, system_prompt=o.system_prompt, language=o.language, voice=o.voice):
-        """A hands-free turn ended: answer its words as if they were typed."""
-        if text:
-            yield from respond(None, text, messages, model, system_prompt, language, voice)
+    def on_turn(
+        text, hf, messages=None, model=o.model, system_prompt=o.system_prompt, language=o.language, voice=o.voice
+    ):
+        """A hands-free turn ended: answer its words as if they were typed (thinking, then speaking)."""
+        text = (text or "").split("\t", 1)[-1].strip()
+        if not text:
+            return
+        spoken, first = 0.0, None
+        try:
+            for out in respond(None, text, messages, model, system_prompt, language, voice):
+                chunk = out[1]
+                if isinstance(chunk, tuple) and hf is not None:
+                    first = first or time.monotonic()
+                    spoken += len(chunk[1]) / chunk[0] + 0.25
+                    hf.speaking(first + spoken - time.monotonic())
+                yield out
+        finally:
+            if hf is not None:
+                hf.answered(first + spoken - time.monotonic() if first else 0.0)
 
     after_error(
         heard_turn.change(
             on_turn,
-            [heard_turn, history, model, system, language, voice],
+            [heard_turn, hands, history, model, system, language, voice],
             outputs,
             api_name="voice_chat_turn",
             api_visibility="private",
@@ -257,3 +289,21 @@ def build(ctx: TabContext) -> None:
         return [], [], None, None, "Conversation cleared."
 
     clear.click(clear_all, None, [chat, history, live, whole, info], api_name="voice_chat_clear")
+
+
+def hf_state_text(hf) -> str:
+    """Listening (with the words heard so far), thinking or speaking: what hands-free chat is doing now."""
+    if hf.message:
+        return f"**{hf.message}**"
+    phase = hf.phase_now()
+    if phase == "thinking":
+        return "**Thinking…**"
+    if phase == "speaking":
+        return "**Speaking…** (the microphone waits until the answer ends)"
+    heard = hf.heard_so_far()
+    return f"**Listening…** {heard}" if heard else "**Listening…**"
+
+
+def _stop_hands_free(hf) -> None:
+    if hf is not None:
+        hf.stop(timeout=5)

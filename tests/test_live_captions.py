@@ -206,3 +206,32 @@ def test_a_piece_that_arrives_after_stop_is_dropped_not_an_error(speech):
     final = cap.finish()
     cap.feed(y[48000:], 48000)  # late: dropped
     assert cap.captions().audio_seconds == final.audio_seconds
+
+
+def test_a_session_far_behind_decodes_bigger_cheaper_steps_and_catches_up_without_losing_words(speech):
+    """20 s arrive at once (a server that was stalled): the session says how far behind it is, decodes
+    up to catch_up_s at a time (far fewer decodes than 0.4-s steps), catches up, and keeps every word."""
+    x, ref = speech
+    session = LiveSession(LiveOptions())
+    for i in range(0, len(x), 1600):
+        session.feed(x[i : i + 1600], 16000)
+    assert session.behind_seconds() > 10
+    assert "behind the microphone" in session.behind_text()
+    deadline = time.time() + 90
+    while session.inbox.pending_seconds > 0 and time.time() < deadline:
+        time.sleep(0.2)
+    final = session.stop()
+    assert final.done and session.inbox.gaps == []
+    assert final.audio_seconds == pytest.approx(len(x) / 16000, abs=0.01)  # every sample decoded
+    assert final.decodes <= len(x) / 16000 / 0.4 / 2, final.decodes  # at least twice fewer than in real time
+    offline = compare(ref, transcribe(x, TranscribeOptions(model="whisper-tiny.en", language="en")).text).wer
+    assert compare(ref, final.confirmed_text).wer <= offline + 0.05, final.confirmed_text
+
+
+def test_missing_seconds_are_named_in_the_downloads(replay, tmp_path):
+    from pipelines.live_captions import MISSING_CUE
+
+    paths = write_transcript(replay.final, tmp_path, "live", gaps=[(3.0, 4.5)])
+    srt = paths["srt"].read_text()
+    assert MISSING_CUE in srt and "00:00:03,000 --> 00:00:04,500" in srt
+    assert MISSING_CUE in paths["txt"].read_text()

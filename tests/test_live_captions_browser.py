@@ -20,19 +20,20 @@ EXPECTED = ("dashwood", "leisure", "consider", "prudently", "power")
 
 def open_tab(page):
     tab(page, "Live captions")
-    block = page.locator("#live-audio")
+    block = page.locator("#live-relay")
     block.wait_for(state="visible")
     return block
 
 
 def start(page):
     block = open_tab(page)
-    block.locator("button.record-button").first.click()
+    block.locator(".relay-record").click()
+    page.wait_for_function("() => document.querySelector('#live-relay .relay-stop')?.disabled === false")
     return block
 
 
 def stop(block):
-    block.locator("button.stop-button").first.click()
+    block.locator(".relay-stop").click()
 
 
 def caption_text(page) -> str:
@@ -63,8 +64,8 @@ def test_captions_appear_while_speaking_and_srt_downloads(page, artifacts, tmp_p
     page.screenshot(path=str(artifacts / "live-captions-streaming.png"), full_page=True)
     live_html = page.locator("#live-captions").inner_html()
     assert "confirmed" in live_html
-    level = page.locator("#live-meter").inner_text()
-    assert "dBFS" in level and "0:00 heard" not in level, level
+    level = page.locator("#live-relay").inner_text()
+    assert "dBFS" in level and "0:00 recorded" not in level, level
     assert "tiny.en" in page.locator("#live-status").inner_text()
     stop(block)
     page.wait_for_function(
@@ -87,10 +88,66 @@ def test_captions_appear_while_speaking_and_srt_downloads(page, artifacts, tmp_p
     page.locator("#live-captions").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "live-captions-1400x1000.png"))
     page.set_viewport_size({"width": 390, "height": 844})
-    page.locator("#live-audio").scroll_into_view_if_needed()
+    page.locator("#live-relay").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "live-captions-390x844.png"))
     page.screenshot(path=str(artifacts / "live-captions-390-full.png"), full_page=True)
     assert first_after < 20, (first_after, first)
+
+
+@pytest.fixture
+def busy_core():
+    """Another process keeps one core busy (a booth's server doing other work)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def transcript_words(lines: str) -> str:
+    return re.sub(r"\[\d+:\d\d\]", " ", lines)
+
+
+def test_with_a_busy_core_every_second_arrives_and_stop_gives_the_whole_transcript(page, busy_core, tmp_path):
+    """Issue 29: Gradio's streaming microphone lost 43-71% of the audio on a loaded server. Through the
+    page's relay every sample the browser captured reaches the session, in order; the transcript after
+    Stop and the full-quality pass cover the whole recording (against the offline transcript of the
+    same speech, played as long)."""
+    from pipelines.formats.text_metrics import compare
+    from pipelines.transcribe import TranscribeOptions, transcribe
+
+    block = start(page)
+    wait_for_words(page, timeout_s=60)
+    time.sleep(12)
+    stop(block)
+    lines = finished_text(page)
+    data = block.locator(".mic-relay").evaluate("e => ({...e.dataset})")
+    captured_s = int(data["captured"]) / int(data["rate"])
+    assert data["sentAll"] == "true" and int(data["acked"]) == int(data["captured"]), data
+    assert "every second of the recording reached the server" in page.locator("#live-status").inner_text().lower()
+    wav = download(page, "wav", tmp_path / "recording.wav")
+    assert abs(len(wav) / 16000 - captured_s) < 0.05, (len(wav) / 16000, captured_s)  # nothing lost, nothing added
+    source = sf.read(str(SPEECH_WAV), dtype="float32")[0]
+    n = int(captured_s * 16000)
+    played = np.tile(source, n // len(source) + 1)[:n]
+    options = TranscribeOptions(model="whisper-tiny.en", language="en")
+    reference = transcribe(played, options).text
+    received = transcribe(wav, options).text  # what Chromium captured (a starved browser can garble it)
+    live_wer = compare(received, transcript_words(lines)).wer
+    page.locator("#live-redo").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#live-redo-text textarea')?.value || '').length > 20", timeout=300_000
+    )  # beam 5 over the whole recording; at load average 15-20 this once took over 3 minutes
+    redo_wer = compare(reference, page.locator("#live-redo-text textarea").input_value()).wer
+    print(
+        f"{captured_s:.1f} s captured and received; WER live {live_wer:.1%} (against the recording), "
+        f"full quality {redo_wer:.1%} (against the speech played)"
+    )
+    # the loop's seams cut words in both; a lost second would cost about 3 of every 20 words
+    assert live_wer <= 0.3, (live_wer, lines, received)
+    assert redo_wer <= 0.25, (redo_wer, reference)
 
 
 OTHER_WAV = sorted((Path(__file__).parent / "data" / "librivox").glob("*0890.wav"))[0]  # "Unless to be rather..."
@@ -197,7 +254,7 @@ def test_two_pages_stream_at_once_and_each_gets_its_own_words(page, other_browse
         other.context.close()
 
 
-def test_newcomer_at_capacity_is_told_and_a_closed_page_frees_its_place(page, other_browser, app_url):
+def test_newcomer_at_capacity_is_told_its_place_and_a_closed_page_frees_it(page, other_browser, app_url):
     from tabs import live_captions as tab_module
 
     old = tab_module.SLOTS.capacity
@@ -212,7 +269,7 @@ def test_newcomer_at_capacity_is_told_and_a_closed_page_frees_its_place(page, ot
         page.wait_for_function(
             "() => /at capacity/.test(document.querySelector('#live-status')?.innerText || '')", timeout=90_000
         )
-        assert "at capacity" in caption_text(page)
+        assert "at capacity" in caption_text(page) and "number 1 in line" in caption_text(page)
         first.context.close()  # the first visitor goes away mid-stream
         # its place is freed (no audio for IDLE_S ends that stream), and the newcomer gets it
         page.wait_for_function(
