@@ -313,3 +313,51 @@ def answer_with(
     }
     final = text.strip() or "(the model gave no answer)"
     yield Reply(final, None if r is None else r.audio, r.sr if r else 0, True, first_audio, voice.label(), stats=stats)
+
+
+# --- a spoken answer as the tab keeps it (the tab stays wiring only) ---------------------------
+
+
+def with_turn(messages: list[dict], question: str, answer: str) -> list[dict]:
+    """The conversation's history after one more question and its answer."""
+    return [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+class SpokenAnswer:
+    """The pieces of one answer's speech as they come, then the whole answer as one WAV."""
+
+    GAP_S = 0.25  # silence between sentences in the whole recording
+
+    def __init__(self) -> None:
+        self.pieces: list[np.ndarray] = []
+        self.sr = 0
+
+    def add(self, reply) -> tuple[int, np.ndarray] | None:
+        """Keep a reply's audio, if it has some; returns it as (rate, samples) for the player."""
+        if reply.audio is None or not len(reply.audio):
+            return None
+        self.sr = self.sr or reply.sr
+        self.pieces += [reply.audio, np.zeros(int(self.GAP_S * reply.sr), np.float32)]
+        return reply.sr, reply.audio
+
+    def save(self, out_dir, question: str):
+        """The whole answer as a WAV named after the question (what-is-the-capital-of-answer.wav), or None."""
+        if not self.pieces:
+            return None
+        import soundfile as sf
+
+        from pipelines.core.files import text_stem
+
+        path = out_dir / f"{text_stem(question, 'question')}-answer.wav"
+        sf.write(str(path), np.concatenate(self.pieces), self.sr, subtype="PCM_16")
+        return path
+
+
+def answer_note(stats: dict, heard_note: str, elapsed_s: float) -> str:
+    """The line under the answer: how quickly it was heard and answered, by which model and voice."""
+    first = stats.get("first_audio_s") or elapsed_s
+    return (
+        f"{heard_note + ' · ' if heard_note else ''}first audio after {first:.1f} s"
+        f" of answering · {stats.get('tokens', 0)} tokens at {stats.get('tokens_per_s', 0)} tokens/s  \n"
+        f"Model: {stats.get('model', '')} · voice: {stats.get('voice', '')}"
+    )

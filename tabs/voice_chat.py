@@ -6,10 +6,8 @@ from __future__ import annotations
 import time
 
 import gradio as gr
-import numpy as np
 
 from pipelines import voice_chat as vc
-from pipelines.core.files import text_stem
 from pipelines.engines import llm as lm
 from pipelines.engines.whisper.languages import LANGUAGES
 
@@ -136,35 +134,15 @@ def build(ctx: TabContext) -> None:
         options = vc.VoiceChatOptions(model=model, system_prompt=system_prompt, language=language, voice=voice)
         shown = messages + [{"role": "user", "content": user_text}, {"role": "assistant", "content": "…"}]
         yield shown, None, None, "Thinking…", messages, None, ""
-        pieces: list[np.ndarray] = []
-        sr = 0
+        spoken = vc.SpokenAnswer()
         for reply in vc.answer(messages, user_text, options, lang, s.offline):
             shown[-1] = {"role": "assistant", "content": reply.text}
-            chunk = None
-            if reply.audio is not None and len(reply.audio):
-                sr = sr or reply.sr
-                pieces += [reply.audio, np.zeros(int(0.25 * reply.sr), np.float32)]
-                chunk = (reply.sr, reply.audio)
+            chunk = spoken.add(reply)
             if reply.done:
-                new_history = messages + [
-                    {"role": "user", "content": user_text},
-                    {"role": "assistant", "content": reply.text},
-                ]
-                whole_path = None
-                if pieces:
-                    import soundfile as sf
-
-                    # named after the question (issue 13, class 6): what-is-the-capital-of-answer.wav
-                    whole_path = s.new_output_dir("voice-chat") / f"{text_stem(user_text, 'question')}-answer.wav"
-                    sf.write(str(whole_path), np.concatenate(pieces), sr, subtype="PCM_16")
-                st = reply.stats
-                note = (
-                    f"{heard_note + ' · ' if heard_note else ''}first audio after "
-                    f"{time.perf_counter() - started if not st.get('first_audio_s') else st['first_audio_s']:.1f} s"
-                    f" of answering · {st.get('tokens', 0)} tokens at {st.get('tokens_per_s', 0)} tokens/s  \n"
-                    f"Model: {st.get('model', '')} · voice: {st.get('voice', '')}"
-                )
-                yield shown, chunk, str(whole_path) if whole_path else None, note, new_history, None, ""
+                whole = spoken.save(s.new_output_dir("voice-chat"), user_text)
+                note = vc.answer_note(reply.stats, heard_note, time.perf_counter() - started)
+                history = vc.with_turn(messages, user_text, reply.text)
+                yield shown, chunk, str(whole) if whole else None, note, history, None, ""
             else:
                 yield shown, chunk if chunk else gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
