@@ -139,7 +139,7 @@ def build(ctx: TabContext) -> None:
             shown[-1] = {"role": "assistant", "content": reply.text}
             chunk = spoken.add(reply)
             if reply.done:
-                whole = spoken.save(s.new_output_dir("voice-chat"), user_text)
+                whole = spoken.save(s.new_output_dir("voice-chat"), user_text) if spoken.pieces else None
                 note = vc.answer_note(reply.stats, heard_note, time.perf_counter() - started)
                 history = vc.with_turn(messages, user_text, reply.text)
                 yield shown, chunk, str(whole) if whole else None, note, history, None, ""
