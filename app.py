@@ -399,6 +399,11 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["batch"]:  # `audio-ai-studio batch ...`: a batch on the command line, no web server
+        from pipelines.batch.cli import main as batch_main
+
+        sys.exit(batch_main(args[1:]))
     settings = parse_args(argv)
     # `docker stop` and process managers send SIGTERM: exit normally so the instance folder is removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -168,3 +168,23 @@ def test_a_transcription_batch_names_each_output_after_its_input(tmp_path):
         text = zf.read(f"{stem}.txt").decode().lower()
     reference = CLIPS[1].with_suffix(".txt").read_text().lower()
     assert sum(w in text for w in reference.split()) >= len(reference.split()) // 2
+
+
+def test_the_command_line_takes_a_server_folder_and_resumes(tmp_path, capsys):
+    from app import main
+
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for clip in CLIPS[:2]:
+        (folder / clip.name).write_bytes(clip.read_bytes())
+    (folder / "notes.txt").write_text("not audio")
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as ended:
+        main(["batch", str(folder), "--task", "classify", "--out", str(out)])
+    assert ended.value.code == 0
+    first = capsys.readouterr().out
+    assert "2 done, 0 failed, 0 skipped (0 from an earlier run); in-process" in first
+    assert "Limits: up to 200 recordings" in first and (out / "batch-results.zip").is_file()
+    with pytest.raises(SystemExit):
+        main(["batch", str(folder), "--task", "classify", "--out", str(out)])
+    assert "(2 from an earlier run)" in capsys.readouterr().out

@@ -7,7 +7,7 @@ Modules: ``options`` (the task and the limits), ``inputs`` (gathering files, saf
 
 from pipelines.batch.inputs import BatchInput, Skipped, gather, unpack_zip
 from pipelines.batch.manifest import DONE, FAILED, SKIPPED, Row
-from pipelines.batch.options import AUDIO_EXTENSIONS, TASK_TITLES, BatchLimits, BatchOptions
+from pipelines.batch.options import AUDIO_EXTENSIONS, TASK_TITLES, BatchLimits, BatchOptions, limits_from, limits_line
 from pipelines.batch.run import RESULTS_ZIP, BatchResult, BatchUpdate, Job, batch_stream, in_process, process, run_batch
 from pipelines.batch.tasks import build_options, defaults_of, options_class, run_file
 
@@ -31,6 +31,8 @@ __all__ = [
     "defaults_of",
     "gather",
     "in_process",
+    "limits_from",
+    "limits_line",
     "options_class",
     "process",
     "run_batch",

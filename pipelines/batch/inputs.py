@@ -154,8 +154,8 @@ def gather(
         named += found
         skipped += why
     if not named:
-        reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5])
-        raise UserError("No recordings to process." + (f" Skipped: {reasons}." if reasons else ""))
+        reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:5]) or "none given"
+        raise UserError(f"No recordings to process. Skipped: {reasons}.")
     if len(named) > limits.max_files:
         raise UserError(f"{len(named)} recordings is more than a batch takes ({limits.max_files}); split it.")
     used: set[str] = set()

@@ -37,3 +37,23 @@ class BatchOptions:
     task_options: dict = field(default_factory=dict)  # fields of that task's options dataclass (others: defaults)
     limits: BatchLimits = field(default_factory=BatchLimits)
     offline: bool = False  # never ask the model hub (the server's setting)
+
+
+def limits_from(max_files: int | None = None, max_hours: float | None = None) -> BatchLimits:
+    """The server's limits: its settings where given, else the defaults above."""
+    d = BatchLimits()
+    return BatchLimits(
+        max_files=int(max_files or d.max_files),
+        max_total_hours=float(max_hours or d.max_total_hours),
+        max_file_minutes=d.max_file_minutes,
+        max_unzipped_mb=d.max_unzipped_mb,
+        max_zip_ratio=d.max_zip_ratio,
+    )
+
+
+def limits_line(limits: BatchLimits) -> str:
+    """The limits as the tab and the command line say them."""
+    return (
+        f"Limits: up to {limits.max_files} recordings and {limits.max_total_hours:g} hours of audio in one batch, "
+        f"{limits.max_file_minutes:g} minutes each; a zip unpacks to at most {limits.max_unzipped_mb:g} MB."
+    )

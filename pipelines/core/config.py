@@ -53,6 +53,9 @@ class Settings:
     llm_models: tuple[str, ...] = ()  # model names on that server, e.g. ("llama3.2:3b",)
     llm_key: str | None = None  # sent as "Authorization: Bearer ..."; never shown
     llm_timeout_s: float = 20.0  # longest wait for the server's next piece of text
+    # The Batch tab's limits; None = the batch's own defaults (pipelines.batch.options.BatchLimits).
+    batch_max_files: int | None = None
+    batch_max_hours: float | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,6 +75,8 @@ class Settings:
         s.llm_models = split_models(_env("LLM_MODEL")) or s.llm_models
         s.llm_key = _env("LLM_KEY") or s.llm_key
         s.llm_timeout_s = float(_env("LLM_TIMEOUT") or s.llm_timeout_s)
+        s.batch_max_files = int(_env("BATCH_MAX_FILES") or 0) or s.batch_max_files
+        s.batch_max_hours = float(_env("BATCH_MAX_HOURS") or 0) or s.batch_max_hours
         if _env("OUTPUT_DIR"):
             s.output_dir = Path(_env("OUTPUT_DIR"))
         return s
