@@ -20,6 +20,7 @@ TASK_COMPOSITIONS: dict[str, dict[str, str]] = {
     },
     "analyze": {"transcribe": "the speaking rate and filler words count the transcript's words"},
     "speak": {"transcribe": "the listening check transcribes the speech it made"},
+    "serving": {"transcribe": "a Ray Serve replica runs the Transcribe task and streams its transcript back"},
     "batch": {
         "transcribe": "a batch runs each recording through the task the user chose, with its own run and write",
         "diarize": "the same, for Diarize",

@@ -16,6 +16,7 @@ from pipelines.batch import (
     limits_from,
     limits_line,
 )
+from pipelines.core import ray_cluster
 from pipelines.core.errors import UserError
 
 from .common import TabContext, show_warnings, start_rule, user_errors
@@ -117,12 +118,18 @@ def build(ctx: TabContext) -> None:
         paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in files]
         job_dir = s.new_output_dir("batch")
         progress(0.0, desc="Unpacking and checking the recordings")
+        executor = None
+        if ray_cluster.STATE.connected:  # --ray: the files go through Ray Data on the cluster
+            from pipelines.batch.on_ray import ray_executor
+
+            executor = ray_executor()
         update = None
         for update in batch_stream(
             paths,
             job_dir,
             options,
             max_seconds=s.max_seconds,
+            executor=executor,
             progress=lambda share, stage: progress(share, desc=stage),
         ):
             if update.result is None:

@@ -116,7 +116,7 @@ def in_process(should_stop: Callable[[], bool] | None = None) -> Executor:
             report(item.name, 0.0, "Starting")
             yield process(item, job, lambda share, stage, n=item.name: report(n, share, stage))
 
-    execute.label = "in-process"
+    execute.label = "in-process"  # the results' "run ..." line
     return execute
 
 
