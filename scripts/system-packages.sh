@@ -10,6 +10,8 @@ command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 # llama-cpp-python (the bundled language model's runtime) has no binary wheel: pip builds it
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+# the load balancer in front of two front ends (deploy/nginx.conf, tests/test_load_balancer.py)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # Korean text in the browser tests and the app's own figures (issue 13)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 [ ${#need[@]} -eq 0 ] && exit 0
