@@ -188,3 +188,21 @@ def test_the_command_line_takes_a_server_folder_and_resumes(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["batch", str(folder), "--task", "classify", "--out", str(out)])
     assert "(2 from an earlier run)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("task", "options", "suffixes"),
+    [
+        ("diarize", {}, ["-diarized.rttm", "-speakers.txt", "-speakers.srt"]),
+        ("denoise", {}, ["-clean.wav"]),
+        ("analyze", {"hub_models": False}, ["-analysis.json"]),
+        ("meeting_notes", {"language": "en"}, ["-notes.md", "-notes.json"]),
+    ],
+)
+def test_every_task_writes_its_outputs_named_after_the_input(tmp_path, task, options, suffixes):
+    result = run_batch([CLIPS[0]], tmp_path / "job", BatchOptions(task=task, task_options=options, offline=True))
+    (row,) = result.rows
+    assert row.status == DONE, row.reason
+    assert all(o.startswith(CLIPS[0].stem) for o in row.outputs)
+    assert {CLIPS[0].stem + s for s in suffixes} <= set(row.outputs)
+    assert row.engine and row.duration == pytest.approx(227244 / 2 / 16000, abs=0.1)
