@@ -26,6 +26,11 @@ COPY --chown=app:app requirements.txt requirements-nodeps.txt requirements.lock*
 COPY --chown=app:app requirements ./requirements
 COPY --chown=app:app scripts/setup.sh scripts/system-packages.sh ./scripts/
 RUN bash scripts/setup.sh
+# Ray (Serve and Data, about 200 MB) only when asked: docker build --build-arg WITH_RAY=1 .
+ARG WITH_RAY=0
+RUN if [ "$WITH_RAY" = "1" ]; then \
+      lock=""; [ -f requirements.lock ] && lock="-c requirements.lock"; \
+      .venv/bin/python -m pip install -q -r requirements/ray.txt $lock; fi
 COPY --chown=app:app . .
 
 # Flags through the environment (AUDIO_STUDIO_AUTH, AUDIO_STUDIO_SHARE, AUDIO_STUDIO_OFFLINE,

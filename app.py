@@ -82,6 +82,8 @@ def engines_status_markdown(settings: Settings | None = None) -> str:
         f"**Model hub:** reachable; {n_hub} hub models can be used." if status.reachable else hub.hub_line(status)
     )
     text = " ".join(lines) + "  \n" + hub_line
+    if ray := ray_line():
+        text += "  \n" + ray
     if settings is not None and settings.share:
         text += "  \n**Public link:** " + (
             settings.share_url or "could not be created (no connection to Gradio's share server); local only."
@@ -89,10 +91,40 @@ def engines_status_markdown(settings: Settings | None = None) -> str:
     return text
 
 
+def start_ray(settings: Settings) -> None:
+    """--ray: join (or start) Ray and start or find the Serve deployments; on failure, in-process with a warning."""
+    from pipelines import serving
+    from pipelines.core import ray_cluster
+
+    state = ray_cluster.connect(settings.ray, required=settings.ray_required)
+    if state.connected:
+        served = serving.start()
+        state.deployments = served.started + served.found
+        log.info(
+            "Ray Serve deployments: started %s; connected to %s",
+            ", ".join(served.started) or "none",
+            ", ".join(served.found) or "none",
+        )
+
+
+def ray_line() -> str:
+    """The footer's line about Ray ('' when it was not asked for)."""
+    from pipelines.core import ray_cluster
+
+    s = ray_cluster.STATE
+    if not s.requested:
+        return ""
+    if s.connected:
+        return f"**Engines on Ray:** {s.message}; Serve deployments: {', '.join(s.deployments) or 'none'}."
+    return f"**Ray:** {s.message}"
+
+
 def build_app(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
     tune_malloc()  # before any heavy work: see pipelines/memory.py
     hub.set_offline(settings.offline)
+    if settings.ray:
+        start_ray(settings)
     hub.start_probe()
     playable.install()  # examples and results without an ffprobe per file (tabs/playable.py)
     ctx = TabContext(settings)
@@ -381,7 +413,21 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=s.max_files_mb,
         help=f"keep uploads and results under this size, oldest deleted first (default {s.max_files_mb:g})",
     )
+    p.add_argument(
+        "--ray",
+        default=s.ray,
+        metavar="auto|ADDRESS",
+        help="run the heavy engines on Ray Serve and batches on Ray Data: 'auto' starts a local Ray, "
+        "HOST:PORT joins a cluster (also AUDIO_STUDIO_RAY or RAY_ADDRESS; needs requirements/ray.txt)",
+    )
+    p.add_argument(
+        "--ray-required",
+        action=argparse.BooleanOptionalAction,
+        default=s.ray_required,
+        help="do not start when Ray cannot be reached (default: run the engines in-process, with a warning)",
+    )
     a = p.parse_args(argv)
+    s.ray, s.ray_required = a.ray or None, a.ray_required
     s.llm_url, s.llm_models, s.llm_key = a.llm_url or None, split_models(a.llm_model), a.llm_key or None
     s.llm_timeout_s = a.llm_timeout
     if s.llm_url and not s.llm_models:
@@ -399,6 +445,11 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["batch"]:  # `audio-ai-studio batch ...`: a batch on the command line, no web server
+        from pipelines.batch.cli import main as batch_main
+
+        sys.exit(batch_main(args[1:]))
     settings = parse_args(argv)
     # `docker stop` and process managers send SIGTERM: exit normally so the instance folder is removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -20,4 +20,13 @@ TASK_COMPOSITIONS: dict[str, dict[str, str]] = {
     },
     "analyze": {"transcribe": "the speaking rate and filler words count the transcript's words"},
     "speak": {"transcribe": "the listening check transcribes the speech it made"},
+    "serving": {"transcribe": "a Ray Serve replica runs the Transcribe task and streams its transcript back"},
+    "batch": {
+        "transcribe": "a batch runs each recording through the task the user chose, with its own run and write",
+        "diarize": "the same, for Diarize",
+        "meeting_notes": "the same, for Meeting notes",
+        "clean_up": "the same, for Clean up's noise suppression",
+        "classify": "the same, for Classify",
+        "analyze": "the same, for Analyze",
+    },
 }

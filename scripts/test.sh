@@ -17,6 +17,7 @@ fi
 bash scripts/setup.sh
 lock=(); [ -f requirements.lock ] && lock=(-c requirements.lock)  # the tested versions (scripts/lock.sh)
 .venv/bin/python -m pip install -q -r requirements-test.txt "${lock[@]}"
+.venv/bin/python -m pip install -q -r requirements/ray.txt "${lock[@]}"  # optional for the app; tests/test_ray.py needs it
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy  # the packages named in pyproject.toml [tool.mypy]

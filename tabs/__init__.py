@@ -41,6 +41,7 @@ TABS = (
     Tab("voice_chat", mcp_tools=()),  # a conversation, not one call
     Tab("compose"),
     Tab("sound_lab", "effects", mcp_tools=("effects", "synthesize")),
+    Tab("batch"),
 )
 TAB_MODULES = [t.module for t in TABS]
 # Each tab's main function, by its API name: with --mcp these are the tools an AI assistant sees,

@@ -6,6 +6,7 @@ import time
 
 import gradio as gr
 
+from pipelines import serving
 from pipelines.clean_up import CLEAN_DEFAULT
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
@@ -28,7 +29,6 @@ from pipelines.transcribe import (
     segment_rows,
     summary_rows,
     transcribe,
-    transcribe_stream,
     with_advanced,
     with_subtitles,
     word_rows,
@@ -349,7 +349,7 @@ def build(ctx: TabContext) -> None:
         clip = ctx.open_mono(audio_source, SAMPLE_RATE)
         show_warnings(clip.warnings)
         t, last_update, skip = None, None, gr.skip()
-        for t in transcribe_stream(clip.samples, opts, name=clip.name):
+        for t in serving.transcribe_stream(clip.samples, opts, name=clip.name):  # on a Serve replica with --ray
             now = time.monotonic()
             if t.done or (last_update is not None and now - last_update < UPDATE_EVERY_S):
                 continue  # each update re-sends the text: a few a second is live enough

@@ -24,6 +24,7 @@ from pipelines import (
     voice_chat,
     zero_shot,
 )
+from pipelines.batch import BatchOptions
 from pipelines.classify import ClassifyOptions
 from pipelines.core.config import Settings
 from pipelines.dsp.features import SpectralParams
@@ -68,6 +69,7 @@ ENDPOINTS = {
     "voice_chat": ([voice_chat.VoiceChatOptions()], {}),
     "analyze": ([analyze.AnalyzeOptions()], {}),
     "live_captions_redo": ([live_captions.LiveOptions()], {}),
+    "batch": ([{"task_options": ""}, BatchOptions()], {}),  # '' = the chosen task's own defaults
 }
 EDGE = EdgeOptions()
 NOT_OPTIONS = {

@@ -232,14 +232,15 @@ def test_the_package_declares_what_the_requirements_install():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = {name(d) for d in project["dependencies"]}
+    extras = project.get("optional-dependencies", {})
     wanted = {"torch"}
     for path in (ROOT / "requirements").glob("*.txt"):
-        if "nodeps" not in path.name and "native" not in path.name:
+        if "nodeps" not in path.name and path.stem not in extras:
             wanted |= names(path)
     assert declared == wanted, (sorted(declared - wanted), sorted(wanted - declared))
-    # optional extras built from source (requirements/*-native.txt) are the package's extras of that name
-    for path in (ROOT / "requirements").glob("*-native.txt"):
-        assert {name(d) for d in project["optional-dependencies"][path.stem]} == names(path), path.name
+    # each optional extra (pip install .[ray], .[llm-native]) is the requirements file of that name
+    for extra, deps in extras.items():
+        assert {name(d) for d in deps} == names(ROOT / "requirements" / f"{extra}.txt"), extra
 
 
 def test_only_the_settings_read_the_apps_environment_variables():

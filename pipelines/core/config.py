@@ -45,6 +45,12 @@ class Settings:
     llm_timeout_s: float = 20.0  # longest wait for the server's next piece of text
     # Engine tuning (threads, limits, cache and model folders): AUDIO_STUDIO_* variables only.
     engines: EngineSettings = field(default_factory=EngineSettings.from_env)
+    # The Batch tab's limits; None = the batch's own defaults (pipelines.batch.options.BatchLimits).
+    batch_max_files: int | None = None
+    batch_max_hours: float | None = None
+    # Ray (optional, requirements/ray.txt): 'auto' starts a local Ray, HOST:PORT joins a cluster; None = off.
+    ray: str | None = None
+    ray_required: bool = False  # refuse to start when Ray cannot be reached (else: in-process, with a warning)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -64,6 +70,10 @@ class Settings:
         s.llm_models = split_models(_env("LLM_MODEL")) or s.llm_models
         s.llm_key = _env("LLM_KEY") or s.llm_key
         s.llm_timeout_s = float(_env("LLM_TIMEOUT") or s.llm_timeout_s)
+        s.batch_max_files = int(_env("BATCH_MAX_FILES") or 0) or s.batch_max_files
+        s.batch_max_hours = float(_env("BATCH_MAX_HOURS") or 0) or s.batch_max_hours
+        s.ray = _env("RAY") or os.environ.get("RAY_ADDRESS") or s.ray
+        s.ray_required = _env_bool("RAY_REQUIRED", s.ray_required)
         if output_dir := _env("OUTPUT_DIR"):
             s.output_dir = Path(output_dir)
         return s
