@@ -31,7 +31,7 @@ class AudioInbox:
         self._lock = threading.Lock()
         self._ready: list[np.ndarray] = []  # in order, not yet taken
         self._ready_samples = 0
-        self._held: dict[int, tuple[int, np.ndarray]] = {}  # seq -> (offset, samples): arrived early
+        self._held: dict[int, tuple[int | None, np.ndarray]] = {}  # seq -> (offset, samples): arrived early
         self._next_seq = 0
         self._next_offset = 0  # samples accepted in order so far (silence for gaps included)
         self.gaps: list[tuple[float, float]] = []  # (start s, end s) of the recording that never arrived

@@ -100,8 +100,8 @@ def connect(requested: str | None, *, required: bool = False, num_cpus: int | No
                     _node_ip_address="127.0.0.1",
                 )
             else:
-                local = {"_node_ip_address": "127.0.0.1"} if _loopback(requested) else {}
-                ray.init(address=requested, runtime_env=worker_env(), log_to_driver=False, **local)
+                node_ip = "127.0.0.1" if _loopback(requested) else None  # Ray's default otherwise
+                ray.init(address=requested, runtime_env=worker_env(), log_to_driver=False, _node_ip_address=node_ip)
             STATE.connected = True
             STATE.address = ray.get_runtime_context().gcs_address
             nodes = [n for n in ray.nodes() if n.get("Alive")]
