@@ -439,6 +439,20 @@ def detect_language(
     return sorted(((code, float(p)) for code, p in probs), key=lambda cp: cp[1], reverse=True), heard or not vad_filter
 
 
+ONE_WINDOW_S = 30.0  # a recording shorter than Whisper's window: its language is detected as it is decoded
+
+
+def detect_while_decoding(model, x, kwargs: dict):
+    """A short recording's language detected by faster-whisper itself, on the speech its VAD kept,
+    from the same encoding of the window that it then decodes (``transcribe_whole`` encodes it once):
+    ``((segments, info), top languages best first, whether speech was heard)``. The segments are
+    decoded as they are read, in the detected language."""
+    segments, info = wm.transcribe_whole(model, x, **dict(kwargs, language=None))
+    heard = bool(info.duration_after_vad) or not kwargs.get("vad_filter")
+    top = sorted(((c, float(p)) for c, p in (info.all_language_probs or [])), key=lambda cp: cp[1], reverse=True)
+    return (segments, info), top or [(info.language, float(info.language_probability))], heard
+
+
 def transcribe_stream(
     audio: np.ndarray | SampleFile,
     options: TranscribeOptions | None = None,
@@ -484,10 +498,16 @@ def transcribe_stream(
     if not model.model.is_multilingual:  # local folders: known only once loaded
         _check_model_fits(key, language, opts.task, english_only=True)
         language = language or "en"
+    early = None  # a short recording's decoding, begun by the detection
     if language is None:  # one detection for the whole recording
         out.stage = "detecting the language"
         yield _snapshot(out)
-        top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
+        if out.duration < ONE_WINDOW_S:
+            early, top, heard = detect_while_decoding(
+                model, x, bounded_by_length(opts.decode_kwargs(None), out.duration)
+            )
+        else:
+            top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
         language, prob = (top[0][0], top[0][1]) if heard else ("en", 0.0)
         out.language, out.language_probability, out.top_languages = language, prob, _top3(top) if heard else []
         why = why or f"{language_name(language)} detected, {prob:.0%}"
@@ -495,13 +515,13 @@ def transcribe_stream(
         # Chosen by hand: nothing was detected, so no "100 %" is shown as if it had been.
         out.language, out.language_probability, out.top_languages = language, 1.0, []
     out.engine = _engine_text(key, why)
-    kwargs = opts.decode_kwargs(language)
+    kwargs = bounded_by_length(opts.decode_kwargs(language), out.duration)
     out.stage = "transcribing"
     yield _snapshot(out)
     release_free_memory()  # what language detection and loading left (pipelines/core/memory.py)
     # The whole recording in one faster-whisper call (prompts carried across its 30-s windows, as
     # on a whole file), its VAD and features computed a block at a time (engines/whisper.py).
-    segments, info = wm.transcribe_whole(model, x, **kwargs)
+    segments, info = early or wm.transcribe_whole(model, x, **kwargs)
     out.options_used = _options_record(info, kwargs)
     out.duration_after_vad = float(info.duration_after_vad)
     for seg in segments:  # decoding happens as this generator is consumed
@@ -521,6 +541,31 @@ def transcribe_stream(
     if not out.segments and not out.dropped and not out.duration_after_vad:  # detected in silence: means nothing
         out.language, out.language_probability, out.top_languages = None, 0.0, []
     yield _snapshot(out)
+
+
+# Whisper decodes up to 448 tokens a 30-s window whatever it holds: on a 0.3-s clip it looped
+# "I'm just going to ..." to the limit at every fallback temperature (7 s of 8.6 s; issue 30).
+# A recording this short can hold at most TOKENS_BASE + TOKENS_PER_S tokens a second (fast speech
+# is ~5 tokens a second in English, ~12 in Korean, with the timestamps).
+# Each fallback temperature decodes the window again (5 samples each): a short recording gets one
+# fallback more for every FALLBACK_EVERY_S seconds (a 0.3-s clip: 0 and 0.2; 9 s: all six).
+SHORT_AUDIO_S = 9.0
+TOKENS_BASE = 16
+TOKENS_PER_S = 20
+FALLBACK_EVERY_S = 2.0
+
+
+def bounded_by_length(kwargs: dict, seconds: float) -> dict:
+    """``kwargs`` with a token budget (``max_new_tokens``) and fewer fallback temperatures for a
+    recording under SHORT_AUDIO_S: every stage that decodes (detection with decoding, the fallback
+    temperatures, the loop repair) then costs time in proportion to the audio, not Whisper's 448
+    tokens six times over. Longer recordings keep Whisper's own limits (a 30-s window, its prompt
+    included, is what bounds them)."""
+    if seconds >= SHORT_AUDIO_S or kwargs.get("max_new_tokens"):
+        return kwargs
+    temps = tuple(kwargs["temperature"])
+    keep = 2 + int(seconds // FALLBACK_EVERY_S)
+    return dict(kwargs, max_new_tokens=int(TOKENS_BASE + TOKENS_PER_S * seconds), temperature=temps[:keep])
 
 
 def _ctc_stream(key: str, x, opts: TranscribeOptions, language: str | None, out: Transcript, started: float):
