@@ -193,10 +193,23 @@ def write_subtitles(
 # --- speaker cues ---------------------------------------------------------------------------
 
 
+MAX_SPEAKER_NAME_CHARS = 80  # a name drawn on the timeline and written into every cue
+
+
 def speaker_names(speakers: Iterable[str], names: dict[str, str] | None) -> dict[str, str]:
-    """Display name per speaker: the user's name where given, else the label itself."""
+    """Display name per speaker: the user's name where given (control and invisible format
+    characters removed), else the label itself; a name over MAX_SPEAKER_NAME_CHARS is refused."""
     names = names or {}
-    return {s: (str(names.get(s) or "").strip() or s) for s in speakers}
+    shown = {}
+    for s in speakers:
+        name = "".join(c for c in str(names.get(s) or "") if unicodedata.category(c)[0] != "C").strip()
+        if len(name) > MAX_SPEAKER_NAME_CHARS:
+            raise UserError(
+                f"A speaker's name is {len(name)} characters long; keep each name to {MAX_SPEAKER_NAME_CHARS} "
+                "characters or fewer."
+            )
+        shown[s] = name or s
+    return shown
 
 
 def _speaker_runs(words: Sequence[TimedText]) -> list[list[TimedText]]:
