@@ -49,6 +49,27 @@ VOICE_STEM = {
     librosa_separation.REPET_KEY: "foreground",
     **dict.fromkeys(demucs.STEMS, "vocals"),
 }
+# What each stem is, in a visitor's words (the players' labels; the files keep the stem's name).
+STEM_LABELS = {
+    "vocals": "Voice",
+    "accompaniment": "Music (accompaniment)",
+    "foreground": "Voice (foreground)",
+    "background": "Music (repeating background)",
+    "harmonic": "Tones (harmonic)",
+    "percussive": "Beats (percussive)",
+    "drums": "Drums",
+    "bass": "Bass",
+    "other": "Other instruments",
+    "guitar": "Guitar",
+    "piano": "Piano",
+}
+
+
+def stem_label(name: str) -> str:
+    """The label of a stem's player: 'Voice' for 'vocals', 'Music (accompaniment)' ..."""
+    return STEM_LABELS.get(name, name.capitalize())
+
+
 MAX_STEMS = max(len(s) for s in SEPARATOR_STEMS.values())
 CLEAN_MODES = ("off", "denoise", "voice only")
 CLEAN_DEFAULT = "off"  # Transcribe / Diarize "clean the audio first": off unless asked (see the measured help)

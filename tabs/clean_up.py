@@ -15,6 +15,7 @@ from pipelines.clean_up import (
     denoise_stream,
     engine_choices,
     separate,
+    stem_label,
 )
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import REGISTRY
@@ -218,7 +219,8 @@ def build(ctx: TabContext) -> None:
             progress=lambda share, desc: progress(share, desc=desc),
         )
         show_warnings(r.warnings)
-        paths = [str(p) for p in r.stems.values()] + [None] * (MAX_STEMS - len(r.stems))
+        paths = [gr.update(value=str(p), label=stem_label(name)) for name, p in r.stems.items()]
+        paths += [gr.update(value=None, label=f"Stem {i + 1}") for i in range(len(r.stems), MAX_STEMS)]
         order = "  \n" + " · ".join(f"**Stem {i + 1}:** {name}" for i, name in enumerate(r.stems))
         warn = "".join(f"\n\n⚠️ {w}" for w in r.warnings)
         return (
