@@ -547,12 +547,13 @@ def transcribe_stream(
 # "I'm just going to ..." to the limit at every fallback temperature (7 s of 8.6 s; issue 30).
 # A recording this short can hold at most TOKENS_BASE + TOKENS_PER_S tokens a second (fast speech
 # is ~5 tokens a second in English, ~12 in Korean, with the timestamps).
-# Each fallback temperature decodes the window again (5 samples each): a short recording gets one
-# fallback more for every FALLBACK_EVERY_S seconds (a 0.3-s clip: 0 and 0.2; 9 s: all six).
+# Each fallback temperature decodes the window again (5 samples each): a clip under FALLBACK_ALL_S
+# gets one fallback (0 and 0.2); from 2 s on, all six, as the engine alone (a spoken prompt's words
+# can need them).
 SHORT_AUDIO_S = 9.0
 TOKENS_BASE = 16
 TOKENS_PER_S = 20
-FALLBACK_EVERY_S = 2.0
+FALLBACK_ALL_S = 2.0
 
 
 def bounded_by_length(kwargs: dict, seconds: float) -> dict:
@@ -564,8 +565,9 @@ def bounded_by_length(kwargs: dict, seconds: float) -> dict:
     if seconds >= SHORT_AUDIO_S or kwargs.get("max_new_tokens"):
         return kwargs
     temps = tuple(kwargs["temperature"])
-    keep = 2 + int(seconds // FALLBACK_EVERY_S)
-    return dict(kwargs, max_new_tokens=int(TOKENS_BASE + TOKENS_PER_S * seconds), temperature=temps[:keep])
+    if seconds < FALLBACK_ALL_S:
+        temps = temps[:2]
+    return dict(kwargs, max_new_tokens=int(TOKENS_BASE + TOKENS_PER_S * seconds), temperature=temps)
 
 
 def _ctc_stream(key: str, x, opts: TranscribeOptions, language: str | None, out: Transcript, started: float):

@@ -83,7 +83,8 @@ def test_the_budget_follows_the_length():
     assert len(kwargs["temperature"]) == 6 and "max_new_tokens" not in kwargs
     short = bounded_by_length(kwargs, 0.3)
     assert short["max_new_tokens"] == 22 and short["temperature"] == (0.0, 0.2)
-    assert bounded_by_length(kwargs, 5.0)["temperature"] == (0.0, 0.2, 0.4, 0.6)
+    assert bounded_by_length(kwargs, 5.0)["temperature"] == kwargs["temperature"]  # a spoken prompt: all six
+    assert bounded_by_length(kwargs, 5.0)["max_new_tokens"] == 116
     assert bounded_by_length(kwargs, 30.0) == kwargs  # a 30-s window keeps Whisper's own limits
 
 
