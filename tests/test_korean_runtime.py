@@ -24,6 +24,7 @@ from tabs.i18n import to_korean, with_particle
 ALLOWED = {
     "Whisper", "base", "tiny", "YAMNet", "int8", "AudioSet", "LUFS", "BPM", "dBFS", "dBTP", "espeak-ng", "espeak",
     "Silero", "VAD", "resemblyzer", "Ward", "all-MiniLM-L6-v2", "MiniLM", "Joe", "en", "ko", "SPEAKER_00", "librosa",
+    "whisper-base",
 }  # fmt: skip
 FILE = re.compile(r"\.(wav|png|srt|vtt|txt|json|tsv|ass|lrc|csv|zip|mid|md)$")
 
@@ -100,3 +101,20 @@ def test_templates_choose_particles_after_their_blanks():
     assert to_korean("It took the language for Thai (76% sure); robotic voices can mislead it.").startswith(
         "언어를 태국어로 판단했습니다"
     )
+
+
+def test_live_meter_meeting_owners_and_listening_check_in_korean():
+    from pipelines import meeting_notes as mn
+    from pipelines import speak as sp
+    from pipelines.formats.text_metrics import compare
+    from tabs.live_captions import meter_html
+
+    meter = to_korean(meter_html(-23.4, 12.5))
+    assert "레벨 -23 dBFS" in meter and "heard" not in meter and "Level" not in meter
+    notes = mn.rule_notes([mn.Sentence(0, 4, "Ann", "Can you send the report?"), mn.Sentence(5, 8, "Bob", "Sure.")])
+    line = to_korean(mn._item_md(notes["action_items"][0], "action_items"))
+    assert line.startswith("- **Bob \\(Ann의 요청\\)**") and "asked by" not in line
+    check = sp.ListeningCheck("hello their", "whisper-base", "en", compare("hello there", "hello their"))
+    korean = to_korean(sp.listening_markdown(check))
+    assert "단어 오류율: 50.0%" in korean and "Whisper가 들은 말:** hello their" in korean
+    assert not latin_words(korean.replace("hello their", "")), korean
