@@ -348,7 +348,7 @@ def check_separate_length(path: str | Path | None, seconds: float | None = None)
     refuse_longer_than(path, seconds, SEPARATE_MAX_SECONDS, SEPARATE_TOO_LONG)
 
 
-def _stem_names(key: str, stems: str) -> tuple[str, ...]:
+def stem_names(key: str, stems: str) -> tuple[str, ...]:
     names = SEPARATOR_STEMS[key]
     if stems in (None, "", "all"):
         return names
@@ -390,7 +390,7 @@ def separate(
 
     o = options or SeparateOptions()
     key = _check_engine(o.engine, "separate")
-    names = _stem_names(key, o.stems)
+    names = stem_names(key, o.stems)
     check_separate_length(None, audio.duration)
     progress = progress or (lambda share, desc: None)
     out_dir = Path(out_dir)

@@ -41,11 +41,15 @@ def test_stems_are_named_for_what_they_hold():
 
 
 def test_clean_up_players_carry_the_stem_names(app_server):
-    demo, _url = app_server
-    fn = next(f for f in demo.fns.values() if f.api_name == "separate").fn
-    out = fn(str(EXAMPLES / "drum_loop.wav"), "hpss", "all")
-    labels = [o["label"] for o in out[1:7] if isinstance(o, dict) and o.get("value")]
-    assert labels == ["Tones (harmonic)", "Beats (percussive)"], out[1:7]
+    from tabs.clean_up import player_labels
+
+    labels = [u["label"] for u in player_labels("spleeter-2stems", "all")]
+    assert labels == ["Voice", "Music (accompaniment)", "Stem 3", "Stem 4", "Stem 5", "Stem 6"]
+    assert [u["label"] for u in player_labels("hpss", "percussive")][0] == "Beats (percussive)"
+    demo, _url = app_server  # the page runs it after each separation; the API's answer stays the files
+    separate = next(f for f in demo.fns.values() if f.api_name == "separate")
+    after = [f for f in demo.fns.values() if f.trigger_after == separate._id and f.trigger_only_on_success]
+    assert any(f.fn.__name__ == "player_labels" and len(f.outputs) == 6 for f in after)
 
 
 def test_augment_advises_its_own_gain_range(tmp_path):
