@@ -166,6 +166,8 @@ def _name_mcp_tools(demo: gr.Blocks) -> None:
 
 # Long recordings give thousands of coloured words: scroll them in place, not the whole page.
 APP_CSS = """#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }
+/* The detected language's headline starts below its label badge (on a phone the badge covered it). */
+#transcribe-languages h2 { margin-top: 2rem; }
 /* The tab bar shows where the visitor is: the open tab is filled, the others are outlined. */
 #main-tabs > .tab-wrapper button[role=tab] { border: 1px solid var(--border-color-primary); border-radius: 999px;
   margin: 2px; }

@@ -210,8 +210,8 @@ def build(ctx: TabContext) -> None:
                 elem_id="transcribe-files",
             )
             with gr.Row():
-                languages = gr.Label(
-                    label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages"
+                languages = gr.Label(  # min_width: on a phone it takes the whole row (issue 30, item 5)
+                    label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages", min_width=320
                 )
                 compare_md = gr.Markdown(elem_id="transcribe-compare")
             alignment = gr.HighlightedText(
