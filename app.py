@@ -36,7 +36,13 @@ from pipelines.core.files import FolderJanitor, add_served_root, file_paths  # n
 from pipelines.core.memory import tune_malloc  # noqa: E402
 from pipelines.core.registry import REGISTRY  # noqa: E402
 from tabs import MCP_TOOLS, TAB_MODULES, i18n, playable  # noqa: E402
-from tabs.common import TabContext, guard_numeric_inputs, one_progress_indicator, restore_settings  # noqa: E402
+from tabs.common import (  # noqa: E402
+    TabContext,
+    guard_numeric_inputs,
+    one_progress_indicator,
+    plain_input_errors,
+    restore_settings,
+)
 
 log = logging.getLogger("audio_ai_studio")
 
@@ -160,6 +166,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     one_progress_indicator(demo)
     i18n.translate_interface(demo)  # after every tab: each static text becomes a gr.I18n key
     i18n.translate_events(demo)  # run-time messages in the visitor's language
+    plain_input_errors(demo)  # a path string where a file is expected: say a file must be uploaded
     demo.settings = settings  # type: ignore[attr-defined]
     return demo
 
@@ -172,6 +179,8 @@ def _name_mcp_tools(demo: gr.Blocks) -> None:
 
 # Long recordings give thousands of coloured words: scroll them in place, not the whole page.
 APP_CSS = """#transcribe-words, #transcribe-alignment { max-height: 28rem; overflow-y: auto; }
+/* The detected language's headline starts below its label badge (on a phone the badge covered it). */
+#transcribe-languages h2 { margin-top: 2rem; }
 /* The tab bar shows where the visitor is: the open tab is filled, the others are outlined. */
 #main-tabs > .tab-wrapper button[role=tab] { border: 1px solid var(--border-color-primary); border-radius: 999px;
   margin: 2px; }

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipelines.core.audio import AudioInput, refuse_longer_than, resample_array
+from pipelines.core.audio import SILENCE_DBFS, AudioInput, refuse_longer_than, resample_array
 from pipelines.core.errors import UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import ModelUnavailable
@@ -122,7 +122,7 @@ def yamnet_view(y16: np.ndarray) -> dict:
     from pipelines.engines import yamnet
 
     model = REGISTRY.get(yamnet.MODEL_KEY)
-    patches = yamnet.log_mel_patches(y16)
+    patches = yamnet.log_mel_patches(_at_listening_level(y16))
     if len(patches) > MAX_YAMNET_PATCHES:
         patches = patches[np.linspace(0, len(patches) - 1, MAX_YAMNET_PATCHES).round().astype(int)]
     mean = yamnet.sigmoid(model.logits(patches)).mean(axis=0)
@@ -139,12 +139,28 @@ def yamnet_view(y16: np.ndarray) -> dict:
     )
 
 
+HEARD_FLOOR = 0.1  # below this YAMNet hears neither music nor speech
+QUIET_PEAK = 0.1  # a recording peaking below -20 dBFS is heard at LISTENING_PEAK by YAMNet
+LISTENING_PEAK = 0.5
+
+
+def _at_listening_level(y: np.ndarray) -> np.ndarray:
+    """A quiet recording raised to a normal level: what it holds, not how loud it was recorded,
+    decides music or speech (a click track peaking at -57 dBFS is music, not silence)."""
+    peak = float(np.max(np.abs(y))) if len(y) else 0.0
+    if 0.0 < peak < QUIET_PEAK:
+        return (y * (LISTENING_PEAK / peak)).astype(np.float32)
+    return y
+
+
 def _decide_kind(kind: str, view: dict | None) -> tuple[str, str]:
     if kind != "auto":
         return kind, "chosen"
     if view is None:
         return "both", "YAMNet not available: measuring both"
     m, s = view["music"], view["speech"]
+    if max(m, s) < HEARD_FLOOR:  # a click track, a quiet or unusual sound: not silence, so measure both
+        return "both", f"YAMNet hears neither clearly (music {m:.0%}, speech {s:.0%}): measuring both"
     if m >= 0.2 and s >= 0.2 and min(m, s) >= 0.5 * max(m, s):
         return "both", f"YAMNet hears music {m:.0%} and speech {s:.0%}"
     return ("music" if m > s else "speech"), f"YAMNet hears music {m:.0%}, speech {s:.0%}"
@@ -233,6 +249,8 @@ def _summary(d: dict, target: str) -> str:
         g = t["gain_db"]
         where = "on" if abs(g) <= 1 else f"{abs(g):.1f} dB {'under' if g > 0 else 'over'}"
         bits.append(f"{L['integrated_lufs']:.1f} LUFS ({where} the {target} target of {t['target_lufs']:g})")
+    elif np.isfinite(L.get("sample_peak_dbfs", -np.inf)) and L["sample_peak_dbfs"] > SILENCE_DBFS:
+        bits.append(f"very quiet (below the -70 LUFS gate, peak {L['sample_peak_dbfs']:.0f} dBFS)")
     else:
         bits.append("silent")
     if L.get("change"):

@@ -237,12 +237,15 @@ def write_frames_csv(frames: FrameScores, path: Path, max_columns: int = 600) ->
     return path
 
 
-def write_timeline(frames: FrameScores, title: str, out_dir: Path, stem: str, key: str) -> tuple[Path, Path]:
-    """The timeline heatmap as PNG and the frame scores as CSV, side by side in out_dir.
+def write_timeline(
+    frames: FrameScores, title: str, out_dir: Path, stem: str, key: str, *, rows: int = 8
+) -> tuple[Path, Path]:
+    """The timeline heatmap (the ``rows`` strongest classes; Zero-shot asks for every label) as PNG
+    and the frame scores as CSV, side by side in out_dir.
 
     Files are ``timeline-{key}-{stem}.png`` and ``frames-{key}-{stem}.csv``."""
     from pipelines.formats.plots import save_png
 
     out_dir = Path(out_dir)
-    png = save_png(plot_timeline(frames, title), out_dir / f"timeline-{key}-{stem}.png")
+    png = save_png(plot_timeline(frames, title, rows), out_dir / f"timeline-{key}-{stem}.png")
     return Path(png), write_frames_csv(frames, out_dir / f"frames-{key}-{stem}.csv")

@@ -50,6 +50,27 @@ VOICE_STEM = {
     librosa_separation.REPET_KEY: "foreground",
     **dict.fromkeys(demucs.STEMS, "vocals"),
 }
+# What each stem is, in a visitor's words (the players' labels; the files keep the stem's name).
+STEM_LABELS = {
+    "vocals": "Voice",
+    "accompaniment": "Music (accompaniment)",
+    "foreground": "Voice (foreground)",
+    "background": "Music (repeating background)",
+    "harmonic": "Tones (harmonic)",
+    "percussive": "Beats (percussive)",
+    "drums": "Drums",
+    "bass": "Bass",
+    "other": "Other instruments",
+    "guitar": "Guitar",
+    "piano": "Piano",
+}
+
+
+def stem_label(name: str) -> str:
+    """The label of a stem's player: 'Voice' for 'vocals', 'Music (accompaniment)' ..."""
+    return STEM_LABELS.get(name, name.capitalize())
+
+
 MAX_STEMS = max(len(s) for s in SEPARATOR_STEMS.values())
 CLEAN_MODES = ("off", "denoise", "voice only")
 CLEAN_DEFAULT = "off"  # Transcribe / Diarize "clean the audio first": off unless asked (see the measured help)
@@ -326,7 +347,7 @@ def check_separate_length(path: str | Path | None, seconds: float | None = None)
     refuse_longer_than(path, seconds, SEPARATE_MAX_SECONDS, SEPARATE_TOO_LONG)
 
 
-def _stem_names(key: str, stems: str) -> tuple[str, ...]:
+def stem_names(key: str, stems: str) -> tuple[str, ...]:
     names = SEPARATOR_STEMS[key]
     if stems in (None, "", "all"):
         return names
@@ -368,7 +389,7 @@ def separate(
 
     o = options or SeparateOptions()
     key = _check_engine(o.engine, "separate")
-    names = _stem_names(key, o.stems)
+    names = stem_names(key, o.stems)
     check_separate_length(None, audio.duration)
     progress = progress or (lambda share, desc: None)
     out_dir = Path(out_dir)

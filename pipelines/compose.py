@@ -14,6 +14,7 @@ Either way the audio is loudness-normalised (ITU-R BS.1770, pyloudnorm) and writ
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -86,7 +87,9 @@ def engine_choices(check_hub: bool = True) -> list[EngineChoice]:
 
 def check_request(prompt, seconds, engine: str) -> tuple[str, float]:
     """The cleaned prompt and duration, or a ValueError saying what to change."""
-    prompt = " ".join(str(prompt or "").split())
+    # control and invisible format characters (NUL, a right-to-left override, a zero-width space) go
+    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in str(prompt or ""))
+    prompt = " ".join(text.split())
     if not prompt:
         raise UserError("Describe the music first, e.g. 'calm lo-fi piano' or 'epic orchestral with drums'.")
     if len(prompt) > MAX_PROMPT_CHARS:

@@ -44,6 +44,7 @@ from pipelines.engines.resemblyzer import MODEL_KEY as ENCODER_KEY
 from pipelines.engines.silero_vad import SAMPLE_RATE, VadOptions, speech_regions
 from pipelines.formats.rttm import Turn, to_rttm
 from pipelines.formats.subtitles import (
+    MAX_SPEAKER_NAME_CHARS,
     SubtitleOptions,
     TimedText,
     joined_text,
@@ -464,11 +465,24 @@ def diarize_pyannote(
 # --- names -------------------------------------------------------------------------------
 
 
+MAX_NAMES_TEXT = MAX_SPEAKERS * (MAX_SPEAKER_NAME_CHARS + 20)  # every speaker named "SPEAKER_00=..."
+
+
+def check_names_text(text: str | None) -> None:
+    """Refuse, before any work, a names text longer than every speaker's name could be."""
+    if text and len(text) > MAX_NAMES_TEXT:
+        raise UserError(
+            f"The speaker names are {len(text)} characters long; at most {MAX_SPEAKERS} names of up to "
+            f"{MAX_SPEAKER_NAME_CHARS} characters each are used ({MAX_NAMES_TEXT} characters in all)."
+        )
+
+
 def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
     """'Alice, Bob' (in speaker order) or 'SPEAKER_01=Bob; SPEAKER_00=Alice' -> {label: name}."""
     out: dict[str, str] = {}
     if not text or not text.strip():
         return out
+    check_names_text(text)
     parts = [p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()]
     for i, part in enumerate(parts):
         label, sep, name = part.partition("=")
@@ -666,6 +680,7 @@ def run(
     report = progress or (lambda f, d: None)
     o = options or DiarizeOptions()
     subtitles = (subtitles or SubtitleOptions()).checked()  # refused before any work
+    check_names_text(names if isinstance(names, str) else None)
     loaded_before = REGISTRY.is_loaded(ENCODER_KEY)
     start = time.perf_counter()
     if engine == "pyannote":

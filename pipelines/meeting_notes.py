@@ -38,7 +38,7 @@ from pipelines.core.progress import Progress
 from pipelines.core.registry import REGISTRY
 from pipelines.engines import llm as lm
 from pipelines.formats import timecode
-from pipelines.formats.subtitles import TimedText, joined_text, speaker_runs
+from pipelines.formats.subtitles import TimedText, joined_text
 
 SAMPLE_RATE = dz.SAMPLE_RATE
 WHISPER_KEY = "whisper-base"  # any language, Korean included
@@ -123,7 +123,21 @@ class MeetingResult:
 _END = re.compile(r"[.!?。！？]$|[.!?]['\"”’)]$")
 
 
-SENTENCE_PAUSE_S = 1.5  # a pause this long ends a sentence even without end punctuation
+MID_SENTENCE_GAP_S = 5.0
+_DANGLING = re.compile(
+    r"\b(?:a|an|the|to|of|on|in|at|for|with|by|and|or|but|that|which|we|i|is|are|was|will|should|"
+    r"would|could|can|my|our|your|their|this|these|from|about|into|than|as|if|when|because)$",
+    re.I,
+)
+
+
+def _unfinished(words: list[dz.Word]) -> bool:
+    """Does the sentence so far stop on a word that cannot end one ("... launch on", "... and")?"""
+    last = words[-1].text.strip()
+    return bool(last) and not _END.search(last) and bool(_DANGLING.search(last))
+
+
+SENTENCE_PAUSE_S = 1.5  # a pause this long ends a finished sentence even without end punctuation
 
 
 def sentences_from_words(
@@ -131,14 +145,26 @@ def sentences_from_words(
 ) -> list[Sentence]:
     """Speaker-attributed words -> sentences: cut at end punctuation, a speaker change or a long pause."""
     out: list[Sentence] = []
-    for run in speaker_runs(words, max_gap_s):
-        cur: list[dz.Word] = []
-        for w in run:
-            cur.append(w)
-            if _END.search(w.text.strip()) or w is run[-1]:
-                speaker = names.get(cur[0].speaker, cur[0].speaker)
-                out.append(Sentence(cur[0].start, cur[-1].end, joined_text(cur), speaker))
-                cur = []
+    cur: list[dz.Word] = []
+
+    def flush():
+        text = joined_text(cur)
+        if text:
+            speaker = names.get(cur[0].speaker, cur[0].speaker)
+            out.append(Sentence(start=cur[0].start, end=cur[-1].end, text=text, speaker=speaker))
+        cur.clear()
+
+    for w in words:
+        gap = w.start - cur[-1].end if cur else 0.0
+        # a pause ends a sentence that is finished; one unfinished ("I think we should launch on") waits
+        # for the same speaker up to MID_SENTENCE_GAP_S
+        if cur and (w.speaker != cur[-1].speaker or gap > (MID_SENTENCE_GAP_S if _unfinished(cur) else max_gap_s)):
+            flush()
+        cur.append(w)
+        if _END.search(w.text.strip()):
+            flush()
+    if cur:
+        flush()
     return out
 
 
@@ -233,7 +259,8 @@ RULES_EN = {
     "action_we": re.compile(r"\b(?:we(?:'ll| will| need to| have to| should| must)|someone (?:needs|has) to)\b", re.I),
     "decision": re.compile(
         r"\b(?:let's|let us|we(?:'ve| have)? (?:decided|agreed)|(?:decided|agreed) (?:to|on|that)|"
-        r"we(?:'ll| will) go with|the decision is|we're going with|approved|settled on)\b",
+        r"we(?:'ll| will) go with|the decision is|we're going with|approved|settled on|"
+        r"(?:stays|remains) (?:the same|as it is|unchanged)|we(?:'ll| will) keep)\b",
         re.I,
     ),
     "meeting": re.compile(
@@ -247,9 +274,28 @@ AGENDA = re.compile(
     r"\blet(?:'s| us) (?:look|talk|discuss|start|begin|see|go over|move on|get started|think|hear|review|turn)\b",
     re.I,
 )
+# a greeting, or what today's meeting is for: "Good morning everyone, today we need to decide ..."
+GREETING = re.compile(
+    r"^(?:good (?:morning|afternoon|evening)|hello|hi|hey|welcome|thanks for (?:joining|coming))\b|"
+    r"\b(?:today|this meeting)\b.*\b(?:need to|have to|will|are going to|'re going to|want to|should) "
+    r"(?:decide|discuss|talk|cover|go over|review|look)|^(?:안녕하세요|반갑습니다)|오늘은?\s.*(?:정해야|논의|검토)",
+    re.I,
+)
+# a suggestion, not yet anyone's task: "I think we should launch on ..."
+PROPOSAL = re.compile(r"\b(?:i think|maybe|perhaps|what if|i suggest|how about)\b[^.?!]*\b(?:we|you)\b", re.I)
+# a question still open, said as a statement: "One open question is whether ...", "아직 모르겠습니다"
+OPEN_QUESTION = re.compile(
+    r"\bopen question\b|\b(?:not|isn't|is not) (?:clear|sure|decided|settled)(?: yet)? (?:whether|if|how|who|when|what)|"
+    r"\b(?:unclear|unsure|undecided) (?:whether|if|how|who|when|what)|"
+    r"\b(?:still )?(?:need|have) to (?:figure out|find out|work out|decide (?:whether|if|how|who|when|what))|"
+    r"\bto be decided\b|\bremains to be seen\b|\bwe don't know (?:yet )?(?:whether|if|how|who|when)|"
+    r"열린\s*질문|(?:지는|지도)\s*아직|아직\s*(?:모르|정하지\s*못|결정하지\s*못|미정)|(?:지|는지)\s*모르겠",
+    re.I,
+)
 RULES_KO = {
-    "action_self": re.compile(r"(?:하겠습니다|할게요|할께요|하겠어요|제가\s|보내겠습니다|준비하겠습니다|맡겠습니다)"),
-    "action_other": re.compile(r"(?:해\s*주세요|해주세요|부탁|주시겠어요|해\s*줄래요|해주실)"),
+    # any "-겠습니다" promise ("알려 드리겠습니다"), not "모르겠습니다" (I don't know) or "좋겠습니다" (would be nice)
+    "action_self": re.compile(r"(?:(?<!모르)(?<!좋)겠습니다|할게요|할께요|하겠어요|제가\s)"),
+    "action_other": re.compile(r"(?:주세요|부탁|주시겠어요|주시겠습니까|줄래요|주실)"),
     "action_we": re.compile(r"(?:해야\s*합니다|해야\s*해요|해야겠)"),
     "decision": re.compile(r"(?:합시다|하기로|결정|정했|합의|하죠|갑시다)"),
     "meeting": re.compile(r"(?:다음\s*회의|다시\s*만나|다음\s*미팅|다음\s*모임)"),
@@ -271,6 +317,11 @@ def rule_notes(sentences: list[Sentence]) -> dict[str, list[Item]]:
         if rules["meeting"].search(text) and (item.due or re.search(r"\bmeet\b|만나|회의는", text, re.I)):
             out["next_meeting"].append(item)  # a meeting with a day, or "let's meet": not also a decision
             continue
+        if OPEN_QUESTION.search(text):  # "we still need to figure out ...": open, nobody's task yet
+            out["open_questions"].append(item)
+            continue
+        if GREETING.search(text) or PROPOSAL.search(text):  # the agenda or a suggestion: no one's task
+            continue
         if rules["decision"].search(text) and not text.rstrip().endswith("?") and not AGENDA.search(text):
             out["decisions"].append(item)
         if rules["action_self"].search(text) and not text.rstrip().endswith("?"):
@@ -280,7 +331,7 @@ def rule_notes(sentences: list[Sentence]) -> dict[str, list[Item]]:
             nxt = next((t.speaker for t in sentences[i + 1 :] if t.speaker != s.speaker), "")
             owner = f"{nxt} (asked by {s.speaker})" if nxt else f"asked by {s.speaker}"
             out["action_items"].append(Item(text, s.speaker, s.start, owner=owner, due=item.due))
-        elif rules["action_we"].search(text) and not text.rstrip().endswith("?"):
+        elif rules["action_we"].search(text) and not text.rstrip().endswith("?") and not rules["decision"].search(text):
             out["action_items"].append(Item(text, s.speaker, s.start, owner="everyone", due=item.due))
         elif text.rstrip().endswith(("?", "？")) and len(text.split()) >= 3:
             out["open_questions"].append(item)
@@ -519,13 +570,18 @@ def sections_markdown(notes: Notes) -> str:
     return "\n".join(body).strip()
 
 
+def speaker_count(n: int) -> str:
+    """'1 speaker', '3 speakers' (whole templates, each with its Korean)."""
+    return "1 speaker" if n == 1 else f"{n} speakers"
+
+
 def notes_markdown(result: MeetingResult, title: str = "Meeting notes") -> str:
     n = result.notes
     head = [
         f"# {md_escape(title)}",
         "",
-        f"{clock(result.duration)} · {len(result.speakers)} speakers ({', '.join(md_escape(s) for s in result.speakers)})"
-        f" · language: {md_escape(result.language or 'unknown')}",
+        f"{clock(result.duration)} · {speaker_count(len(result.speakers))} "
+        f"({', '.join(md_escape(s) for s in result.speakers)}) · language: {md_escape(result.language or 'unknown')}",
         "",
         f"*Notes: {md_escape(n.method)}.*",
     ]

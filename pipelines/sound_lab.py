@@ -483,8 +483,16 @@ class ChainResult:
     limited: bool = False
 
 
-def apply_chain(y: np.ndarray, sr: int, steps: list[Step], max_seconds: float | None = None) -> ChainResult:
-    """Run the steps in order; a result that would clip goes through a limiter, a silent one is reported."""
+# Where a result that would clip came from, for the advice its warning gives (issue 30: Augment said
+# "lower the gain in the chain" where no chain is set).
+CHAIN_ADVICE, AUGMENT_ADVICE, SYNTH_ADVICE = "chain", "augment", "synth"
+
+
+def apply_chain(
+    y: np.ndarray, sr: int, steps: list[Step], max_seconds: float | None = None, *, advice: str = CHAIN_ADVICE
+) -> ChainResult:
+    """Run the steps in order; a result that would clip goes through a limiter (``advice`` says
+    what the user can change to avoid it), a silent one is reported."""
     plan_chain(steps, sr, y.shape[-1], max_seconds)
     y = np.ascontiguousarray(y, dtype=np.float32)
     for s in steps:
@@ -494,10 +502,10 @@ def apply_chain(y: np.ndarray, sr: int, steps: list[Step], max_seconds: float | 
         sr = e.rate(s.params, sr) if e.rate else sr
         if y.shape[-1] == 0:
             raise UserError(f"After {s.effect} nothing is left of the audio (zero length); check the chain.")
-    return finish(y, sr)
+    return finish(y, sr, advice=advice)
 
 
-def finish(y: np.ndarray, sr: int) -> ChainResult:
+def finish(y: np.ndarray, sr: int, *, advice: str = CHAIN_ADVICE) -> ChainResult:
     warnings = []
     top = fx.peak(y)
     limited = False
@@ -506,11 +514,23 @@ def finish(y: np.ndarray, sr: int) -> ChainResult:
         y = fx.limiter(y, sr, threshold_db=LIMITER_CEILING_DB)
         y = np.clip(y, -1.0, 1.0)
         limited = True
-        warnings.append(
-            f"The result peaked at {20 * np.log10(top):+.1f} dBFS ({over} samples over full scale) and would clip: "
-            f"a limiter at {LIMITER_CEILING_DB:g} dBFS brought the peak to {20 * np.log10(max(fx.peak(y), 1e-12)):.1f} "
-            "dBFS. Lower the gain in the chain to avoid it."
-        )
+        peak_db, ceiling, now_db = 20 * np.log10(top), LIMITER_CEILING_DB, 20 * np.log10(max(fx.peak(y), 1e-12))
+        if advice == AUGMENT_ADVICE:
+            warnings.append(
+                f"The result peaked at {peak_db:+.1f} dBFS ({over} samples over full scale) and would clip: a limiter "
+                f"at {ceiling:g} dBFS brought the peak to {now_db:.1f} dBFS. Lower Augment's gain range (gain_db) to "
+                "avoid it."
+            )
+        elif advice == SYNTH_ADVICE:
+            warnings.append(
+                f"The result peaked at {peak_db:+.1f} dBFS ({over} samples over full scale) and would clip: a limiter "
+                f"at {ceiling:g} dBFS brought the peak to {now_db:.1f} dBFS. Lower the layers' amplitude to avoid it."
+            )
+        else:
+            warnings.append(
+                f"The result peaked at {peak_db:+.1f} dBFS ({over} samples over full scale) and would clip: a limiter "
+                f"at {ceiling:g} dBFS brought the peak to {now_db:.1f} dBFS. Lower the gain in the chain to avoid it."
+            )
     top = fx.peak(y)
     if top == 0 or 20 * np.log10(top) < SILENCE_DBFS:
         warnings.append(
@@ -732,7 +752,7 @@ class SynthResult:
 
 def run_synthesize(options: SynthOptions, out_dir: Path, max_seconds: float | None = None) -> SynthResult:
     y = synthesize(options.recipe, options.seconds, options.sample_rate, max_seconds)
-    result = finish(y[None, :], int(options.sample_rate))
+    result = finish(y[None, :], int(options.sample_rate), advice=SYNTH_ADVICE)
     stem = recipe_stem(options.recipe)
     return SynthResult(look(result.channels, result.sr, out_dir, stem, "Synthesized"), result.warnings)
 
@@ -974,7 +994,7 @@ def run_augment(
                 stems[base] = stems.get(base, 0) + 1
             if stems[base] > 1:
                 base = f"{base}-{stems[base]}"
-            result = apply_chain(a.channels, a.sr, steps, max_seconds)
+            result = apply_chain(a.channels, a.sr, steps, max_seconds, advice=AUGMENT_ADVICE)
             if result.limited:
                 warnings.append(f"{a.name} variant {v}: {result.warnings[0]}")
             name = f"{base}_aug{v:02d}.wav"

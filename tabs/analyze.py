@@ -274,9 +274,12 @@ def build(ctx: TabContext) -> None:
             note += " " + SHORT_NOTE.format(lufs=wanted)
         return gr.update(value=str(result.after.wav), visible=True), note
 
-    fix_here.click(
+    fix_event = fix_here.click(
         fix_loudness, [audio, target], [fixed, fixed_note], api_name="analyze_fix_loudness", concurrency_limit=2
     )
+    # the fixed copy belongs to the recording it was made from (issue 30, item 4)
+    clear_on_error(fix_event, [fixed, fixed_note])
+    clear_on_new_input(audio, [fixed, fixed_note], api_name="analyze_fix_clear_stale")
 
     def to_sound_lab(source=None, target=D.target):
         if not source:

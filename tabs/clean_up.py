@@ -15,6 +15,8 @@ from pipelines.clean_up import (
     denoise_stream,
     engine_choices,
     separate,
+    stem_label,
+    stem_names,
 )
 from pipelines.core.files import safe_stem
 from pipelines.core.registry import REGISTRY
@@ -55,6 +57,14 @@ def offered_separators():
         ok, reason = spec.availability(check_hub=False)  # a missing package still says so in the label
         choices.append((spec.title if ok else f"{spec.title}: {reason}", spec.key))
     return split_hub_choices(choices, lambda key: REGISTRY.spec(key).engine == "hub")
+
+
+def player_labels(engine=SEPARATE_DEFAULT.engine, stems=SEPARATE_DEFAULT.stems) -> list:
+    """The stem players' labels after a separation: the stems' names, then "Stem n" for the unused."""
+    names = stem_names(engine, stems or "all")
+    return [gr.update(label=stem_label(n)) for n in names] + [
+        gr.update(label=f"Stem {i + 1}") for i in range(len(names), MAX_STEMS)
+    ]
 
 
 def _stem_player(i: int) -> gr.Audio:
@@ -241,6 +251,9 @@ def build(ctx: TabContext) -> None:
     d_results = [d_info, before, after, before_img, after_img]
     clear_on_error(d_event, d_results)
     clear_on_error(s_event, s_results)
+    # each player named for the stem it holds ("Voice", "Music (accompaniment)"), in the page only:
+    # the API's answer stays the files
+    s_event.success(player_labels, [s_engine, stems], players, api_name=False, show_progress="hidden")
     clear_on_new_input(audio, [*d_results, *s_results], api_name="clean_up_clear_stale")
     accept_set_apart(s_engine, [s.key for s in REGISTRY.specs("separate")])  # the API may still name HT-Demucs
 

@@ -212,3 +212,4 @@ def build(ctx: TabContext) -> None:
     clear_on_error(event, results)
     # another description: the music of the old one goes (in the page: the prompt changes on every key)
     clear_on_new_input(prompt, results, api_name="compose_clear_stale", in_browser=True)
+    clear_on_new_input(melody, results, api_name="compose_melody_clear_stale")  # another tune to follow

@@ -158,9 +158,7 @@ def to_korean(text: str) -> str | None:
         m = pattern.match(stripped)  # Markdown's line-break spaces around a message are kept as they are
         if m:
             parts = {k: _blank_to_korean(k, v) for k, v in m.groupdict().items()}
-            return text.replace(
-                stripped, PLACEHOLDER.sub(lambda p, parts=parts: parts.get(p.group(1), p.group(0)), korean)
-            )
+            return text.replace(stripped, fill_template(korean, parts))
     if "\n" in text:  # Markdown assembled from whole lines: translate line by line
         lines = text.split("\n")
         done = [to_korean(line) if line.strip() else line for line in lines]
@@ -176,6 +174,69 @@ def to_korean(text: str) -> str | None:
         if lower in catalogue() or any(p.match(lower) for p, _k, _n in _templates()):
             return text.replace(stripped, to_korean(lower) or lower)
     return None
+
+
+# A particle written after a blank, in either form or both ("{name}은(는)", "{method}로"): the form is
+# chosen by the blank's last sound (issue 30: "임베딩로", "음성 합성를").
+_PARTICLE = re.compile(
+    r"\{(\w+)\}(은\(는\)|는\(은\)|을\(를\)|를\(을\)|이\(가\)|가\(이\)|과\(와\)|와\(과\)|\(으\)로|으로|로|은|는|을|를|이|가|과|와)"
+    r"(?![\uac00-\ud7a3])"
+)
+_PAIRS = {
+    "은": "은는",
+    "는": "은는",
+    "을": "을를",
+    "를": "을를",
+    "이": "이가",
+    "가": "이가",
+    "과": "과와",
+    "와": "과와",
+}
+_DIGIT_CODA = {"0": 1, "1": 2, "2": 0, "3": 1, "4": 0, "5": 0, "6": 1, "7": 2, "8": 2, "9": 0}  # 영 일 이 삼 ...
+
+
+def final_sound(word: str) -> int | None:
+    """The last sound of ``word`` as Korean reads it: 0 a vowel, 1 a final consonant, 2 a final ㄹ;
+    None when it cannot be told (a symbol)."""
+    t = word.rstrip(" )]'\"”’*.,")
+    if not t:
+        return None
+    c = t[-1]
+    if "\uac00" <= c <= "\ud7a3":
+        coda = (ord(c) - 0xAC00) % 28
+        return 0 if coda == 0 else 2 if coda == 8 else 1
+    if c in _DIGIT_CODA:
+        return _DIGIT_CODA[c]
+    if c.isascii() and c.isalpha():  # as loanwords are read: "model" 모델 (ㄹ), "Whisper" 위스퍼, "Thai" 타이
+        low = t.lower()
+        if low.endswith("l") or (t.isupper() and c in "LR"):
+            return 2
+        if low.endswith(("m", "n", "ng")) or (t.isupper() and c in "MN"):
+            return 1
+        return 0
+    return None
+
+
+def with_particle(word: str, particle: str) -> str:
+    """``word`` and the form of ``particle`` that follows its last sound: 음성 합성을, 임베딩으로, 모델로."""
+    sound = final_sound(word)
+    if sound is None:
+        return word + particle
+    if particle.endswith("로"):
+        return word + ("으로" if sound == 1 else "로")
+    pair = _PAIRS[particle[0]]
+    return word + (pair[0] if sound else pair[1])
+
+
+def fill_template(korean: str, parts: dict[str, str]) -> str:
+    """A Korean template with its blanks filled, each particle after a blank in its right form."""
+
+    def particle(m: re.Match) -> str:
+        name = m.group(1)
+        return with_particle(parts[name], m.group(2)) if name in parts else m.group(0)
+
+    filled = _PARTICLE.sub(particle, korean)
+    return PLACEHOLDER.sub(lambda p: parts.get(p.group(1), p.group(0)), filled)
 
 
 def _blank_to_korean(name: str, value: str) -> str:
@@ -317,10 +378,38 @@ def _translate_output(component, value, lang: str):
         return value
     if isinstance(component, gr.Dataframe):
         return _translate_table(value)
+    if isinstance(component, gr.Label):
+        return _translate_label(value)
     if isinstance(value, str) and isinstance(component, (*VALUE_TEXT, gr.Textbox)):
         if isinstance(component, gr.Textbox):  # a transcript is never translated: exact UI strings only
             return catalogue().get(value, value)
         return translate(value, lang)
+    return value
+
+
+_CODED = re.compile(r"(.+) \((\w[\w-]*)\)")  # "English (en)": a name with its code
+
+
+def _label_text(text):
+    """A label's class name in Korean where the catalogue has it ("Music", "English (en)")."""
+    if not isinstance(text, str):
+        return text
+    if text in catalogue():
+        return catalogue()[text]
+    m = _CODED.fullmatch(text)
+    if m and m.group(1) in catalogue():
+        return f"{catalogue()[m.group(1)]} ({m.group(2)})"
+    return text
+
+
+def _translate_label(value):
+    """A gr.Label's value: {label: score} or {"label": ..., "confidences": [...]}; names translated."""
+    if isinstance(value, dict) and "confidences" in value:
+        value = dict(value, label=_label_text(value.get("label")))
+        value["confidences"] = [dict(c, label=_label_text(c.get("label"))) for c in value["confidences"] or []]
+        return value
+    if isinstance(value, dict):
+        return {_label_text(k): v for k, v in value.items()}
     return value
 
 

@@ -176,7 +176,7 @@ def build(ctx: TabContext) -> None:
             gr.Warning(r.model_error)
         lang = language_name(r.language) if r.language else "unknown"
         summary = (
-            f"**{len(r.speakers)} speakers** · {mn.clock(r.duration)} · language: {lang} · "
+            f"**{mn.speaker_count(len(r.speakers))}** · {mn.clock(r.duration)} · language: {lang} · "
             f"done in {sum(x.seconds for x in r.stages):.0f} s  \nEngines: {mn.md_escape(translate(r.engines))}"
         )
         if r.model_notes is not None and r.parts > 1:

@@ -11,6 +11,13 @@ from pipelines.speak import MAX_TEXT_CHARS, SAMPLE_TEXT, SAMPLE_TEXT_KO, SpeakOp
 
 from .common import ALIGNMENT_COLORS, TabContext, clear_on_error, clear_on_new_input, start_rule, user_errors
 
+# The live character count, in the language the page shows (issue 30: it stayed English for a Korean page)
+COUNTER_JS = """(t) => {
+  const ko = /[\\uac00-\\ud7a3]/.test(document.querySelector('#intro')?.innerText || '');
+  const n = t.length.toLocaleString(), max = (MAX_CHARS).toLocaleString(), over = t.length > MAX_CHARS;
+  return ko ? `${n} / ${max}자` + (over ? ' (너무 김)' : '') : `${n} / ${max} characters` + (over ? ' (too long)' : '');
+}"""
+
 TITLE = "Speak"
 
 INTRO = f"""**Turn text into speech.** Type or paste text (up to {MAX_TEXT_CHARS:,} characters), choose an
@@ -173,8 +180,7 @@ def build(ctx: TabContext) -> None:
         None,
         text,
         counter,
-        js=f"(t) => `${{t.length.toLocaleString()}} / {MAX_TEXT_CHARS:,} characters`"
-        + f" + (t.length > {MAX_TEXT_CHARS} ? ' (too long)' : '')",
+        js=COUNTER_JS.replace("MAX_CHARS", str(MAX_TEXT_CHARS)),
         api_name="text_counter",
         api_visibility="private",
     )

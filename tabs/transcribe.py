@@ -51,6 +51,7 @@ from .common import (
     ALIGNMENT_COLORS,
     TabContext,
     audio_input,
+    clear_on_error,
     clear_on_new_input,
     clears_before_error,
     downloadable,
@@ -218,8 +219,8 @@ def build(ctx: TabContext) -> None:
                 elem_id="transcribe-files",
             )
             with gr.Row():
-                languages = gr.Label(
-                    label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages"
+                languages = gr.Label(  # min_width: on a phone it takes the whole row (issue 30, item 5)
+                    label="Detected language (top 3)", num_top_classes=3, elem_id="transcribe-languages", min_width=320
                 )
                 compare_md = gr.Markdown(elem_id="transcribe-compare")
             alignment = gr.HighlightedText(
@@ -508,13 +509,15 @@ def build(ctx: TabContext) -> None:
             )
         return rows, str(zip_outputs(sets, out_dir / "transcripts.zip"))
 
-    batch_run.click(
+    batch_event = batch_run.click(
         run_batch,
         [batch_in, *option_inputs, *advanced_inputs, *subtitle_inputs],
         [batch_table, batch_zip],
         api_name="transcribe_batch",
         concurrency_limit=1,
     )
+    clear_on_error(batch_event, [batch_table, batch_zip])  # issue 30, item 4: no old results beside an error
+    clear_on_new_input(batch_in, [batch_table, batch_zip], api_name="transcribe_batch_clear_stale")
 
     def unload_models():
         dropped = [k for k in REGISTRY.loaded() if k.startswith("whisper")]
@@ -690,13 +693,15 @@ def build_evaluation(ctx: TabContext) -> None:
         show_warnings(result.warnings)
         return result.summary(), result.shown_rows(), str(result.write_csv(work / csv_name(first)))
 
-    eval_run.click(
+    eval_event = eval_run.click(
         evaluate_transcription,
         [eval_files, eval_model, eval_language, dataset, dataset_config, dataset_split, dataset_items, text_column],
         [eval_md, eval_table, eval_csv],
         api_name="evaluate_transcription",
         concurrency_limit=1,
     )
+    clear_on_error(eval_event, [eval_md, eval_table, eval_csv])
+    clear_on_new_input(eval_files, [eval_md, eval_table, eval_csv], api_name="evaluate_clear_stale")
 
     def refresh_evaluation():
         models = offered_models()

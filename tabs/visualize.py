@@ -23,6 +23,7 @@ from pipelines.visualize import (
 from .common import (
     TabContext,
     audio_input,
+    clear_on_error,
     clear_on_new_input,
     example_files,
     run_after_example,
@@ -196,16 +197,19 @@ def build(ctx: TabContext) -> None:
         return draw(source, False, n_fft, hop, window, n_mels, fmin, fmax, n_mfcc, cmvn, chroma, freq_scale, cmap)
 
     inputs = [audio, *settings, freq_scale, cmap]
-    gr.on(
+    shown = [facts, *images]
+    event = gr.on(
         [run.click, audio.upload, audio.stop_recording],
         visualize,
         inputs,
-        [facts, *images],
+        shown,
         api_name="visualize",
         concurrency_limit=2,
     )
-    run_after_example(examples, visualize, inputs, [facts, *images], api_name="visualize_example")
-    gr.on(
+    # A new clip, Clear or an error: the facts and figures of the previous clip go (issue 30, item 4).
+    clear_on_error(event, shown)
+    clear_on_error(run_after_example(examples, visualize, inputs, shown, api_name="visualize_example"), shown)
+    redrawn = gr.on(
         [c.change for c in (n_fft, hop, window, freq_scale, chroma, cmap, cmvn)]
         + [c.release for c in (n_mels, n_mfcc)]
         + [c.submit for c in (fmin, fmax)],
@@ -217,6 +221,7 @@ def build(ctx: TabContext) -> None:
         trigger_mode="always_last",
         concurrency_limit=2,
     )
+    clear_on_error(redrawn, images)
 
     @user_errors
     def phase(source, n_fft=str(P.n_fft), hop=str(P.hop_length), window=P.window):
@@ -233,12 +238,10 @@ def build(ctx: TabContext) -> None:
         )
         return str(a), str(b), info
 
-    lesson_btn.click(
-        phase,
-        [audio, n_fft, hop, window],
-        [mag_only, with_phase, lesson_info],
-        api_name="phase_lesson",
-        concurrency_limit=2,
+    lesson = [mag_only, with_phase, lesson_info]
+    clear_on_error(
+        lesson_btn.click(phase, [audio, n_fft, hop, window], lesson, api_name="phase_lesson", concurrency_limit=2),
+        lesson,
     )
 
     @user_errors
@@ -265,9 +268,13 @@ def build(ctx: TabContext) -> None:
         progress(0.5, desc="Writing .npy and .csv")
         return str(export_features(result, out, stem=f"features-{_source_stem(source)}"))
 
-    export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2)
+    clear_on_error(
+        export_btn.click(export, inputs, export_file, api_name="export_features", concurrency_limit=2), [export_file]
+    )
     # A new clip: the lesson players and the features zip were made from the previous one.
-    clear_on_new_input(audio, [mag_only, with_phase, lesson_info, export_file], api_name="visualize_clear_stale")
+    clear_on_new_input(
+        audio, [*shown, mag_only, with_phase, lesson_info, export_file], api_name="visualize_clear_stale"
+    )
 
 
 def _source_stem(source) -> str:

@@ -133,6 +133,7 @@ def build(ctx: TabContext) -> None:
                 ctx.settings.new_output_dir("zero-shot"),
                 safe_stem(audio.name, "audio"),
                 "labels",
+                rows=len(result.frames.labels),  # every label the visitor gave, not the 8 strongest
             )
             image, csv_path = str(png), str(csv)
         return result.labels, result_markdown(result), image, csv_path

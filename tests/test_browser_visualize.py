@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from browser import audio_block, error_toast_text, image_src, record_from_microphone, upload_audio, wait_for_audio_value
 from conftest import EXAMPLES
@@ -109,3 +111,26 @@ def test_ten_minute_recording_renders_without_freezing_the_page(page, artifacts,
     width = page.evaluate("() => document.querySelector('#panel-spectrogram img').naturalWidth")
     assert width <= 1200  # drawn at screen resolution, not one column per STFT frame
     page.screenshot(path=str(artifacts / "visualize-ten-minutes.png"), full_page=True)
+
+
+def test_clear_or_a_bad_file_leaves_no_old_figures(page, artifacts, tmp_path):
+    """Issue 30, item 4: the previous clip's facts and figures go on Clear and beside an error."""
+    block = audio_block(page, "Audio: record or upload")
+    upload_audio(page, block, EXAMPLES / "a440_sine.wav")
+    wait_for_facts(page)
+    image_src(page, "panel-spectrogram")
+    block.get_by_label("Clear").first.click()
+    page.wait_for_function("() => !document.querySelector('#panel-spectrogram img')", timeout=30_000)
+    assert page.locator("[id^=panel-] img").count() == 0
+    assert "Sample rate" not in facts_in_page(page)  # only the header row is left
+    upload_audio(page, block, EXAMPLES / "a440_sine.wav")
+    wait_for_facts(page)
+    image_src(page, "panel-waveform")
+    bad = tmp_path / "huge.wav"
+    sf.write(bad, np.full(8000, 1e30, np.float32), 16000, subtype="FLOAT")
+    block.get_by_label("Clear").first.click()
+    upload_audio(page, block, bad)
+    assert "far beyond full scale" in error_toast_text(page)
+    page.wait_for_function("() => !document.querySelector('[id^=panel-] img')", timeout=30_000)
+    assert "Sample rate" not in facts_in_page(page)  # only the header row is left
+    page.screenshot(path=str(artifacts / "visualize-cleared-after-error.png"), full_page=True)

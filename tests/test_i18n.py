@@ -153,7 +153,7 @@ def test_runtime_templates_translate_what_the_code_renders():
         == "말소리가 1.2초밖에 없습니다. 화자 분리로 목소리를 구별하려면 최소 4초가 필요합니다."
     )
     # a blank may be empty, and a literal "{}" stays as it is
-    assert i18n.to_korean("Whisper small is not available: offline.") == "Whisper small을(를) 쓸 수 없습니다: offline."
+    assert i18n.to_korean("Whisper small is not available: offline.") == "Whisper small을 쓸 수 없습니다: offline."
     hyp = "The hypothesis template must contain '{}' exactly once, where each label goes (for example 'This is {}.')."
     assert i18n.to_korean(hyp).startswith("가설 템플릿에는 각 레이블이 들어갈 '{}'가")
 

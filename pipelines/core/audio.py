@@ -31,6 +31,11 @@ SUPPORTED_FORMATS = "WAV, FLAC, OGG, MP3, WebM, M4A"
 SILENCE_DBFS = -60.0  # peak below this: the recording is silent
 CLIP_LEVEL = 0.999  # |sample| at or above this counts as clipped
 CLIP_WARN_SHARE = 0.001  # warn when more than 0.1 % of samples are clipped
+MIN_SAMPLE_RATE = 1000  # Hz; below this a file is not sound anyone recorded (a damaged header)
+MAX_SAMPLE_RATE = 768_000  # Hz; the highest rate audio interfaces record at
+# A float sample beyond +60 dB over full scale is not audio: spectra, loudness and models
+# overflow or divide by zero on it (1e30 squared is infinite in float32).
+MAX_PEAK = 1000.0
 
 
 @dataclass
@@ -183,6 +188,7 @@ def probe_file(path: Path, max_seconds: float | None):
         return None
     if info.frames == 0 or info.samplerate <= 0:
         raise AudioError(f"The file '{name}' holds no audio samples (zero length).")
+    check_rate(info.samplerate, name)
     check_length(info.frames / info.samplerate, max_seconds)
     return info
 
@@ -270,6 +276,16 @@ def ffmpeg_to_wav(path: Path, folder: Path, max_seconds: float | None) -> tuple[
 # --- validation -------------------------------------------------------------------------
 
 
+def check_rate(sr: int, name: str = "audio") -> None:
+    """Refuse a sample rate no recording has (a damaged or hand-made header)."""
+    if not MIN_SAMPLE_RATE <= sr <= MAX_SAMPLE_RATE:
+        raise AudioError(
+            f"The sample rate of '{name}' is {sr} Hz; audio needs between {MIN_SAMPLE_RATE} Hz and "
+            f"{MAX_SAMPLE_RATE} Hz (speech is usually 16000 Hz, music 44100 or 48000 Hz). "
+            "The file is damaged or was not written as audio."
+        )
+
+
 def check_length(seconds: float, max_seconds: float | None) -> None:
     if max_seconds and seconds > max_seconds + 0.5:
         raise AudioError(
@@ -311,8 +327,7 @@ def sample_stats(x: np.ndarray, block: int = 1 << 20) -> SampleStats:
 
 
 def _validate(audio: AudioInput, min_seconds: float, max_seconds: float | None) -> None:
-    if audio.sr <= 0:
-        raise AudioError(f"Invalid sample rate {audio.sr} Hz.")
+    check_rate(audio.sr, audio.name)
     if audio.n_samples == 0:
         raise AudioError("The audio has no samples (zero length).")
     stats = sample_stats(audio.channels)
@@ -330,6 +345,12 @@ def check_samples(
         raise AudioError(
             f"The audio contains {stats.non_finite} NaN or infinite samples out of {n_values}; "
             "it is damaged and cannot be analysed."
+        )
+    check_rate(sr)
+    if stats.peak > MAX_PEAK:
+        raise AudioError(
+            f"The audio's samples reach {stats.peak:.3g}, far beyond full scale (1.0): it is not a "
+            "recording (a damaged float file?). Save it again as 16-bit or float audio between -1 and 1."
         )
     duration = n_samples / float(sr)
     if duration < min_seconds:

@@ -130,6 +130,7 @@ MULTIWORD = {
     "synth-pop": "synthpop",
 }
 INSTRUMENT_WORDS["eguitar"] = (27, 27)
+SPOKEN = {token: phrase for phrase, token in reversed(MULTIWORD.items())}  # a token as the prompt wrote it
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,7 @@ class Plan:
     drums: bool
     heard: tuple[str, ...]  # the prompt words that changed something
     style_reason: str
+    solo: bool = False  # "solo": the lead instrument alone (its own chords when it plays chords)
 
     @property
     def key_name(self) -> str:
@@ -458,6 +460,7 @@ _KEY_RE = re.compile(r"\b([a-g])\s*(#|♯|b|♭|-?sharp|-?flat)?\s*(major|minor|
 _BPM_RE = re.compile(r"\b(\d{2,3})\s*(?:bpm|beats per minute)\b")
 _NO_DRUMS_RE = re.compile(r"\b(no|without|zero)\s+(drums?|percussion|beat)\b|\bdrumless\b")
 _DRUMS_RE = re.compile(r"\b(drums?|percussion|beat|beats|groove)\b")
+_SOLO_RE = re.compile(r"\b(solo|alone|unaccompanied)\b")
 
 
 def _prompt_hash(text: str) -> int:
@@ -548,7 +551,14 @@ def plan_from_prompt(prompt: str, seed: int) -> Plan:
     elif _DRUMS_RE.search(text):
         drums = True
         heard.append(_DRUMS_RE.search(text).group(0))
-    return Plan(prompt, seed, style, bpm, tonic, mode, lead, chords, drums, tuple(dict.fromkeys(heard)), reason)
+    solo = bool(_SOLO_RE.search(text))
+    if solo:
+        drums = False
+        heard.append("solo")
+        if instruments:
+            chords = INSTRUMENT_WORDS[instruments[0]][1]  # None: an instrument that plays no chords
+    spoken = tuple(dict.fromkeys(SPOKEN.get(w, w) for w in heard))  # "electric guitar", never "eguitar"
+    return Plan(prompt, seed, style, bpm, tonic, mode, lead, chords, drums, spoken, reason, solo)
 
 
 # --- composing -----------------------------------------------------------------------------
@@ -589,9 +599,11 @@ def compose_piece(prompt: str, seconds: float, seed: int, plan: Plan | None = No
         Part("melody", plan.lead, 2, _melody(style, scale, root_midi, degrees, sections, rng), volume=112, pan=72),
         Part("bass", style.bass, 3, _bass(style, scale, root_midi, degrees, sections, rng), volume=104, pan=64),
     ]
-    if style.pad is not None and style.pad != plan.chords:
+    if plan.solo:  # the lead alone, with its own chords when it plays them
+        parts = [p for p in parts if p.name == "melody" or (p.name == "chords" and plan.chords is not None)]
+    elif style.pad is not None and style.pad != plan.chords:
         parts.append(Part("pad", style.pad, 1, _pad(chords, sections), volume=70, pan=84))
-    if style.extra == "timpani":
+    if style.extra == "timpani" and not plan.solo:
         parts.append(Part("timpani", 47, 4, _timpani(root_midi, degrees, sections, scale), volume=96, pan=60))
     if plan.drums:
         parts.append(Part("drums", 0, DRUM_CHANNEL, _drums(style.groove or "soft", sections, rng), volume=100))
@@ -883,13 +895,19 @@ def _swing(beat: float, ratio: float) -> float:
 # --- MIDI file ---------------------------------------------------------------------------
 
 
+def _midi_text(text: str) -> str:
+    """A text for a MIDI meta event, written as UTF-8 (mido writes Latin-1 only: a Korean prompt
+    or an emoji failed the whole piece)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
 def write_midi(piece: Piece, path: str | Path, ticks_per_beat: int = 480) -> Path:
     """A type-1 Standard MIDI File: a tempo track, then one track per part."""
     import mido
 
     mid = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
     meta = mido.MidiTrack()
-    meta.append(mido.MetaMessage("track_name", name=piece.plan.prompt[:60] or "Audio AI Studio", time=0))
+    meta.append(mido.MetaMessage("track_name", name=_midi_text(piece.plan.prompt[:60] or "Audio AI Studio"), time=0))
     meta.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(piece.plan.bpm), time=0))
     meta.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
     key = NOTE_NAMES[piece.plan.tonic] + ("m" if piece.plan.mode == "minor" else "")

@@ -193,17 +193,30 @@ def write_subtitles(
 # --- speaker cues ---------------------------------------------------------------------------
 
 
+MAX_SPEAKER_NAME_CHARS = 80  # a name drawn on the timeline and written into every cue
+
+
 def speaker_names(speakers: Iterable[str], names: dict[str, str] | None) -> dict[str, str]:
-    """Display name per speaker: the user's name where given, else the label itself."""
+    """Display name per speaker: the user's name where given (control and invisible format
+    characters removed), else the label itself; a name over MAX_SPEAKER_NAME_CHARS is refused."""
     names = names or {}
-    return {s: (str(names.get(s) or "").strip() or s) for s in speakers}
+    shown = {}
+    for s in speakers:
+        name = "".join(c for c in str(names.get(s) or "") if unicodedata.category(c)[0] != "C").strip()
+        if len(name) > MAX_SPEAKER_NAME_CHARS:
+            raise UserError(
+                f"A speaker's name is {len(name)} characters long; keep each name to {MAX_SPEAKER_NAME_CHARS} "
+                "characters or fewer."
+            )
+        shown[s] = name or s
+    return shown
 
 
 def speaker_runs(words: Sequence[TimedText], max_gap_s: float = SPEAKER_PAUSE_S) -> list[list[TimedText]]:
     """One speaker's consecutive words (an utterance); a change of speaker or a pause over
-    ``max_gap_s`` starts the next. Words with no text are left out. The one grouping of words by
-    speaker and pause: subtitle cues (1 s), Diarize's transcript lines (2 s) and Meeting notes'
-    sentences (1.5 s, then cut at sentence ends) differ only in the pause they allow."""
+    ``max_gap_s`` starts the next. Words with no text are left out. Subtitle cues (1 s) and Diarize's
+    transcript lines (2 s) differ only in the pause they allow; Meeting notes' sentences also wait
+    longer for a sentence left unfinished, so they cut their own way (meeting_notes.sentences_from_words)."""
     runs: list[list[TimedText]] = []
     for w in words:
         if not w.text.strip():

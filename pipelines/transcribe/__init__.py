@@ -67,6 +67,7 @@ __all__ = [
     "TranscribeOptions",
     "Transcript",
     "as_whisper_input",
+    "bounded_by_length",
     "check_comparison_request",
     "check_model_fits",
     "choose_model",

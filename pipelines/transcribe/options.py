@@ -149,3 +149,30 @@ def with_advanced(opts: TranscribeOptions, values: dict) -> TranscribeOptions:
 
     types = {name: type(getattr(opts, name)) for name in ADVANCED}
     return replace(opts, **{name: types[name](values[name]) for name in ADVANCED if values.get(name) is not None})
+
+
+# Whisper decodes up to 448 tokens a 30-s window whatever it holds: on a 0.3-s clip it looped
+# "I'm just going to ..." to the limit at every fallback temperature (7 s of 8.6 s; issue 30).
+# A recording this short can hold at most TOKENS_BASE + TOKENS_PER_S tokens a second (fast speech
+# is ~5 tokens a second in English, ~12 in Korean, with the timestamps).
+# Each fallback temperature decodes the window again (5 samples each): a clip under FALLBACK_ALL_S
+# gets one fallback (0 and 0.2); from 2 s on, all six, as the engine alone (a spoken prompt's words
+# can need them).
+SHORT_AUDIO_S = 9.0
+TOKENS_BASE = 16
+TOKENS_PER_S = 20
+FALLBACK_ALL_S = 2.0
+
+
+def bounded_by_length(kwargs: dict, seconds: float) -> dict:
+    """``kwargs`` with a token budget (``max_new_tokens``) and fewer fallback temperatures for a
+    recording under SHORT_AUDIO_S: every stage that decodes (detection with decoding, the fallback
+    temperatures, the loop repair) then costs time in proportion to the audio, not Whisper's 448
+    tokens six times over. Longer recordings keep Whisper's own limits (a 30-s window, its prompt
+    included, is what bounds them)."""
+    if seconds >= SHORT_AUDIO_S or kwargs.get("max_new_tokens"):
+        return kwargs
+    temps = tuple(kwargs["temperature"])
+    if seconds < FALLBACK_ALL_S:
+        temps = temps[:2]
+    return dict(kwargs, max_new_tokens=int(TOKENS_BASE + TOKENS_PER_S * seconds), temperature=temps)

@@ -17,12 +17,12 @@ from pipelines.core.registry import REGISTRY, ModelUnavailable
 from pipelines.engines import wav2vec2 as w2v
 from pipelines.engines.whisper import model as wm
 from pipelines.engines.whisper.choice import check_model_fits, choose_model, engine_text
-from pipelines.engines.whisper.detect import as_whisper_input, detect_language
+from pipelines.engines.whisper.detect import ONE_WINDOW_S, as_whisper_input, detect_language, detect_while_decoding
 from pipelines.engines.whisper.languages import language_name, parse_language
 from pipelines.engines.whisper.model import SAMPLE_RATE
 from pipelines.engines.whisper.segments import SegmentInfo, not_speech, segment_from
 from pipelines.formats.subtitles import TimedText
-from pipelines.transcribe.options import TranscribeOptions
+from pipelines.transcribe.options import TranscribeOptions, bounded_by_length
 from pipelines.transcribe.repairs import fill_skipped_gaps, fix_loops
 from pipelines.transcribe.result import Transcript
 
@@ -55,10 +55,16 @@ def transcribe_stream(
     if not model.model.is_multilingual:  # local folders: known only once loaded
         check_model_fits(key, language, opts.task, english_only=True)
         language = language or "en"
+    early = None  # a short recording's decoding, begun by the detection
     if language is None:  # one detection for the whole recording
         out.stage = "detecting the language"
         yield _snapshot(out)
-        top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
+        if out.duration < ONE_WINDOW_S:
+            early, top, heard = detect_while_decoding(
+                model, x, bounded_by_length(opts.decode_kwargs(None), out.duration)
+            )
+        else:
+            top, heard = detect_language(model, x, vad_filter=opts.vad_filter)
         language, prob = (top[0][0], top[0][1]) if heard else ("en", 0.0)
         out.language, out.language_probability, out.top_languages = language, prob, _top3(top) if heard else []
         why = why or f"{language_name(language)} detected, {prob:.0%}"
@@ -66,13 +72,13 @@ def transcribe_stream(
         # Chosen by hand: nothing was detected, so no "100 %" is shown as if it had been.
         out.language, out.language_probability, out.top_languages = language, 1.0, []
     out.engine = engine_text(key, why)
-    kwargs = opts.decode_kwargs(language)
+    kwargs = bounded_by_length(opts.decode_kwargs(language), out.duration)
     out.stage = "transcribing"
     yield _snapshot(out)
     release_free_memory()  # what language detection and loading left (pipelines/core/memory.py)
     # The whole recording in one faster-whisper call (prompts carried across its 30-s windows, as
     # on a whole file), its VAD and features computed a block at a time (engines/whisper/model.py).
-    segments, info = wm.transcribe_whole(model, x, **kwargs)
+    segments, info = early or wm.transcribe_whole(model, x, **kwargs)
     out.options_used = _options_record(info, kwargs)
     out.duration_after_vad = float(info.duration_after_vad)
     for seg in segments:  # decoding happens as this generator is consumed

@@ -69,3 +69,19 @@ def detect_language(
     speech = np.concatenate(pieces) if heard else np.asarray(x[: min(n, window)], dtype=np.float32)
     _, _, probs = model.detect_language(audio=np.ascontiguousarray(speech))
     return sorted(((code, float(p)) for code, p in probs), key=lambda cp: cp[1], reverse=True), heard or not vad_filter
+
+
+ONE_WINDOW_S = 30.0  # a recording shorter than Whisper's window: its language is detected as it is decoded
+
+
+def detect_while_decoding(model, x, kwargs: dict):
+    """A short recording's language detected by faster-whisper itself, on the speech its VAD kept,
+    from the same encoding of the window that it then decodes (``transcribe_whole`` encodes it once):
+    ``((segments, info), top languages best first, whether speech was heard)``. The segments are
+    decoded as they are read, in the detected language."""
+    from pipelines.engines.whisper.model import transcribe_whole
+
+    segments, info = transcribe_whole(model, x, **dict(kwargs, language=None))
+    heard = bool(info.duration_after_vad) or not kwargs.get("vad_filter")
+    top = sorted(((c, float(p)) for c, p in (info.all_language_probs or [])), key=lambda cp: cp[1], reverse=True)
+    return (segments, info), top or [(info.language, float(info.language_probability))], heard

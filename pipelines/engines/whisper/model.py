@@ -271,6 +271,33 @@ def log_mel(fe, read, n: int, chunk_frames: int = FEATURE_CHUNK_FRAMES):
     return out
 
 
+def _detect_on_first_window(view, features) -> list[tuple[str, float]]:
+    """Whisper's language probabilities, best first, from the first window exactly as the decoder
+    will see it (faster-whisper's own detection keeps one frame more, so it encodes twice)."""
+    from faster_whisper.audio import pad_or_trim
+
+    frames = min(view.feature_extractor.nb_max_frames, features.shape[-1] - 1)
+    encoded = view.encode(pad_or_trim(features[:, :frames]))
+    return [(token[2:-2], float(p)) for token, p in view.model.detect_language(encoded)[0]]
+
+
+def _encode_once(encode):
+    """``encode`` remembering its last answer: with ``language=None`` faster-whisper encodes the
+    first 30-s window to detect the language, then again to decode it; the second time is free."""
+    import numpy as np
+
+    last: list = [None, None]
+
+    def cached(features):
+        if last[0] is not None and last[0].shape == features.shape and np.array_equal(last[0], features):
+            return last[1]
+        out = encode(features)
+        last[:] = [np.array(features, copy=True), out]
+        return out
+
+    return cached
+
+
 class _GivenFeatures:
     """A FeatureExtractor that answers with features already computed (see transcribe_whole)."""
 
@@ -338,8 +365,15 @@ def transcribe_whole(model, x, *, vad_filter: bool = False, vad_parameters=None,
     features = log_mel(fe, read, n_speech)
     view = copy.copy(model)  # shares the loaded model; only its feature extractor differs
     view.feature_extractor = _GivenFeatures(fe, features)
+    view.encode = _encode_once(model.encode)
+    detected = None
+    if kwargs.get("language") is None and model.model.is_multilingual:
+        detected = _detect_on_first_window(view, features) if n_speech else [("en", 0.0)]
+        kwargs = dict(kwargs, language=detected[0][0])
     placeholder = np.broadcast_to(np.zeros(1, np.float32), (n_speech,))  # its length is all that is read
     segments, info = view.transcribe(placeholder, vad_filter=False, **kwargs)
+    if detected is not None:
+        info = replace(info, language_probability=detected[0][1], all_language_probs=detected)
     if vad_filter and chunks:
         segments = restore_speech_timestamps(segments, chunks, sr)
     info = replace(info, duration=n / sr, duration_after_vad=n_speech / sr, vad_options=vad_options)
