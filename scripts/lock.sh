@@ -10,6 +10,7 @@ python3 -m venv "$work/env"
 "$work/env/bin/python" -m pip install -q --upgrade pip
 "$work/env/bin/python" -m pip install -q -r requirements.txt
 "$work/env/bin/python" -m pip install -q --no-deps -r requirements-nodeps.txt
+"$work/env/bin/python" scripts/torchaudio_pure.py
 "$work/env/bin/python" -m pip install -q -r requirements-test.txt
 {
   echo "# Exact versions of a fresh install (requirements.txt, requirements-nodeps.txt, requirements-test.txt),"
