@@ -13,6 +13,7 @@ TAB_MODULES = [
     "diarize",
     "clean_up",
     "meeting_notes",
+    "speakers",
     "classify",
     "zero_shot",
     "speak",
