@@ -793,7 +793,7 @@ def run(
     elif engine == "bundled":
         result = diarize(y, sr, o, progress=scaled)
     else:
-        raise UserError(f"Unknown engine '{engine}': choose '{OFFLINE_ENGINE}', 'bundled' or 'pyannote'.")
+        raise UserError(f"Unknown engine '{engine}': choose 'pyannote-offline', 'bundled' or 'pyannote'.")
     seconds = time.perf_counter() - start
     words, asr = None, ""
     if transcribe:

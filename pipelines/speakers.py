@@ -202,9 +202,6 @@ def dumps(known: KnownVoices) -> str:
     return json.dumps({**payload, "checksum": _checksum(payload)}, ensure_ascii=False)
 
 
-NOT_OURS = "This is not a known-voices file of this app"
-
-
 def loads(text: str | bytes | dict | None, options: SpeakersOptions | None = None) -> KnownVoices:
     """Known voices from their JSON (text or parsed); UserError for anything else, edited or damaged."""
     from pipelines.engines.campplus import DIM
@@ -214,15 +211,17 @@ def loads(text: str | bytes | dict | None, options: SpeakersOptions | None = Non
         return KnownVoices()
     if isinstance(text, (str, bytes)):
         if len(text) > MAX_FILE_BYTES:
-            raise UserError(f"{NOT_OURS}: it is larger than {MAX_FILE_BYTES // 1_000_000} MB.")
+            raise UserError(
+                f"This is not a known-voices file of this app: it is larger than {MAX_FILE_BYTES // 1_000_000} MB."
+            )
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise UserError(f"{NOT_OURS} (it is not JSON).") from None
+            raise UserError("This is not a known-voices file of this app (it is not JSON).") from None
     else:
         data = text
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UserError(f"{NOT_OURS}.")
+        raise UserError("This is not a known-voices file of this app.")
     if data.get("version") != VERSION or data.get("model") != MODEL:
         raise UserError(
             f"These known voices were made by another version ({data.get('version')}, {data.get('model')}); "
@@ -243,7 +242,9 @@ def loads(text: str | bytes | dict | None, options: SpeakersOptions | None = Non
                 raise ValueError(name)
             voices.append(Voice(name, prints, seconds))
     except (KeyError, TypeError, ValueError):
-        raise UserError(f"{NOT_OURS}: its voices are not in the expected form.") from None
+        raise UserError(
+            "This is not a known-voices file of this app: its voices are not in the expected form."
+        ) from None
     if len(voices) > o.max_voices:
         raise UserError(f"This known-voices file holds {len(voices)} voices; at most {o.max_voices} are allowed.")
     return KnownVoices(voices)
@@ -257,7 +258,9 @@ def read(path: str | Path | None, options: SpeakersOptions | None = None) -> Kno
     if not p.is_file():
         raise UserError("The known-voices file could not be read.")
     if p.stat().st_size > MAX_FILE_BYTES:
-        raise UserError(f"{NOT_OURS}: it is larger than {MAX_FILE_BYTES // 1_000_000} MB.")
+        raise UserError(
+            f"This is not a known-voices file of this app: it is larger than {MAX_FILE_BYTES // 1_000_000} MB."
+        )
     return loads(p.read_bytes(), options)
 
 

@@ -27,7 +27,7 @@ from .common import (
     user_errors,
 )
 from .hub_choices import accept_set_apart, split_hub_choices
-from .speakers import known_from, known_voices_store
+from .speakers import known_from, known_voices_file
 
 TITLE = "Diarize"
 
@@ -196,8 +196,6 @@ def build(ctx: TabContext) -> None:
             names_text = gr.Textbox(
                 "", label="Speaker names", visible=False
             )  # API only: 'Alice, Bob' or 'SPEAKER_01=Bob'
-            known_file = gr.File(label="Known voices file", visible=False)  # API only; the page uses the browser's
-    store = known_voices_store(ctx)
 
     @user_errors
     def find_speakers(
@@ -212,7 +210,6 @@ def build(ctx: TabContext) -> None:
         clean_audio=CLEAN_DEFAULT,
         speaker_style=dz.SUBTITLE_DEFAULTS.speaker_style,
         known_voices=None,
-        stored="",
         progress=gr.Progress(),
     ):
         """Find who spoke when in a conversation; returns the timeline, talk time, turns, a speaker-attributed transcript and RTTM/TXT/SRT files.
@@ -233,7 +230,7 @@ def build(ctx: TabContext) -> None:
             known_voices: a known-voices JSON file (from enroll_voice): recognised speakers are named, the
                 others "unknown 1", "unknown 2".
         """
-        known = known_from(known_voices, stored)
+        known = known_from(known_voices)
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
         source = clean_first(ctx, source, clean_audio)
         progress(0.02, desc="Loading audio")
@@ -274,7 +271,7 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click],
         find_speakers,
-        [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style, known_file, store],
+        [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style, known_voices_file(ctx)],
         outputs,
         api_name="diarize",
         concurrency_limit=2,

@@ -24,7 +24,7 @@ from .common import (
 )
 from .hub_choices import hub_language_models
 from .i18n import translate  # before escaping: escaped text no longer matches the catalogue
-from .speakers import known_from, known_voices_store
+from .speakers import known_from, known_voices_file
 
 TITLE = "Meeting notes"
 
@@ -98,7 +98,6 @@ def build(ctx: TabContext) -> None:
                 placeholder="Alice, Bob  or  SPEAKER_01=Bob",
                 elem_id="meeting-names",
             )
-            known_file = gr.File(label="Known voices file", visible=False)  # API only; the page uses the browser's
             run = gr.Button("Write the notes", variant="primary", elem_id="meeting-run")
             with gr.Accordion("How it works", open=False):
                 gr.Markdown(HOW_IT_WORKS)
@@ -143,7 +142,6 @@ def build(ctx: TabContext) -> None:
         model=o.model,
         speaker_names=o.names,
         known_voices=None,
-        stored="",
         progress=gr.Progress(),
     ):
         """Turn a meeting recording into notes: speakers and transcript, then summary, key points, decisions, action items with owners, open questions and next meeting; Markdown, TXT, JSON and SRT files.
@@ -156,7 +154,7 @@ def build(ctx: TabContext) -> None:
             speaker_names: names for the speakers in order ("Alice, Bob") or as "SPEAKER_01=Bob".
             known_voices: a known-voices JSON file (from enroll_voice): recognised speakers are named.
         """
-        known = known_from(known_voices, stored)
+        known = known_from(known_voices)
         options = mn.MeetingNotesOptions(
             num_speakers=int(num_speakers or 0),
             language=language or AUTO,
@@ -205,7 +203,7 @@ def build(ctx: TabContext) -> None:
     blank = {notes: NOTES_PLACEHOLDER}
     event = run.click(
         meeting_notes,
-        [audio, num, language, model, names, known_file, known_voices_store(ctx)],
+        [audio, num, language, model, names, known_voices_file(ctx)],
         results,
         api_name="meeting_notes",
         concurrency_limit=1,

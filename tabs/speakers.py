@@ -33,11 +33,27 @@ def known_voices_store(ctx: TabContext) -> gr.BrowserState:
     return store
 
 
-def known_from(file=None, stored=None) -> sp.KnownVoices:
-    """Known voices from an uploaded file when given, else from the browser's store."""
-    if file:
-        return sp.read(file if isinstance(file, str) else getattr(file, "name", file), OPTIONS)
-    return sp.loads(stored or None, OPTIONS)
+def known_voices_file(ctx: TabContext) -> gr.File:
+    """The one known-voices file of the page: shown (and rendered) in the Speakers tab, filled from the
+    browser's store when a page opens, and the ``known_voices`` input of Diarize and Meeting notes
+    (created unrendered by the first tab that asks, so tabs built earlier can wire it)."""
+    file = getattr(ctx, "known_voices_file", None)
+    if file is None:
+        file = gr.File(
+            label="Known voices file (download to keep; upload to restore)",
+            file_types=[".json"],
+            elem_id="speakers-file",
+            render=False,
+        )
+        ctx.known_voices_file = file
+    return file
+
+
+def known_from(file=None) -> sp.KnownVoices:
+    """Known voices from a file (none: no known voices)."""
+    if not file:
+        return sp.KnownVoices()
+    return sp.read(file if isinstance(file, str) else getattr(file, "name", file), OPTIONS)
 
 
 def _mono(ctx: TabContext, source, what: str) -> np.ndarray:
@@ -110,11 +126,8 @@ def build(ctx: TabContext) -> None:
                     with gr.Row():
                         rename_btn = gr.Button("Rename")
                         remove_btn = gr.Button("Remove", variant="stop")
-                    file = gr.File(
-                        label="Known voices file (download to keep; upload to restore)",
-                        file_types=[".json"],
-                        elem_id="speakers-file",
-                    )
+                    file = known_voices_file(ctx)
+                    file.render()
             gr.Markdown(
                 f"At most {OPTIONS.max_voices} voices and {OPTIONS.max_clips} clips per voice. The file holds "
                 "voice prints only; one edited by hand is refused."
@@ -134,7 +147,7 @@ def build(ctx: TabContext) -> None:
     compare.click(verify_speakers, [audio_a, audio_b], [verdict_json, verdict], api_name="verify_speakers")
 
     @user_errors
-    def enroll_voice(audio, name, known_voices=None, stored=""):
+    def enroll_voice(audio, name, known_voices=None):
         """Add a voice (a name and at least 3 s of their speech) to known voices; returns the updated known voices as a JSON file.
 
         Args:
@@ -142,23 +155,23 @@ def build(ctx: TabContext) -> None:
             name: their name; enrolling the same name again adds another clip of that voice.
             known_voices: the known-voices JSON file to add to (none: start a new one).
         """
-        known = known_from(known_voices, stored)
+        known = known_from(known_voices)
         sp.check_name(name, OPTIONS)
         updated, vp = sp.enroll(known, name, _mono(ctx, audio, "The enrolment clip"), options=OPTIONS)
         return _known_outputs(ctx, updated, f"Enrolled **{sp.check_name(name)}** ({vp.speech_s:.1f} s of speech).")
 
     known_outputs = [file, table, chosen, message, store]
-    enroll_btn.click(enroll_voice, [audio_e, name, file, store], known_outputs, api_name="enroll_voice")
+    enroll_btn.click(enroll_voice, [audio_e, name, file], known_outputs, api_name="enroll_voice")
 
     @user_errors
-    def identify_speaker(audio, known_voices=None, stored=""):
+    def identify_speaker(audio, known_voices=None):
         """Who is speaking, among the known voices? Returns JSON with name (null: not one of the known voices), score and every voice's score.
 
         Args:
             audio: a recording of the person speaking.
             known_voices: the known-voices JSON file (from enroll_voice).
         """
-        known = known_from(known_voices, stored)
+        known = known_from(known_voices)
         i = sp.identify(_mono(ctx, audio, "The recording"), known, options=OPTIONS)
         data = {
             "name": i.name,
@@ -168,25 +181,25 @@ def build(ctx: TabContext) -> None:
         }
         return data, identity_text(i)
 
-    identify_btn.click(identify_speaker, [audio_q, file, store], [identity_json, identity], api_name="identify_speaker")
+    identify_btn.click(identify_speaker, [audio_q, file], [identity_json, identity], api_name="identify_speaker")
 
     @user_errors
-    def rename_voice(old, new, known_voices=None, stored=""):
-        known = sp.rename(known_from(known_voices, stored), old, new, OPTIONS)
+    def rename_voice(old, new, known_voices=None):
+        known = sp.rename(known_from(known_voices), old, new, OPTIONS)
         return _known_outputs(ctx, known, f"Renamed **{old}** to **{sp.check_name(new)}**.")
 
-    rename_btn.click(rename_voice, [chosen, new_name, file, store], known_outputs, api_name="rename_voice")
+    rename_btn.click(rename_voice, [chosen, new_name, file], known_outputs, api_name="rename_voice")
 
     @user_errors
-    def remove_voice(old, known_voices=None, stored=""):
-        known = sp.remove(known_from(known_voices, stored), old)
+    def remove_voice(old, known_voices=None):
+        known = sp.remove(known_from(known_voices), old)
         return _known_outputs(ctx, known, f"Removed **{old}**.")
 
-    remove_btn.click(remove_voice, [chosen, file, store], known_outputs, api_name="remove_voice")
+    remove_btn.click(remove_voice, [chosen, file], known_outputs, api_name="remove_voice")
 
     @user_errors
     def import_voices(known_voices):
-        known = known_from(known_voices, None)
+        known = known_from(known_voices)
         return _known_outputs(ctx, known, f"Loaded {len(known.voices)} known voices from the file.")
 
     file.upload(import_voices, [file], known_outputs, api_name="import_voices", api_visibility="undocumented")

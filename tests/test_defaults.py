@@ -19,6 +19,7 @@ from pipelines import (
     meeting_notes,
     sound_lab,
     speak,
+    speakers,
     transcribe,
     visualize,
     voice_chat,
@@ -68,11 +69,15 @@ ENDPOINTS = {
     "voice_chat": ([voice_chat.VoiceChatOptions()], {}),
     "analyze": ([analyze.AnalyzeOptions()], {}),
     "live_captions_redo": ([live_captions.LiveOptions()], {}),
+    "verify_speakers": ([speakers.SpeakersOptions()], {}),
+    "enroll_voice": ([speakers.SpeakersOptions()], {}),
+    "identify_speaker": ([speakers.SpeakersOptions()], {}),
 }
 TAB_ENDPOINTS = {
     "sound_lab": "effects",
     "live_captions": "live_captions_redo",
     "clean_up": "denoise",
+    "speakers": "verify_speakers",
 }  # a tab whose main endpoint is not named after it
 EDGE = EdgeOptions()
 NOT_OPTIONS = {
@@ -89,6 +94,11 @@ NOT_OPTIONS = {
     "reference",
     "melody",
     "hub_token",
+    "audio_a",  # Speakers: the two recordings compared
+    "audio_b",
+    "name",  # the name a visitor enrolls a voice under
+    "known_voices",  # the visitor's known-voices file (none by default)
+    "stored",  # the same, kept in the visitor's browser (gr.BrowserState)
 }
 # The user's choice with a default that is not an option of the pipeline, each with the reason.
 EXEMPT = {

@@ -94,7 +94,7 @@ def test_upload_and_duration_limits(tmp_path):
 LAYER_RANK = {"core": 0, "dsp": 1, "formats": 1, "engines": 2}  # tasks (pipelines/*.py) rank 3
 # A task may use another task only for a real composition (docs/ARCHITECTURE.md).
 TASK_COMPOSITIONS = {
-    "diarize": {"transcribe"},
+    "diarize": {"transcribe", "speakers"},  # known voices name the speakers
     "meeting_notes": {"diarize", "transcribe"},
     "voice_chat": {"transcribe", "speak", "live_captions"},  # a turn is heard as it is spoken
     "classify": {"transcribe"},
