@@ -46,8 +46,9 @@ class SpeakersOptions:
     max_name_chars: int = 60
 
 
-# measured with the default threshold by benchmarks/bench_speakers.py (shown beside every decision)
-MEASURED = {"far": 0.0, "frr": 0.0, "trials": 0}
+# measured at the default threshold by benchmarks/bench_speakers.py (shown beside every decision):
+# 43 same-speaker and 110 different-speaker trials of 2 s pieces of five real voices
+MEASURED = {"far": 0.036, "frr": 0.047, "trials": 153}
 
 
 # --- voice prints ---------------------------------------------------------------------------

@@ -28,7 +28,9 @@ def known_voices_store(ctx: TabContext) -> gr.BrowserState:
     """The one browser-side store of known voices for the page (created by the first tab that asks)."""
     store = getattr(ctx, "known_voices_store", None)
     if store is None:
-        store = gr.BrowserState("", storage_key=STORE_KEY)
+        # rendered in the Speakers tab: tabs mount their children when first opened, and a BrowserState
+        # reads the browser's storage when it mounts
+        store = gr.BrowserState("", storage_key=STORE_KEY, render=False)
         ctx.known_voices_store = store
     return store
 
@@ -59,8 +61,8 @@ def known_from(file=None) -> sp.KnownVoices:
 def _mono(ctx: TabContext, source, what: str) -> np.ndarray:
     if source is None:
         raise sp.UserError(f"{what}: record or upload a recording first.")
-    audio = ctx.load_bounded(source, sp.SAMPLE_RATE)
-    return np.asarray(audio.mono, dtype=np.float32)
+    audio = ctx.open_mono(source, sp.SAMPLE_RATE)  # 16 kHz mono whatever the recording's rate
+    return np.asarray(audio.samples, dtype=np.float32)
 
 
 def verdict_text(v: sp.Verification) -> str:
@@ -91,6 +93,7 @@ def _known_outputs(ctx: TabContext, known: sp.KnownVoices, message: str):
 def build(ctx: TabContext) -> None:
     gr.Markdown(INTRO)
     store = known_voices_store(ctx)
+    store.render()
     with gr.Tabs():
         with gr.Tab("Same person?"):
             with gr.Row():
@@ -104,7 +107,7 @@ def build(ctx: TabContext) -> None:
             identify_btn = gr.Button("Find the voice", variant="primary")
             identity = gr.Markdown(elem_id="speakers-identity")
             identity_json = gr.JSON(label="Scores (JSON)")
-        with gr.Tab("Known voices"):
+        with gr.Tab("Known voices") as known_tab:
             with gr.Row():
                 with gr.Column():
                     name = gr.Textbox(label="Name", placeholder="Alice", elem_id="speakers-name")
@@ -209,12 +212,20 @@ def build(ctx: TabContext) -> None:
             known = sp.loads(stored or None, OPTIONS)
         except sp.UserError:
             known = sp.KnownVoices()  # a damaged store is set aside, never shown as an error on page load
-        return _known_outputs(ctx, known, "")
+        return _known_outputs(ctx, known, "")[:-1]  # never writes the store: a page load must not erase it
 
+    known_tab.select(
+        show_stored,
+        [store],
+        known_outputs[:-1],
+        api_name="speakers_shown",
+        api_visibility="private",
+        show_progress="hidden",
+    )
     ctx.on_page_load(
         show_stored,
         [store],
-        known_outputs,
+        known_outputs[:-1],
         api_name="speakers_stored",
         api_visibility="private",
         show_progress="hidden",
