@@ -214,19 +214,6 @@ def build(ctx: TabContext) -> None:
             known = sp.KnownVoices()  # a damaged store is set aside, never shown as an error on page load
         return _known_outputs(ctx, known, "")[:-1]  # never writes the store: a page load must not erase it
 
-    known_tab.select(
-        show_stored,
-        [store],
-        known_outputs[:-1],
-        api_name="speakers_shown",
-        api_visibility="private",
-        show_progress="hidden",
-    )
-    ctx.on_page_load(
-        show_stored,
-        [store],
-        known_outputs[:-1],
-        api_name="speakers_stored",
-        api_visibility="private",
-        show_progress="hidden",
-    )
+    quiet = dict(api_visibility="private", show_progress="hidden")
+    known_tab.select(show_stored, [store], known_outputs[:-1], api_name="speakers_shown", **quiet)
+    ctx.on_page_load(show_stored, [store], known_outputs[:-1], api_name="speakers_stored", **quiet)
