@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +85,16 @@ def test_enroll_identify_and_diarize_with_known_voices(client, clips, tmp_path):
     speakers_in_text = {line.split(":")[0] for line in Path(txt).read_text().splitlines() if line}
     assert speakers_in_text <= {"Reader", "Sheila", "unknown 1"} and {"Reader", "Sheila"} <= speakers_in_text
     assert "pyannote.audio offline" in info
+
+
+def test_meeting_notes_name_the_known_voices(client, clips):
+    known, *_ = client.predict(handle_file(str(clips["reader-0920"])), "Reader", None, api_name="/enroll_voice")
+    info, _notes, transcript, *_ = client.predict(
+        handle_file(str(clips["conversation"])),
+        num_speakers=3,
+        known_voices=handle_file(known),
+        api_name="/meeting_notes",
+    )
+    speakers = {m.group(1) for m in re.finditer(r"^\[[\d:]+\] ([^:]+):", transcript, re.M)}
+    assert "Reader" in speakers and "unknown 1" in speakers, transcript  # Diane and Sheila not enrolled here
+    assert "SPEAKER_00" not in transcript
