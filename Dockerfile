@@ -24,7 +24,7 @@ ENV PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL} PIP_NO_CACHE_DIR=1
 # Requirements first, so a code change does not reinstall every package.
 COPY --chown=app:app requirements.txt requirements-nodeps.txt requirements.lock* packages.txt ./
 COPY --chown=app:app requirements ./requirements
-COPY --chown=app:app scripts/setup.sh scripts/system-packages.sh ./scripts/
+COPY --chown=app:app scripts/setup.sh scripts/system-packages.sh scripts/torchaudio_pure.py ./scripts/
 RUN bash scripts/setup.sh
 # Ray (Serve and Data, about 200 MB) only when asked: docker build --build-arg WITH_RAY=1 .
 ARG WITH_RAY=0

@@ -8,7 +8,10 @@ docs/ARCHITECTURE.md names the same ones.
 
 # task -> the tasks it is built from, and why
 TASK_COMPOSITIONS: dict[str, dict[str, str]] = {
-    "diarize": {"transcribe": "the speaker-attributed transcript is the Transcribe task's, cut by turns"},
+    "diarize": {
+        "transcribe": "the speaker-attributed transcript is the Transcribe task's, cut by turns",
+        "speakers": "known voices name the speakers",
+    },
     "meeting_notes": {
         "diarize": "who spoke when",
         "transcribe": "what was said, with the Transcribe task's repairs",

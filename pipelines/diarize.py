@@ -14,8 +14,13 @@ Bundled engine (no model hub), as measured in DESIGN.md section 3:
    turns of one speaker across short pauses merge; turns too short to be real join their
    neighbour or are dropped.
 
-Hub engine: pyannote.audio's pipeline (``engines/pyannote.py``), only where the package imports
-and a token is given, or from an allowed local folder.
+Default engine: pyannote.audio's own pipeline offline (``engines/pyannote_offline.py``:
+segmentation-3.0 + CAM++ embeddings, weights from the package registry), which keeps overlapped
+speech (two speakers at once are two turns); the bundled engine above is the light choice and the
+fallback where it cannot load (the result's ``engine`` says which answered and why).
+
+Hub engine: pyannote.audio's pipeline (``engines/pyannote.py``), only where a token is given, or
+from an allowed local folder.
 
 Then, with a transcript asked for: Whisper's words (through Transcribe) each go to the speaker
 whose turn overlaps them most. Files: RTTM (``formats/rttm.py``), a speaker-named transcript and
@@ -31,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.core.errors import UserError
+from pipelines.core.errors import ModelUnavailable, UserError
 from pipelines.core.files import safe_stem
 from pipelines.core.progress import Progress
 from pipelines.core.registry import REGISTRY
@@ -77,6 +82,8 @@ __all__ = [  # names other modules build on (the tab, meeting notes, tests, benc
     "clean_turns",
     "cluster",
     "diarize",
+    "diarize_offline",
+    "diarize_or_fall_back",
     "diarize_pyannote",
     "group_utterances",
     "parse_names",
@@ -90,6 +97,7 @@ __all__ = [  # names other modules build on (the tab, meeting notes, tests, benc
     "transcribe_words",
     "transcript_text",
     "turns_rows",
+    "utterances",
     "write_files",
 ]
 
@@ -166,15 +174,7 @@ def diarize(
     duration = len(y) / sr
 
     report(0.05, "Finding speech (Silero VAD)")
-    regions = speech_regions(y, sr, o.vad)
-    speech_s = float(np.sum(regions[:, 1] - regions[:, 0])) if len(regions) else 0.0
-    if speech_s == 0.0:
-        raise UserError("No speech was found in this recording (voice activity detection heard none).")
-    if speech_s < MIN_SPEECH_S:
-        raise UserError(
-            f"Only {speech_s:.1f} s of speech was found; diarization needs at least "
-            f"{MIN_SPEECH_S:g} s to tell voices apart."
-        )
+    regions, speech_s = speech_check(y, sr, o)
     if num >= 2 and speech_s < num * o.window_s:
         raise UserError(
             f"Only {speech_s:.1f} s of speech was found: too little to split into {num} speakers "
@@ -444,6 +444,63 @@ def _rename_by_appearance(turns: list[Turn]) -> list[Turn]:
     return [Turn(round(t.start, 3), round(t.end, 3), order[t.speaker]) for t in turns]
 
 
+def speech_check(y: np.ndarray, sr: int, o: DiarizeOptions) -> tuple[np.ndarray, float]:
+    """Speech regions and their seconds (Silero VAD); UserError when there is none or too little."""
+    regions = speech_regions(y, sr, o.vad)
+    speech_s = float(np.sum(regions[:, 1] - regions[:, 0])) if len(regions) else 0.0
+    if speech_s == 0.0:
+        raise UserError("No speech was found in this recording (voice activity detection heard none).")
+    if speech_s < MIN_SPEECH_S:
+        raise UserError(
+            f"Only {speech_s:.1f} s of speech was found; diarization needs at least "
+            f"{MIN_SPEECH_S:g} s to tell voices apart."
+        )
+    return regions, speech_s
+
+
+def diarize_offline(
+    y: np.ndarray, sr: int = SAMPLE_RATE, options: DiarizeOptions | None = None, progress: Progress | None = None
+) -> DiarizationResult:
+    """Who spoke when, answered by pyannote.audio offline; overlapped speech stays (turns may overlap).
+    ModelUnavailable where it cannot load here (the caller falls back to the bundled engine)."""
+    from pipelines.engines import pyannote_offline
+
+    o = options or DiarizeOptions()
+    num, lo, hi = check_counts(o.num_speakers, o.min_speakers, o.max_speakers)
+    ok, reason = pyannote_offline.availability()
+    if not ok:
+        raise ModelUnavailable(f"pyannote offline is not available: {reason}.")
+    report = progress or (lambda f, d: None)
+    report(0.05, "Finding speech (Silero VAD)")
+    speech_check(y, sr, o)
+    report(0.15, "pyannote: segmentation-3.0 and CAM++ voices")
+    turns, _, _ = pyannote_offline.diarize(y, sr, num_speakers=num, min_speakers=lo, max_speakers=hi)
+    if not turns:
+        raise UserError("No speech was found in this recording (pyannote's segmentation heard none).")
+    n = len({t.speaker for t in turns})
+    how = f"{n} speakers (as asked)" if num else f"{n} speaker{'s' if n != 1 else ''} (pyannote clustering, {lo}-{hi})"
+    overlap = overlap_seconds(turns)
+    if overlap > 0:
+        how += f"; {overlap:.1f} s of overlapping speech"
+    speech = union_seconds(turns)
+    return DiarizationResult(_rename_by_appearance(turns), len(y) / sr, speech, pyannote_offline.SPEC.title, how)
+
+
+def union_seconds(turns: list[Turn]) -> float:
+    """Seconds covered by at least one turn."""
+    total, end = 0.0, -1.0
+    for t in sorted(turns, key=lambda t: t.start):
+        if t.end > end:
+            total += t.end - max(t.start, end)
+            end = t.end
+    return total
+
+
+def overlap_seconds(turns: list[Turn]) -> float:
+    """Seconds during which two or more speakers talk at once."""
+    return float(sum(t.duration for t in turns)) - union_seconds(turns)
+
+
 def diarize_pyannote(
     y: np.ndarray, sr: int, options: DiarizeOptions, token: str | None, model: str = PYANNOTE_ID, offline: bool = False
 ) -> DiarizationResult:
@@ -462,6 +519,21 @@ def diarize_pyannote(
     )
 
 
+OFFLINE_ENGINE = "pyannote-offline"
+
+
+def diarize_or_fall_back(
+    y: np.ndarray, sr: int, options: DiarizeOptions, progress: Progress | None = None
+) -> DiarizationResult:
+    """pyannote offline; where it cannot load here, the bundled engine, saying why in ``engine``."""
+    try:
+        return diarize_offline(y, sr, options, progress)
+    except ModelUnavailable as exc:
+        result = diarize(y, sr, options, progress)
+        result.engine += f" (pyannote offline could not be used: {exc})"
+        return result
+
+
 # --- names -------------------------------------------------------------------------------
 
 
@@ -475,6 +547,16 @@ def check_names_text(text: str | None) -> None:
             f"The speaker names are {len(text)} characters long; at most {MAX_SPEAKERS} names of up to "
             f"{MAX_SPEAKER_NAME_CHARS} characters each are used ({MAX_NAMES_TEXT} characters in all)."
         )
+
+
+def known_names(y: np.ndarray, sr: int, result: DiarizationResult, known_voices, names: dict[str, str] | None):
+    """Names from the known voices (``speakers.KnownVoices``; none: ``names`` as given), overridden by
+    the names the user gave."""
+    if known_voices is None or not known_voices.voices:
+        return names
+    from pipelines.speakers import name_speakers
+
+    return {**name_speakers(y, sr, result.turns, known_voices), **(names or {})}
 
 
 def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
@@ -496,6 +578,24 @@ def parse_names(text: str | None, speakers: list[str]) -> dict[str, str]:
 
 
 # --- the speaker-attributed transcript --------------------------------------------------
+
+
+OVERLAP_MARK_S = 0.25  # another speaker's turn overlapping an utterance this long is named beside it
+
+
+def mark_overlaps(utts: list[TimedText], turns: list[Turn], min_s: float = OVERLAP_MARK_S) -> list[TimedText]:
+    """Each utterance names the other speakers whose turns overlap it by ``min_s`` or more."""
+    for u in utts:
+        others = [
+            t.speaker for t in turns if t.speaker != u.speaker and min(u.end, t.end) - max(u.start, t.start) >= min_s
+        ]
+        u.also = tuple(dict.fromkeys(others))
+    return utts
+
+
+def utterances(words: list[Word], turns: list[Turn]) -> list[TimedText]:
+    """The transcript's utterances, with the speakers heard at the same time marked."""
+    return mark_overlaps(group_utterances(words), turns)
 
 
 def transcribe_words(
@@ -545,9 +645,14 @@ def group_utterances(words: list[Word], max_gap_s: float = UTTERANCE_PAUSE_S) ->
 
 
 def transcript_text(utts: list[TimedText], names: dict[str, str] | None = None) -> str:
-    """'SPEAKER_00: ...' lines (or the given names)."""
-    shown = speaker_names(sorted({u.speaker for u in utts}), names)
-    return "\n".join(f"{shown[u.speaker]}: {u.text}" for u in utts)
+    """'SPEAKER_00: ...' lines (or the given names); an utterance overlapped by another speaker ends
+    with '[at the same time: SPEAKER_01]'."""
+    shown = speaker_names(sorted({u.speaker for u in utts} | {a for u in utts for a in u.also}), names)
+    return "\n".join(
+        f"{shown[u.speaker]}: {u.text}"
+        + (f" [at the same time: {', '.join(shown[a] for a in u.also)}]" if u.also else "")
+        for u in utts
+    )
 
 
 # --- tables and files -------------------------------------------------------------------
@@ -592,7 +697,7 @@ def write_files(
     files.rttm.write_text(to_rttm(result.turns, stem, names))
     if words is not None:
         files.txt = out_dir / f"{stem}-speakers.txt"
-        files.txt.write_text(transcript_text(group_utterances(words), names) + "\n", encoding="utf-8")
+        files.txt.write_text(transcript_text(utterances(words, result.turns), names) + "\n", encoding="utf-8")
         files.srt = out_dir / f"{stem}-speakers.srt"
         files.srt.write_text(to_srt(speaker_cues(words, names, subtitles)), encoding="utf-8")
     return files
@@ -672,24 +777,30 @@ def run(
     names: dict[str, str] | str | None = None,
     progress: Progress | None = None,
     subtitles: SubtitleOptions | None = None,
+    known_voices=None,
 ) -> DiarizeOutcome:
-    """Diarize (bundled or pyannote), optionally transcribe and attribute words, write files
-    (the SRT's speakers marked in ``subtitles``' style)."""
+    """Diarize (pyannote offline, bundled or pyannote hub), optionally transcribe and attribute words,
+    write files (the SRT's speakers marked in ``subtitles``' style). ``known_voices``
+    (``speakers.KnownVoices``) names the speakers it recognises, the others "unknown 1", "unknown 2"."""
     import time
 
     report = progress or (lambda f, d: None)
     o = options or DiarizeOptions()
     subtitles = (subtitles or SubtitleOptions()).checked()  # refused before any work
     check_names_text(names if isinstance(names, str) else None)
-    loaded_before = REGISTRY.is_loaded(ENCODER_KEY)
+    model_key = "pyannote-offline" if engine == OFFLINE_ENGINE else ENCODER_KEY
+    loaded_before = REGISTRY.is_loaded(model_key)
     start = time.perf_counter()
+    scaled = lambda f, d: report(0.7 * f if transcribe else f, d)  # noqa: E731
     if engine == "pyannote":
         report(0.1, "pyannote (model hub)")
         result = diarize_pyannote(y, sr, o, hub_token, offline=offline)
+    elif engine == OFFLINE_ENGINE:
+        result = diarize_or_fall_back(y, sr, o, scaled)
     elif engine == "bundled":
-        result = diarize(y, sr, o, progress=lambda f, d: report(0.7 * f if transcribe else f, d))
+        result = diarize(y, sr, o, progress=scaled)
     else:
-        raise UserError(f"Unknown engine '{engine}': choose 'bundled' or 'pyannote'.")
+        raise UserError(f"Unknown engine '{engine}': choose 'pyannote-offline', 'bundled' or 'pyannote'.")
     seconds = time.perf_counter() - start
     words, asr = None, ""
     if transcribe:
@@ -700,6 +811,7 @@ def run(
         asr = REGISTRY.spec(whisper_key).title  # registered by transcribe_words' import
     if isinstance(names, str):
         names = parse_names(names, result.speakers)
+    names = known_names(y, sr, result, known_voices, names)
     files, shown = render(result, words, out_dir, stem, names, subtitles)
     return DiarizeOutcome(
         result,
@@ -708,14 +820,14 @@ def run(
         shown,
         seconds,
         asr,
-        loaded_now=engine == "bundled" and not loaded_before,
+        loaded_now=engine != "pyannote" and not loaded_before and REGISTRY.is_loaded(model_key),
         subtitles=subtitles,
     )
 
 
 # --- what the Diarize tab asks and keeps (defaults written once; tabs stay wiring only) -----
 
-DEFAULT_ENGINE = "bundled"  # or "pyannote" (model hub)
+DEFAULT_ENGINE = OFFLINE_ENGINE  # pyannote.audio offline; "bundled" (light) or "pyannote" (model hub)
 DEFAULT_TRANSCRIBE = True  # a transcript with speakers (bundled Whisper tiny.en)
 SUBTITLE_DEFAULTS = SubtitleOptions()  # the SRT: speakers as 'Name: ' (or "dash"), two lines of 42
 

@@ -670,8 +670,10 @@ def run(
     options: MeetingNotesOptions | None = None,
     offline: bool = False,
     progress: Progress | None = None,
+    known_voices=None,
 ) -> MeetingOutcome:
-    """Audio (mono 16 kHz) -> speakers, transcript, notes and downloads."""
+    """Audio (mono 16 kHz) -> speakers, transcript, notes and downloads. ``known_voices``
+    (``speakers.KnownVoices``) names the speakers it recognises ("unknown 1"... the others)."""
     from pipelines.engines.whisper.languages import language_name
     from pipelines.transcribe import TranscribeOptions, transcribe_stream
 
@@ -708,7 +710,8 @@ def run(
     if not raw:
         raise UserError("Whisper heard no words in this recording, so there is nothing to take notes of.")
     words = dz.attribute_words(raw, diar.turns)
-    names = dz.speaker_names(diar.speakers, dz.parse_names(o.names, diar.speakers) if o.names else None)
+    given = dz.parse_names(o.names, diar.speakers) if o.names else None
+    names = dz.speaker_names(diar.speakers, dz.known_names(y, sr, diar, known_voices, given))
     sentences = sentences_from_words(words, names)
     lang = t.language or language
 

@@ -10,6 +10,7 @@ python3 -m venv "$work/env"
 "$work/env/bin/python" -m pip install -q --upgrade pip
 "$work/env/bin/python" -m pip install -q -r requirements.txt
 "$work/env/bin/python" -m pip install -q --no-deps -r requirements-nodeps.txt
+"$work/env/bin/python" scripts/torchaudio_pure.py
 "$work/env/bin/python" -m pip install -q -r requirements/llm-native.txt  # the optional extra, pinned too (needs a compiler)
 "$work/env/bin/python" -m pip install -q -r requirements-test.txt
 {

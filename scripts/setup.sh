@@ -16,4 +16,7 @@ lock=(); [ -f requirements.lock ] && lock=(-c requirements.lock)
 .venv/bin/python -m pip install -q --only-binary=:all: -r requirements.txt "${lock[@]}"
 # Packages whose declared dependencies would break the environment (torchaudio) or are unneeded.
 .venv/bin/python -m pip install -q --only-binary=:all: --no-deps -r requirements-nodeps.txt "${lock[@]}"
+# torchaudio (for pyannote.audio) keeps its pure-Python parts only: its compiled libraries are a CUDA
+# build that cannot load beside CPU torch (see scripts/torchaudio_pure.py).
+.venv/bin/python scripts/torchaudio_pure.py
 echo "Installed. Start the app with: .venv/bin/python app.py"

@@ -35,6 +35,7 @@ TABS = (
     Tab("diarize"),
     Tab("clean_up", "denoise", mcp_tools=("denoise", "separate")),
     Tab("meeting_notes"),
+    Tab("speakers", "verify_speakers", mcp_tools=()),  # known voices live in the browser
     Tab("classify"),
     Tab("zero_shot"),
     Tab("speak"),

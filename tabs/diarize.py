@@ -27,6 +27,7 @@ from .common import (
     user_errors,
 )
 from .hub_choices import accept_set_apart, split_hub_choices
+from .speakers import known_from, known_voices_file
 
 TITLE = "Diarize"
 
@@ -37,26 +38,37 @@ if you know it (0 = let the app estimate it between the minimum and maximum). Re
 then download the turns (RTTM) and the transcript (TXT, SRT subtitles: a name before each line, or the
 dash style, where a cue holding two speakers' lines puts "- " before each)."""
 
-HOW_IT_WORKS = """- **Bundled engine (offline, default)**: Silero voice activity detection finds speech; the
-  resemblyzer voice encoder turns every 1.5 s of speech (every 0.25 s) into a voice fingerprint;
-  Ward clustering groups the fingerprints into speakers; short crumbs are cleaned up. Under auto,
-  a voice needs about 3 s of speech of its own to be counted, and a recording with one voice
-  answers one speaker. Overlapping speech is given to one speaker.
+HOW_IT_WORKS = """- **pyannote.audio (offline, default)**: pyannote's own pipeline with models that install with the
+  app: segmentation-3.0 finds speech, speaker changes and overlapped speech over 10 s windows; CAM++
+  voice fingerprints (embeddings) are clustered into speakers. Where two people talk at once, both
+  keep their turn: the timeline, the turns, the RTTM and the transcript show both.
+- **Light (offline: resemblyzer)**: Silero voice activity detection finds speech; the resemblyzer
+  voice encoder turns every 1.5 s of speech (every 0.25 s) into a voice fingerprint; Ward clustering
+  groups them into speakers. Overlapping speech is given to one speaker. It is also the fallback
+  where pyannote cannot load.
 - **Transcript**: the bundled Whisper tiny.en (English) writes words with times; each word goes to
   the speaker whose turn holds it.
-- **pyannote (model hub)**: pyannote.audio's pipeline, more accurate, handles overlap; it needs the
-  `pyannote.audio` package (with a torchaudio build that matches torch), the Hugging Face hub,
+- **Known voices**: voices enrolled in the Speakers tab (or a known-voices file through the API)
+  name the speakers they match; the others are "unknown 1", "unknown 2".
+- **pyannote (model hub)**: pyannote's newest pipeline from the Hugging Face hub; it needs the hub
   and a token of an account that accepted the model's terms."""
 
 EXAMPLES = ["two_speakers_pyannote.wav", "speech_librivox.wav"]
-ENGINES = [("Bundled (offline)", "bundled"), ("pyannote (model hub)", "pyannote")]
+ENGINES = [
+    ("pyannote.audio (offline)", dz.OFFLINE_ENGINE),
+    ("Light (offline: resemblyzer)", "bundled"),
+    ("pyannote (model hub)", "pyannote"),
+]
+OFFLINE_ENGINES = ENGINES[:2]
 SPEAKER_STYLES = [("Name: text", "name"), ("- dash at a change of speaker", "dash")]
 DEFAULTS = dz.DiarizeOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
 
 
 def _outputs(result, words, files, shown, state, info=None):
     transcript = (
-        dz.transcript_text(dz.group_utterances(words), shown) if words is not None else "(transcript not requested)"
+        dz.transcript_text(dz.utterances(words, result.turns), shown)
+        if words is not None
+        else "(transcript not requested)"
     )
     return [
         gr.skip() if info is None else info,
@@ -78,7 +90,7 @@ def pyannote_state(offline: bool) -> tuple[list, str, bool]:
     engines = split_hub_choices(ENGINES, {"pyannote"})
     if not module_installed("pyannote.audio"):
         _ok, reason = dz.pyannote_availability(None, offline=offline)
-        return ENGINES[:1], f"pyannote: not available: {reason}.", False
+        return OFFLINE_ENGINES, f"pyannote: not available: {reason}.", False
     if not engines.reachable:
         return engines.offered, engines.note, False
     return ENGINES, "pyannote: ready when a token is given.", True
@@ -123,7 +135,6 @@ def build(ctx: TabContext) -> None:
                     engines,
                     value=dz.DEFAULT_ENGINE,
                     label="Diarization engine",
-                    visible=pyannote_ok,  # one choice is no choice: shown when pyannote can be used
                     elem_id="diarize-engine",
                 )
                 accept_set_apart(engine, ENGINES)  # the API may still ask for pyannote, and hears why not
@@ -198,6 +209,7 @@ def build(ctx: TabContext) -> None:
         speaker_names="",
         clean_audio=CLEAN_DEFAULT,
         speaker_style=dz.SUBTITLE_DEFAULTS.speaker_style,
+        known_voices=None,
         progress=gr.Progress(),
     ):
         """Find who spoke when in a conversation; returns the timeline, talk time, turns, a speaker-attributed transcript and RTTM/TXT/SRT files.
@@ -208,13 +220,17 @@ def build(ctx: TabContext) -> None:
             min_speakers: fewest speakers to consider when estimating.
             max_speakers: most speakers to consider when estimating.
             transcribe: also write what each speaker said (English, bundled Whisper tiny.en).
-            engine: "bundled" (offline) or "pyannote" (needs the hub and a token).
+            engine: "pyannote-offline" (pyannote.audio offline, keeps overlapped speech), "bundled" (light,
+                resemblyzer) or "pyannote" (needs the hub and a token).
             hub_token: a Hugging Face token, for the pyannote engine only.
             speaker_names: names for the speakers in order, e.g. "Alice, Bob".
             clean_audio: clean the audio first: "off", "denoise" or "voice only".
             speaker_style: subtitles' speakers: "name" ('SPEAKER_00: text') or "dash" ('- ' before each speaker's line
                 in a cue shared by two speakers).
+            known_voices: a known-voices JSON file (from enroll_voice): recognised speakers are named, the
+                others "unknown 1", "unknown 2".
         """
+        known = known_from(known_voices)
         num_speakers, min_speakers, max_speakers = dz.check_counts(num_speakers, min_speakers, max_speakers)
         source = clean_first(ctx, source, clean_audio)
         progress(0.02, desc="Loading audio")
@@ -234,6 +250,7 @@ def build(ctx: TabContext) -> None:
             names=speaker_names,
             progress=lambda f, d: progress(f, desc=d),
             subtitles=dz.SubtitleOptions(speaker_style=speaker_style or dz.SUBTITLE_DEFAULTS.speaker_style),
+            known_voices=known,
         )
         r = outcome.result
         n = len(r.speakers)
@@ -241,7 +258,7 @@ def build(ctx: TabContext) -> None:
             f"**{n} speaker{'s' if n != 1 else ''}** · {r.how} · {format_seconds(r.speech_seconds)} of speech in "
             f"{format_seconds(r.duration)} · diarized in {outcome.seconds:.1f} s"
             f"{' (first run: includes loading the models)' if outcome.loaded_now else ''}\n\n"
-            f"Engine: {'offline: ' if ctx.settings.offline and engine != 'pyannote' else ''}{r.engine}"
+            f"Engine: {'offline: ' if engine != 'pyannote' else ''}{r.engine}"
             + (
                 f"; transcript: {outcome.transcript_engine}, words joined to turns by overlap"
                 if outcome.words is not None
@@ -254,7 +271,7 @@ def build(ctx: TabContext) -> None:
     event = gr.on(
         [run.click],
         find_speakers,
-        [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style],
+        [audio, num, lo, hi, transcribe, engine, token, names_text, clean, speaker_style, known_voices_file(ctx)],
         outputs,
         api_name="diarize",
         concurrency_limit=2,
@@ -267,7 +284,7 @@ def build(ctx: TabContext) -> None:
         engines, note, usable = pyannote_state(ctx.settings.offline)
         keys = [k for _, k in engines]
         chosen = current if current in keys else dz.DEFAULT_ENGINE
-        return gr.update(choices=engines, value=chosen, visible=usable), note, gr.update(visible=usable)
+        return gr.update(choices=engines, value=chosen), note, gr.update(visible=usable)
 
     # the hub check finishes after start-up: refresh on every visit
     ctx.on_page_load(

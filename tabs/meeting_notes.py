@@ -24,6 +24,7 @@ from .common import (
 )
 from .hub_choices import hub_language_models
 from .i18n import translate  # before escaping: escaped text no longer matches the catalogue
+from .speakers import known_from, known_voices_file
 
 TITLE = "Meeting notes"
 
@@ -140,6 +141,7 @@ def build(ctx: TabContext) -> None:
         language=o.language,
         model=o.model,
         speaker_names=o.names,
+        known_voices=None,
         progress=gr.Progress(),
     ):
         """Turn a meeting recording into notes: speakers and transcript, then summary, key points, decisions, action items with owners, open questions and next meeting; Markdown, TXT, JSON and SRT files.
@@ -150,7 +152,9 @@ def build(ctx: TabContext) -> None:
             language: the meeting's language (a Whisper code), or auto to detect it.
             model: the language model for the notes: "none" (extractive notes by rules, offline), the bundled model, or one the server's operator configured.
             speaker_names: names for the speakers in order ("Alice, Bob") or as "SPEAKER_01=Bob".
+            known_voices: a known-voices JSON file (from enroll_voice): recognised speakers are named.
         """
+        known = known_from(known_voices)
         options = mn.MeetingNotesOptions(
             num_speakers=int(num_speakers or 0),
             language=language or AUTO,
@@ -170,6 +174,7 @@ def build(ctx: TabContext) -> None:
             options=options,
             offline=s.offline,
             progress=lambda f, d: progress(f, desc=d),
+            known_voices=known,
         )
         r = outcome.result
         if r.model_error:
@@ -198,7 +203,7 @@ def build(ctx: TabContext) -> None:
     blank = {notes: NOTES_PLACEHOLDER}
     event = run.click(
         meeting_notes,
-        [audio, num, language, model, names],
+        [audio, num, language, model, names, known_voices_file(ctx)],
         results,
         api_name="meeting_notes",
         concurrency_limit=1,

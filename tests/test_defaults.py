@@ -19,12 +19,12 @@ from pipelines import (
     meeting_notes,
     sound_lab,
     speak,
+    speakers,
     transcribe,
     visualize,
     voice_chat,
     zero_shot,
 )
-from pipelines.batch import BatchOptions
 from pipelines.classify import ClassifyOptions
 from pipelines.core.config import Settings
 from pipelines.dsp.features import SpectralParams
@@ -69,7 +69,9 @@ ENDPOINTS = {
     "voice_chat": ([voice_chat.VoiceChatOptions()], {}),
     "analyze": ([analyze.AnalyzeOptions()], {}),
     "live_captions_redo": ([live_captions.LiveOptions()], {}),
-    "batch": ([{"task_options": ""}, BatchOptions()], {}),  # '' = the chosen task's own defaults
+    "verify_speakers": ([speakers.SpeakersOptions()], {}),
+    "enroll_voice": ([speakers.SpeakersOptions()], {}),
+    "identify_speaker": ([speakers.SpeakersOptions()], {}),
 }
 EDGE = EdgeOptions()
 NOT_OPTIONS = {
@@ -86,6 +88,11 @@ NOT_OPTIONS = {
     "reference",
     "melody",
     "hub_token",
+    "audio_a",  # Speakers: the two recordings compared
+    "audio_b",
+    "name",  # the name a visitor enrolls a voice under
+    "known_voices",  # the visitor's known-voices file (none by default)
+    "stored",  # the same, kept in the visitor's browser (gr.BrowserState)
 }
 # The user's choice with a default that is not an option of the pipeline, each with the reason.
 EXEMPT = {

@@ -175,6 +175,7 @@ def test_pip_install_in_a_fresh_environment_gives_a_working_command(tmp_path):
     pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(LOCK)]
     _run([*pip, str(ROOT)], tmp_path)
     _run([*pip, "--no-deps", "-r", str(ROOT / "requirements-nodeps.txt")], tmp_path)
+    _run([str(env_dir / "bin" / "python"), str(ROOT / "scripts" / "torchaudio_pure.py")], tmp_path)
     command = env_dir / "bin" / "audio-ai-studio"
     help_text = subprocess.run(
         [str(command), "--help"], cwd=tmp_path, text=True, capture_output=True, check=True

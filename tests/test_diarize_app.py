@@ -118,7 +118,8 @@ def test_browser_upload_timeline_transcript_rename_and_rttm(page, artifacts):
         timeout=180_000,
     )
     text = transcript.input_value()
-    assert text.startswith("SPEAKER_00: ") and "Chicago" in text
+    # pyannote offline gives the first "Hello" (0.3 s, 6.7 s in) to the second voice: either label may lead
+    assert re.match(r"SPEAKER_0[01]: ", text) and "Chicago" in text
     page.wait_for_selector("#diarize-timeline img")
     assert "2 speakers" in page.locator("#diarize-info").inner_text()
     page.locator("#diarize-timeline").scroll_into_view_if_needed()
@@ -132,7 +133,7 @@ def test_browser_upload_timeline_transcript_rename_and_rttm(page, artifacts):
     old_src = page.locator("#diarize-timeline img").get_attribute("src")
     page.get_by_role("button", name="Apply names to the timeline, tables and downloads").click()
     page.wait_for_function(
-        "() => (document.querySelector('#diarize-transcript textarea')?.value || '').startsWith('Diane: ')"
+        "() => (document.querySelector('#diarize-transcript textarea')?.value || '').includes('Diane: ')"
     )
     page.wait_for_function(
         "old => document.querySelector('#diarize-timeline img')?.getAttribute('src') !== old", arg=old_src

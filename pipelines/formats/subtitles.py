@@ -69,6 +69,7 @@ class TimedText:
     text: str  # as the engine wrote it (Whisper's words keep their leading space)
     speaker: str = ""  # who said it, once diarized
     probability: float | None = None  # the recogniser's confidence, where it gives one
+    also: tuple[str, ...] = ()  # other speakers talking at the same time (overlapped speech, a turn)
 
     @property
     def mid(self) -> float:
