@@ -46,6 +46,7 @@ from pipelines.transcribe.options import (
     ADVANCED,
     TASKS,
     TranscribeOptions,
+    bounded_by_length,
     options_from_form,
     with_advanced,
     with_subtitles,
