@@ -25,6 +25,7 @@ from pipelines import (
     voice_chat,
     zero_shot,
 )
+from pipelines.batch import BatchOptions
 from pipelines.classify import ClassifyOptions
 from pipelines.core.config import Settings
 from pipelines.dsp.features import SpectralParams
@@ -72,6 +73,7 @@ ENDPOINTS = {
     "verify_speakers": ([speakers.SpeakersOptions()], {}),
     "enroll_voice": ([speakers.SpeakersOptions()], {}),
     "identify_speaker": ([speakers.SpeakersOptions()], {}),
+    "batch": ([{"task_options": ""}, BatchOptions()], {}),  # '' = the chosen task's own defaults
 }
 EDGE = EdgeOptions()
 NOT_OPTIONS = {
