@@ -474,16 +474,52 @@ def diarize_offline(
     report(0.05, "Finding speech (Silero VAD)")
     speech_check(y, sr, o)
     report(0.15, "pyannote: segmentation-3.0 and CAM++ voices")
-    turns, _, _ = pyannote_offline.diarize(y, sr, num_speakers=num, min_speakers=lo, max_speakers=hi)
+    turns, centroids, labels = pyannote_offline.diarize(y, sr, num_speakers=num, min_speakers=lo, max_speakers=hi)
     if not turns:
         raise UserError("No speech was found in this recording (pyannote's segmentation heard none).")
     n = len({t.speaker for t in turns})
-    how = f"{n} speakers (as asked)" if num else f"{n} speaker{'s' if n != 1 else ''} (pyannote clustering, {lo}-{hi})"
+    if num:
+        how = f"{n} speakers (as asked)" + offline_doubt(turns, centroids, labels, "than asked")
+    elif lo > 1 and n == lo:  # the minimum set the count: say whether the split holds
+        doubt = offline_doubt(turns, centroids, labels, "than the minimum you set")
+        how = f"{n} speakers (the minimum you set, between {lo} and {hi})" + (
+            doubt or ": their voices differ clearly enough"
+        )
+    else:
+        how = f"{n} speaker{'s' if n != 1 else ''} (pyannote clustering, {lo}-{hi})"
     overlap = overlap_seconds(turns)
     if overlap > 0:
         how += f"; {overlap:.1f} s of overlapping speech"
     speech = union_seconds(turns)
     return DiarizationResult(_rename_by_appearance(turns), len(y) / sr, speech, pyannote_offline.SPEC.title, how)
+
+
+# CAM++ centroids of two speakers this alike are usually one voice split in two. Measured on
+# pyannote's sample.wav: its two speakers 0.63; one of them split in two (3 speakers forced) 0.87.
+OFFLINE_SAME_VOICE_COS = 0.75
+
+
+def offline_doubt(turns: list[Turn], centroids: np.ndarray, labels: list[str], asked: str) -> str:
+    """For a count the user set (pyannote offline): '' when every speaker sounds distinct and has
+    some of the speech, else the sentence saying which split is doubtful and why (as ``forced_doubt``)."""
+    if len(labels) < 2 or len(centroids) != len(labels):
+        return ""
+    c = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
+    sim = c @ c.T
+    np.fill_diagonal(sim, -1.0)
+    cos = float(sim.max())
+    seconds = np.array([sum(t.end - t.start for t in turns if t.speaker == lab) for lab in labels])
+    share = float(seconds.min() / max(seconds.sum(), 1e-9))
+    reasons = []
+    if cos > OFFLINE_SAME_VOICE_COS:
+        reasons.append(
+            f"two of them sound alike (voice similarity {cos:.2f}; above {OFFLINE_SAME_VOICE_COS:.2f} is usually one person)"
+        )
+    if share < MIN_SHARE:
+        reasons.append(f"one of them has only {share:.0%} of the speech")
+    if not reasons:
+        return ""
+    return "; doubtful: " + " and ".join(reasons) + f", so this recording may have fewer voices {asked}"
 
 
 def union_seconds(turns: list[Turn]) -> float:
