@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def _open_speak(page):
-    page.get_by_role("tab", name="Speak").click()
+    page.get_by_role("tab", name="Speak", exact=True).click()  # not "Speakers"
     page.wait_for_selector("#speak-text textarea")
 
 
