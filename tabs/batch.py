@@ -19,7 +19,7 @@ from pipelines.batch import (
 from pipelines.core import ray_cluster
 from pipelines.core.errors import UserError
 
-from .common import TabContext, show_warnings, start_rule, user_errors
+from .common import TabContext, clear_on_new_input, clears_before_error, show_warnings, start_rule, user_errors
 
 TITLE = "Batch"
 DEFAULTS = BatchOptions()  # the defaults, written once: the widgets and the handler's keyword defaults read them
@@ -101,6 +101,7 @@ def build(ctx: TabContext) -> None:
     task.change(defaults_markdown, task, options_md, api_name=False, show_progress="hidden")
 
     @user_errors
+    @clears_before_error(3)  # an error empties the old results; a Cancel keeps the files done
     def batch(files, task=DEFAULTS.task, task_options=NO_TASK_OPTIONS, progress=gr.Progress()):
         """Run many recordings through one task; returns a status line, one row per file and the results zip.
 
@@ -148,6 +149,7 @@ def build(ctx: TabContext) -> None:
     event = run.click(
         batch, [files, task, task_options], [status, table, result], api_name="batch", concurrency_limit=1
     )
+    clear_on_new_input(files, [status, table, result], api_name="batch_clear_stale")
     cancel.click(
         lambda: "**Cancelled.** Files finished before you pressed Cancel are listed above.",
         None,

@@ -12,7 +12,7 @@ import numpy as np
 
 from pipelines import speakers as sp
 
-from .common import TabContext, audio_input, downloadable, user_errors
+from .common import TabContext, audio_input, clear_on_error, clear_on_new_input, downloadable, user_errors
 
 TITLE = "Speakers"
 STORE_KEY = "audio-studio-known-voices"
@@ -147,7 +147,11 @@ def build(ctx: TabContext) -> None:
         v = sp.verify(_mono(ctx, audio_a, "The first voice"), _mono(ctx, audio_b, "The second voice"), options=OPTIONS)
         return v.as_dict(), verdict_text(v)
 
-    compare.click(verify_speakers, [audio_a, audio_b], [verdict_json, verdict], api_name="verify_speakers")
+    verdict_out = [verdict_json, verdict]
+    clear_on_error(
+        compare.click(verify_speakers, [audio_a, audio_b], verdict_out, api_name="verify_speakers"), verdict_out
+    )
+    clear_on_new_input([audio_a, audio_b], verdict_out, api_name="speakers_clear_verdict")
 
     @user_errors
     def enroll_voice(audio, name, known_voices=None):
@@ -184,7 +188,10 @@ def build(ctx: TabContext) -> None:
         }
         return data, identity_text(i)
 
-    identify_btn.click(identify_speaker, [audio_q, file], [identity_json, identity], api_name="identify_speaker")
+    identity_out = [identity_json, identity]
+    event = identify_btn.click(identify_speaker, [audio_q, file], identity_out, api_name="identify_speaker")
+    clear_on_error(event, identity_out)
+    clear_on_new_input(audio_q, identity_out, api_name="speakers_clear_identity")
 
     @user_errors
     def rename_voice(old, new, known_voices=None):

@@ -19,10 +19,17 @@ KEPT_ON_FAILURE = {
     "transcribe": "all",
     # a setting changed: the facts (which no setting changes) stay; the figures go
     "visualize_redraw": "facts",
+    # the same as Transcribe: a Cancel keeps the files done before it; an error empties (clears_before_error)
+    "batch": "all",
 }
 NOT_RESULTS = {
     "voice_chat",  # a conversation: its turns stay until the Clear button
     "analyze_fix_in_sound_lab",  # sends the recording to the Sound lab's input, not a result
+    # the visitor's known voices (a file and its table): what they enrolled, never emptied by a new clip
+    "enroll_voice",
+    "rename_voice",
+    "remove_voice",
+    "import_voices",
 }
 
 
