@@ -104,7 +104,12 @@ def conversation(tmp_path_factory) -> Path:
 
 
 def test_diarize_dash_style_marks_each_speakers_line_in_a_shared_cue(client, conversation):
-    out = client.predict(handle_file(str(conversation)), num_speakers=2, speaker_style="dash", api_name="/diarize")
+    # The cue layout is what is tested, on the light engine whose turns this conversation was written
+    # for: pyannote offline (the default since issue 27) hears its last short reply, "See you.", as
+    # the first speaker's (bench_speakers.py measures both engines on conversations)
+    out = client.predict(
+        handle_file(str(conversation)), num_speakers=2, speaker_style="dash", engine="bundled", api_name="/diarize"
+    )
     transcript, srt_path = out[4], Path(out[7])
     assert srt_path.name == "party_talk-speakers.srt"
     said = [line.split(": ", 1) for line in transcript.splitlines()]
