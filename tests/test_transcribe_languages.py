@@ -55,7 +55,10 @@ def test_a_recorded_spanish_prompt_transcribes_as_well_as_the_engine_alone():
     raw_text, info = engine_alone(audio)
     t = transcribe(audio)
     assert t.language == info.language == "es"
-    assert t.language_probability == pytest.approx(info.language_probability, abs=0.02)
+    # A recording under 30 s is detected on its first window as the decoder frames it (one frame
+    # shorter than faster-whisper's own detector frames it), so it is encoded once, not twice (issue
+    # 30 item 1): the same language, its probability a little apart (0.877 against 0.915 here).
+    assert t.language_probability == pytest.approx(info.language_probability, abs=0.06)
     app, raw = compare(ref, t.text), compare(ref, raw_text)
     assert app.wer <= raw.wer + 0.02, (t.text, raw_text)
     # 25 % measured (7 of 28 words; 4 of them accents the published transcript leaves out): the
