@@ -67,8 +67,13 @@ def stop() -> None:
 
 
 def whoami(name: str = "whisper") -> dict:
-    """The pid and node of the replica that answers (tests check it is not this process)."""
-    return STATE.handles[name].whoami.remote().result(timeout_s=60)
+    """The pid and node of the replica that answers (tests check it is not this process). Asked from a
+    thread of its own: Serve refuses a blocking call from a thread where an asyncio loop runs (a
+    notebook's, or a browser driver's in the same process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: STATE.handles[name].whoami.remote().result(timeout_s=60)).result()
 
 
 def transcribe_stream(samples, options, *, name: str = "audio") -> Iterator:
