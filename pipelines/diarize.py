@@ -290,11 +290,17 @@ def forced_doubt(
             f"two of them are hard to tell apart (difference score {score:.1f}; under {min_separation:g} "
             "is usually one voice split in two)"
         )
-    elif cos > same_voice_cos:
+    share = float(sizes.min() / sizes.sum())
+    return doubt_sentence(reasons, cos=cos, same_voice_cos=same_voice_cos, share=share, asked=asked)
+
+
+def doubt_sentence(reasons: list[str], *, cos: float, same_voice_cos: float, share: float, asked: str) -> str:
+    """'; doubtful: ...' for a split of voices: ``reasons`` found already, else two voices too alike
+    (``cos`` above ``same_voice_cos``); and a speaker with under MIN_SHARE of the speech. '' when none."""
+    if not reasons and cos > same_voice_cos:
         reasons.append(
             f"two of them sound alike (voice similarity {cos:.2f}; above {same_voice_cos:.2f} is usually one person)"
         )
-    share = float(sizes.min() / sizes.sum())
     if share < MIN_SHARE:
         reasons.append(f"one of them has only {share:.0%} of the speech")
     if not reasons:
@@ -510,16 +516,7 @@ def offline_doubt(turns: list[Turn], centroids: np.ndarray, labels: list[str], a
     cos = float(sim.max())
     seconds = np.array([sum(t.end - t.start for t in turns if t.speaker == lab) for lab in labels])
     share = float(seconds.min() / max(seconds.sum(), 1e-9))
-    reasons = []
-    if cos > OFFLINE_SAME_VOICE_COS:
-        reasons.append(
-            f"two of them sound alike (voice similarity {cos:.2f}; above {OFFLINE_SAME_VOICE_COS:.2f} is usually one person)"
-        )
-    if share < MIN_SHARE:
-        reasons.append(f"one of them has only {share:.0%} of the speech")
-    if not reasons:
-        return ""
-    return "; doubtful: " + " and ".join(reasons) + f", so this recording may have fewer voices {asked}"
+    return doubt_sentence([], cos=cos, same_voice_cos=OFFLINE_SAME_VOICE_COS, share=share, asked=asked)
 
 
 def union_seconds(turns: list[Turn]) -> float:
